@@ -1,0 +1,182 @@
+"""The chapter's network: build it, save and load it with its model card, and classify images fast.
+
+No Streamlit here. Importing this module imports Keras (and TensorFlow), so pages that only show
+data import `fmnist_demo.data` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of logs
+import keras
+
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, normalise
+
+HIDDEN_CHOICES = (128, 512)  # the chapter's width, and the width of its callback section
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_MODEL_PATH = ASSETS_DIR / "fmnist_dense128.keras"
+PHOTO_MODEL_PATH = ASSETS_DIR / "fmnist_photo_cnn.keras"
+_DIRECT_CALL_LIMIT = 8192  # images per direct call; larger inputs are cut into chunks of this size
+
+
+class ModelUnavailable(RuntimeError):
+    """A model file is missing or cannot be read; the message says what to do."""
+
+
+def build_model(
+    hidden_units: int = 128, *, steps_per_execution: int = 1, jit_compile: bool | str = "auto"
+) -> keras.Model:
+    """Flatten -> Dense(hidden, relu) -> Dense(10, softmax), compiled as in the chapter."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(hidden_units, activation="relu"),
+            keras.layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name=f"fmnist_dense{hidden_units}",
+    )
+    model.compile(
+        optimizer="adam",
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def as_batch(images: np.ndarray) -> np.ndarray:
+    """One (28, 28) image or a batch, uint8 0-255 or float 0-1 -> (N, 28, 28) float32 in [0, 1]."""
+    arr = normalise(np.asarray(images))
+    if arr.ndim == 2:
+        arr = arr[None]  # (28, 28) -> (1, 28, 28)
+    if arr.ndim == 4 and arr.shape[-1] == 1:
+        arr = arr[..., 0]  # (N, 28, 28, 1) -> (N, 28, 28)
+    if arr.ndim != 3 or arr.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"Expected 28x28 images, got an array of shape {np.shape(images)}.")
+    return arr
+
+
+def predict_proba(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """Class probabilities (N, 10) for one image or a batch, by direct calls (no model.predict)."""
+    batch = as_batch(images)
+    if len(batch) == 0:
+        return np.zeros((0, NUM_CLASSES), dtype=np.float32)
+    # model.predict builds a dataset and a loop per call (~45 ms for one image); a direct call
+    # costs a few milliseconds and is safe to run from several threads at once.
+    chunks = [
+        np.asarray(model(batch[i : i + _DIRECT_CALL_LIMIT], training=False), dtype=np.float32)
+        for i in range(0, len(batch), _DIRECT_CALL_LIMIT)
+    ]
+    return np.concatenate(chunks)
+
+
+def accuracy(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> float:
+    """Share of images whose most likely class is the label."""
+    return float(np.mean(predict_proba(model, images).argmax(axis=1) == np.asarray(labels)))
+
+
+def count_params(model: keras.Model) -> int:
+    """Trainable and non-trainable parameters, as model.summary() counts them."""
+    return int(model.count_params())
+
+
+def summary_rows(model: keras.Model) -> list[dict[str, Any]]:
+    """model.summary() as rows: layer name, kind, output shape, parameters."""
+    rows = []
+    for layer in model.layers:
+        shape = tuple(layer.output.shape)
+        rows.append(
+            {
+                "Layer": layer.name,
+                "Kind": type(layer).__name__,
+                "Output shape": "("
+                + ", ".join("batch" if d is None else str(d) for d in shape)
+                + ")",
+                "Parameters": int(layer.count_params()),
+            }
+        )
+    return rows
+
+
+def card_path(model_path: Path) -> Path:
+    """The JSON model card that sits beside a model file."""
+    return Path(model_path).with_suffix(".json")
+
+
+def save_model(model: keras.Model, path: Path, card: dict[str, Any]) -> None:
+    """Write the model (.keras) and its model card (.json) side by side."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    card_path(path).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+
+
+def load_model(path: Path) -> keras.Model:
+    """Load a saved .keras model; a missing or damaged file is ModelUnavailable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelUnavailable(f"The model file {path.name} is missing. Reinstall the app.")
+    try:
+        return keras.models.load_model(path, compile=False)
+    except Exception as exc:  # Keras raises many kinds of error for a damaged archive
+        raise ModelUnavailable(f"The model file {path.name} cannot be read ({exc}).") from exc
+
+
+def load_model_bytes(data: bytes) -> keras.Model:
+    """Load a model from the bytes of a .keras file (an upload)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        path.write_bytes(data)
+        model = load_model(path)
+    if model.output_shape[-1] != NUM_CLASSES or tuple(model.input_shape[1:3]) != (
+        IMAGE_SIZE,
+        IMAGE_SIZE,
+    ):
+        raise ModelUnavailable(
+            "This file is a Keras model, but not one for 28x28 Fashion-MNIST images."
+        )
+    return model
+
+
+def model_bytes(model: keras.Model) -> bytes:
+    """The model as the bytes of a .keras file (for a download button)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
+def read_card(model_path: Path) -> dict[str, Any]:
+    """The model card of a shipped model, or {} when there is none."""
+    try:
+        return json.loads(card_path(model_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def load_default_model() -> keras.Model:
+    """The shipped chapter model (128 hidden units, 10 epochs)."""
+    return load_model(DEFAULT_MODEL_PATH)
+
+
+def load_photo_model() -> keras.Model:
+    """The shipped model for real photos, or the chapter's model when no photo model is shipped."""
+    return load_model(PHOTO_MODEL_PATH if PHOTO_MODEL_PATH.is_file() else DEFAULT_MODEL_PATH)
+
+
+def top_classes(probabilities: np.ndarray, k: int = 2) -> list[tuple[str, float]]:
+    """The k most likely (class name, probability) pairs of one (10,) row."""
+    order = np.argsort(probabilities)[::-1][:k]
+    return [(CLASS_NAMES[i], float(probabilities[i])) for i in order]

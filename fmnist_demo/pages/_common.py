@@ -1,0 +1,155 @@
+"""Page-layer wiring shared by the pages: cached dataset and models, the active model, the slot.
+
+Package modules never import Streamlit; this is where their results meet Streamlit's caches and
+each visitor's session state. Keras is imported lazily so pages that only show data stay light.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from fmnist_demo.data import DatasetUnavailable, load_fashion_mnist
+
+USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()
+MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours", shared by every page that classifies
+
+
+@st.cache_resource(show_spinner="Loading the 70,000 Fashion-MNIST images…")
+def dataset() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """The dataset arrays, loaded once per server and shared read-only by all visitors."""
+    return load_fashion_mnist()
+
+
+def dataset_or_message() -> tuple | None:
+    """The dataset, or None after telling the person in plain words why it is missing."""
+    try:
+        return dataset()
+    except DatasetUnavailable as exc:
+        st.error(f"The Fashion-MNIST images are not available. {exc}", icon=":material/error:")
+        return None
+
+
+@st.cache_resource(show_spinner="Loading the shipped model…")
+def shipped_model() -> Any:
+    """The shipped chapter model (128 hidden units), shared read-only."""
+    from fmnist_demo.model import load_default_model
+
+    return load_default_model()
+
+
+@st.cache_resource(show_spinner="Loading the shipped photo model…")
+def shipped_photo_model() -> Any:
+    """The shipped model for real photos, shared read-only."""
+    from fmnist_demo.model import load_photo_model
+
+    return load_photo_model()
+
+
+@st.cache_data
+def shipped_card(photo: bool = False) -> dict:
+    """The model card of a shipped model, with "is_photo_model" added."""
+    from fmnist_demo.model import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
+
+    is_photo = photo and PHOTO_MODEL_PATH.is_file()
+    return {
+        **read_card(PHOTO_MODEL_PATH if is_photo else DEFAULT_MODEL_PATH),
+        "is_photo_model": is_photo,
+    }
+
+
+@dataclass
+class ActiveModel:
+    """The model a page classifies with, and how to name it to a person."""
+
+    model: Any
+    label: str
+    kind: str  # "shipped" or "yours"
+
+
+def session_id() -> str:
+    """A stable id for this visitor's session."""
+    if "session_id" not in st.session_state:
+        st.session_state["session_id"] = uuid.uuid4().hex
+    return st.session_state["session_id"]
+
+
+def remember_user_model(model: Any, *, hidden_units: int, epochs: int, train_acc, test_acc) -> None:
+    """Keep this visitor's trained model in their session and make it the active one."""
+    st.session_state[USER_MODEL_KEY] = {
+        "model": model,
+        "trained_at": dt.datetime.now().strftime("%H:%M"),
+        "hidden_units": hidden_units,
+        "epochs": epochs,
+        "train_accuracy": train_acc,
+        "test_accuracy": test_acc,
+    }
+    st.session_state[MODEL_CHOICE_KEY] = "yours"
+
+
+def user_model_label(info: dict) -> str:
+    """'your model, trained at 14:05, test accuracy 0.87'."""
+    acc = info.get("test_accuracy")
+    acc_text = f", test accuracy {acc:.2f}" if acc is not None else ""
+    return f"your model, trained at {info['trained_at']}{acc_text}"
+
+
+def _shipped_label(photo: bool) -> str:
+    card = shipped_card(photo)
+    acc = card.get("test_accuracy")
+    name = "shipped photo model" if card["is_photo_model"] else "shipped model"
+    return f"{name}, test accuracy {acc:.2f}" if acc is not None else name
+
+
+def _choose(photo: bool, key: str) -> ActiveModel:
+    shipped = ActiveModel(model=None, label=_shipped_label(photo), kind="shipped")
+    user = st.session_state.get(USER_MODEL_KEY)
+    choice = st.session_state.get(MODEL_CHOICE_KEY, "shipped")
+    if user is not None:
+        labels = {
+            "shipped": shipped.label.capitalize(),
+            "yours": user_model_label(user).capitalize(),
+        }
+
+        def _keep_choice() -> None:
+            st.session_state[MODEL_CHOICE_KEY] = st.session_state[key]
+
+        # The widget's own state is dropped when the page changes; MODEL_CHOICE_KEY survives.
+        st.session_state[key] = choice
+        choice = st.radio(
+            "Model in use",
+            options=["yours", "shipped"],
+            format_func=labels.get,
+            key=key,
+            horizontal=True,
+            on_change=_keep_choice,
+        )
+    if choice == "yours" and user is not None:
+        st.caption(f":material/model_training: Active model: **{user_model_label(user)}**")
+        return ActiveModel(model=user["model"], label=user_model_label(user), kind="yours")
+    st.caption(f":material/inventory_2: Active model: **{shipped.label}**")
+    shipped.model = shipped_photo_model() if photo else shipped_model()
+    return shipped
+
+
+def chapter_model_choice(key: str) -> ActiveModel:
+    """Show which model is active (the shipped chapter model or the visitor's) and return it."""
+    return _choose(False, key)
+
+
+def photo_model_choice(key: str) -> ActiveModel:
+    """Like chapter_model_choice, with the shipped photo model as the shipped choice."""
+    return _choose(True, key)
+
+
+@st.cache_resource
+def training_slot() -> Any:
+    """The server-wide slot that lets one training run at a time."""
+    from fmnist_demo.training import TrainingSlot
+
+    return TrainingSlot()

@@ -1,0 +1,130 @@
+"""AppTest: the app starts, Home tells the story, Train live trains through the page."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fmnist_demo.pages._common import training_slot
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=180)
+
+
+def _train_page(subset: int = 1_000, epochs: int = 1, target: int | None = None) -> AppTest:
+    at = _app()
+    at.switch_page(TRAIN_PAGE).run()
+    assert not at.exception
+    at.select_slider(key="train_subset").set_value(subset)
+    at.slider(key="train_epochs").set_value(epochs)
+    if target is None:
+        at.toggle(key="train_early").set_value(False)
+    else:
+        at.slider(key="train_target").set_value(target)
+    return at
+
+
+@pytest.fixture(autouse=True)
+def _free_slot():
+    slot = training_slot()
+    if slot.busy:
+        slot.release(slot.owner)
+    yield
+    if slot.busy:
+        slot.release(slot.owner)
+
+
+def test_app_starts_on_home(fmnist):
+    at = _app().run()
+    assert not at.exception
+    assert "recognise clothes" in at.title[0].value
+    assert any("70,000" in md.value for md in at.markdown)
+    assert any("60,000 training and 10,000 test" in s.value for s in at.success)
+
+
+def test_home_says_when_dataset_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
+    at = _app().run()
+    assert not at.exception
+    assert any("not on this computer" in w.value for w in at.warning)
+
+
+def test_train_page_widgets_and_summary(fmnist):
+    at = _app()
+    at.switch_page(TRAIN_PAGE).run()
+    assert not at.exception
+    assert at.radio(key="train_hidden").value == 128
+    assert at.slider(key="train_epochs").value == 10
+    assert at.slider(key="train_target").value == 90
+    assert at.toggle(key="train_early").value is True
+    assert at.button(key="train_start")
+    assert any("101,770" in md.value for md in at.markdown)
+    at.radio(key="train_hidden").set_value(512).run()
+    assert any("407,050" in md.value for md in at.markdown)
+
+
+def test_train_one_epoch_through_the_page(fmnist):
+    at = _train_page()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    result = at.session_state["train_result"]
+    assert len(result["history"]) == 1 and result["reason"] == "finished"
+    assert 0.0 < result["test_accuracy"] <= 1.0
+    user = at.session_state["user_model"]
+    assert user["epochs"] == 1 and at.session_state["model_choice"] == "yours"
+    assert any("finished all 1 epochs" in s.value for s in at.success)
+    assert at.get("download_button")
+    assert not training_slot().busy
+
+
+def test_early_stop_message_through_the_page(fmnist):
+    at = _train_page(epochs=5, target=50)
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    assert any("Reached 50% accuracy so cancelling training!" in s.value for s in at.success)
+    assert len(at.session_state["train_result"]["history"]) == 1
+
+
+def test_stop_keeps_last_finished_epoch(fmnist):
+    # Stop's effect on a running training: the slot's cancel event is set mid-run.
+    slot = training_slot()
+
+    def press_stop_after_first_epoch() -> None:
+        while True:
+            progress = slot.progress
+            if progress is not None and progress.epoch >= 2:
+                slot.cancel.set()
+                return
+            threading.Event().wait(0.01)
+
+    stopper = threading.Thread(target=press_stop_after_first_epoch, daemon=True)
+    stopper.start()
+    at = _train_page(subset=5_000, epochs=20)
+    at.button(key="train_start").click().run()
+    stopper.join(timeout=1)
+    assert not at.exception
+    result = at.session_state["train_result"]
+    assert result["reason"] == "cancelled"
+    done = len(result["history"])
+    assert 1 <= done < 20
+    assert any(f"after epoch {done} is kept" in w.value for w in at.warning)
+    assert at.session_state["user_model"]["epochs"] == done
+
+
+def test_busy_message_when_another_training_runs(fmnist):
+    slot = training_slot()
+    assert slot.try_acquire("another-visitor")
+    at = _train_page()
+    assert any("Another visitor is training" in i.value for i in at.info)
+    assert at.button(key="train_start").disabled
+    slot.release("another-visitor")
+    at.run()
+    assert not at.button(key="train_start").disabled

@@ -1,0 +1,98 @@
+"""The chapter's network, predict_proba and the shipped model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fmnist_demo.model import (
+    DEFAULT_MODEL_PATH,
+    ModelUnavailable,
+    accuracy,
+    build_model,
+    count_params,
+    load_default_model,
+    load_model,
+    load_model_bytes,
+    model_bytes,
+    predict_proba,
+    read_card,
+    summary_rows,
+)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_default_model()
+
+
+@pytest.mark.parametrize(("hidden", "params"), [(128, 101_770), (512, 407_050)])
+def test_parameter_counts(hidden, params):
+    model = build_model(hidden)
+    assert count_params(model) == params
+    rows = summary_rows(model)
+    assert [r["Kind"] for r in rows] == ["Flatten", "Dense", "Dense"]
+    assert sum(r["Parameters"] for r in rows) == params
+    assert rows[-1]["Output shape"] == "(batch, 10)"
+
+
+def test_architecture_and_compile():
+    model = build_model()
+    assert model.layers[1].activation.__name__ == "relu"
+    assert model.layers[2].activation.__name__ == "softmax"
+    assert model.loss == "sparse_categorical_crossentropy"
+    assert type(model.optimizer).__name__ == "Adam"
+
+
+def test_predict_proba_single_and_batch(shipped, fmnist):
+    _, (x_test, _) = fmnist
+    one = predict_proba(shipped, x_test[0])
+    assert one.shape == (1, 10)
+    batch = predict_proba(shipped, x_test[:64])
+    assert batch.shape == (64, 10) and batch.dtype == np.float32
+    np.testing.assert_allclose(batch.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(one[0], batch[0], atol=1e-6)
+    channel_last = predict_proba(shipped, x_test[:4, :, :, None])
+    np.testing.assert_allclose(channel_last, batch[:4], atol=1e-6)
+
+
+def test_uint8_and_float_inputs_agree(shipped, fmnist):
+    _, (x_test, _) = fmnist
+    as_uint8 = predict_proba(shipped, x_test[:32])
+    as_float = predict_proba(shipped, x_test[:32].astype(np.float32) / 255.0)
+    np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
+
+
+def test_predict_proba_rejects_wrong_shapes(shipped):
+    with pytest.raises(ValueError, match="28x28"):
+        predict_proba(shipped, np.zeros((32, 32)))
+    assert predict_proba(shipped, np.zeros((0, 28, 28))).shape == (0, 10)
+
+
+def test_shipped_model_and_card(shipped, fmnist):
+    _, (x_test, y_test) = fmnist
+    card = read_card(DEFAULT_MODEL_PATH)
+    test_acc = accuracy(shipped, x_test, y_test)
+    assert test_acc >= 0.88
+    assert abs(card["test_accuracy"] - test_acc) < 0.002
+    assert card["epochs"] == 10 and card["parameters"] == 101_770
+    assert card["train_accuracy"] > test_acc  # the chapter's overfitting gap
+    for key in ("architecture", "training_seconds", "date", "command"):
+        assert key in card
+
+
+def test_model_bytes_round_trip(shipped, fmnist):
+    _, (x_test, _) = fmnist
+    again = load_model_bytes(model_bytes(shipped))
+    np.testing.assert_allclose(predict_proba(again, x_test[:8]), predict_proba(shipped, x_test[:8]))
+
+
+def test_damaged_or_missing_model_file(tmp_path):
+    with pytest.raises(ModelUnavailable, match="missing"):
+        load_model(tmp_path / "nope.keras")
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelUnavailable, match="cannot be read"):
+        load_model(bad)
+    with pytest.raises(ModelUnavailable):
+        load_model_bytes(b"\x00" * 10)

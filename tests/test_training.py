@@ -1,0 +1,160 @@
+"""The training engine: progress, the chapter's early stop, cancel and interruption."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from fmnist_demo.model import accuracy, predict_proba
+from fmnist_demo.training import (
+    Progress,
+    StopReason,
+    Trainer,
+    TrainingSlot,
+    TrainSettings,
+    target_message,
+    train,
+)
+
+
+@pytest.fixture(scope="module")
+def small(fmnist):
+    """3,200 training pictures and 1,000 test pictures."""
+    (x_train, y_train), (x_test, y_test) = fmnist
+    return x_train[:3200], y_train[:3200], x_test[:1000], y_test[:1000]
+
+
+def test_progress_is_reported_and_history_kept(small):
+    x, y, x_test, y_test = small
+    seen: list[Progress] = []
+    result = train(
+        x,
+        y,
+        TrainSettings(epochs=2, target_accuracy=None),
+        progress=seen.append,
+        report_every_s=0.0,
+    )
+    assert result.stop_reason is StopReason.FINISHED
+    assert [h.epoch for h in result.history] == [1, 2]
+    ends = [p for p in seen if p.epoch_done]
+    assert [p.epoch for p in ends] == [1, 2]
+    assert all(p.batches == 100 for p in seen)
+    assert any(not p.epoch_done for p in seen)  # reports inside an epoch, not only at its end
+    assert all(0 < p.fraction <= 1 for p in seen)
+    assert ends[-1].accuracy == pytest.approx(result.history[-1].accuracy)
+    assert accuracy(result.model, x_test, y_test) > 0.6
+
+
+def test_reporting_is_throttled(small):
+    x, y, _, _ = small
+    seen: list[Progress] = []
+    train(
+        x,
+        y,
+        TrainSettings(epochs=1, target_accuracy=None),
+        progress=seen.append,
+        report_every_s=3600,
+    )
+    # Only the first in-epoch report and the end of the epoch get through a one-hour throttle.
+    assert len(seen) <= 2 and seen[-1].epoch_done
+
+
+def test_early_stop_at_target(small):
+    x, y, _, _ = small
+    result = train(x, y, TrainSettings(epochs=5, target_accuracy=0.5))
+    assert result.stop_reason is StopReason.TARGET_REACHED
+    assert result.epochs_done == 1
+    assert result.message == "Reached 50% accuracy so cancelling training!"
+    assert target_message(0.9) == "Reached 90% accuracy so cancelling training!"
+
+
+def test_cancel_mid_epoch_keeps_last_finished_epoch(small):
+    x, y, x_test, _ = small
+    cancel = threading.Event()
+    after_epoch_1: list[np.ndarray] = []
+    trainer = Trainer(TrainSettings(epochs=5, target_accuracy=None), cancel=cancel)
+
+    def watch(p: Progress) -> None:
+        if p.epoch_done and p.epoch == 1:
+            after_epoch_1.extend(w.copy() for w in trainer.model.get_weights())
+        if p.epoch == 2 and not p.epoch_done:
+            cancel.set()  # in the middle of epoch 2
+
+    result = trainer.run(x, y, progress=watch, report_every_s=0.0)
+    assert result.stop_reason is StopReason.CANCELLED
+    assert result.epochs_done == 1
+    for kept, expected in zip(result.model.get_weights(), after_epoch_1, strict=True):
+        np.testing.assert_array_equal(kept, expected)
+    assert predict_proba(result.model, x_test[:5]).shape == (5, 10)
+
+
+def test_cancel_from_another_thread(small):
+    x, y, _, _ = small
+    cancel = threading.Event()
+    first_epoch = threading.Event()
+
+    def watch(p: Progress) -> None:
+        if p.epoch_done:
+            first_epoch.set()
+
+    def stopper() -> None:
+        first_epoch.wait(timeout=120)
+        cancel.set()
+
+    thread = threading.Thread(target=stopper)
+    thread.start()
+    result = train(
+        x, y, TrainSettings(epochs=50, target_accuracy=None), progress=watch, cancel=cancel
+    )
+    thread.join()
+    assert result.stop_reason is StopReason.CANCELLED
+    assert 1 <= result.epochs_done < 50
+
+
+def test_cancel_before_start_leaves_untrained_model(small):
+    x, y, _, _ = small
+    cancel = threading.Event()
+    cancel.set()
+    result = train(x, y, TrainSettings(epochs=3), cancel=cancel)
+    assert result.stop_reason is StopReason.CANCELLED and result.epochs_done == 0
+
+
+class _PageLeft(BaseException):
+    """Stands in for the exception Streamlit raises in a script that is stopped."""
+
+
+def test_interrupted_training_keeps_a_usable_model(small):
+    x, y, x_test, y_test = small
+    trainer = Trainer(TrainSettings(epochs=5, target_accuracy=None))
+
+    def leave(p: Progress) -> None:
+        if p.epoch == 3 and not p.epoch_done:
+            raise _PageLeft
+
+    with pytest.raises(_PageLeft):
+        trainer.run(x, y, progress=leave, report_every_s=0.0)
+    result = trainer.result()
+    assert result.stop_reason is StopReason.CANCELLED
+    assert result.epochs_done == 2
+    assert accuracy(result.model, x_test, y_test) > 0.6
+
+
+def test_seeded_runs_are_repeatable(small):
+    x, y, _, _ = small
+    a = train(x[:640], y[:640], TrainSettings(epochs=1, target_accuracy=None, seed=7))
+    b = train(x[:640], y[:640], TrainSettings(epochs=1, target_accuracy=None, seed=7))
+    assert a.history[0].accuracy == pytest.approx(b.history[0].accuracy, abs=1e-6)
+
+
+def test_training_slot_allows_one_holder():
+    slot = TrainingSlot()
+    assert slot.try_acquire("a") and slot.busy and slot.owner == "a"
+    assert not slot.try_acquire("b")
+    slot.release("b")  # not the holder: nothing happens
+    assert slot.busy
+    slot.release("a")
+    assert not slot.busy and slot.owner is None
+    assert slot.try_acquire("b")
+    slot.release("b")
