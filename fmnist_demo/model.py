@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,9 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_MODEL_PATH = ASSETS_DIR / "fmnist_dense128.keras"
 PHOTO_MODEL_PATH = ASSETS_DIR / "fmnist_photo_cnn.keras"
 _DIRECT_CALL_LIMIT = 8192  # images per direct call; larger inputs are cut into chunks of this size
+# Building or loading a model touches Keras's global state (names, seeds); visitors' sessions and
+# background training do it from different threads, so it happens one at a time.
+_BUILD_LOCK = threading.RLock()
 
 
 class ModelUnavailable(RuntimeError):
@@ -33,6 +37,13 @@ def build_model(
     hidden_units: int = 128, *, steps_per_execution: int = 1, jit_compile: bool | str = "auto"
 ) -> keras.Model:
     """Flatten -> Dense(hidden, relu) -> Dense(10, softmax), compiled as in the chapter."""
+    with _BUILD_LOCK:
+        return _build_model(hidden_units, steps_per_execution, jit_compile)
+
+
+def _build_model(
+    hidden_units: int, steps_per_execution: int, jit_compile: bool | str
+) -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
@@ -50,6 +61,11 @@ def build_model(
         jit_compile=jit_compile,
     )
     return model
+
+
+def model_lock() -> threading.RLock:
+    """The lock held while a model is built or loaded (seed and build go together under it)."""
+    return _BUILD_LOCK
 
 
 def as_batch(images: np.ndarray) -> np.ndarray:
@@ -125,7 +141,8 @@ def load_model(path: Path) -> keras.Model:
     if not path.is_file():
         raise ModelUnavailable(f"The model file {path.name} is missing. Reinstall the app.")
     try:
-        return keras.models.load_model(path, compile=False)
+        with _BUILD_LOCK:
+            return keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds of error for a damaged archive
         raise ModelUnavailable(f"The model file {path.name} cannot be read ({exc}).") from exc
 

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from fmnist_demo.data import normalise
-from fmnist_demo.model import build_model
+from fmnist_demo.model import build_model, model_lock
 
 # Keras runs this many batches of 32 per call into compiled code: the same updates as the chapter's
 # fit (batch size 32, same order), with a fraction of the per-batch Python overhead.
@@ -202,10 +202,11 @@ class Trainer:
     ) -> TrainResult:
         """Train on images x (N, 28, 28; uint8 or float) and labels y; returns the result."""
         s = self.settings
-        keras.utils.set_random_seed(s.seed)
-        self.model = build_model(
-            s.hidden_units, steps_per_execution=STEPS_PER_EXECUTION, jit_compile=True
-        )
+        with model_lock():
+            keras.utils.set_random_seed(s.seed)
+            self.model = build_model(
+                s.hidden_units, steps_per_execution=STEPS_PER_EXECUTION, jit_compile=True
+            )
         self.snapshot = [w.copy() for w in self.model.get_weights()]
         x = normalise(x)  # (N, 28, 28) uint8 -> (N, 28, 28) float32 in [0, 1]
         y = np.asarray(y, dtype=np.int32)
@@ -256,32 +257,112 @@ def train(
     return Trainer(settings, cancel).run(x, y, progress, report_every_s)
 
 
+class TrainingJob:
+    """A Trainer running in a background thread that a page observes by polling.
+
+    The page's script can be stopped and restarted at any moment (a click, leaving the page), so
+    training lives outside it: the job keeps the latest progress and the curve points, and ends
+    itself when nobody has looked at it for `abandon_after_s` (the visitor left).
+    """
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        settings: TrainSettings | None = None,
+        *,
+        abandon_after_s: float = 15.0,
+        report_every_s: float = 0.25,
+    ) -> None:
+        self.trainer = Trainer(settings)
+        self.settings = self.trainer.settings
+        self.cancel = self.trainer.cancel
+        self.samples = len(x)
+        self.abandon_after_s = abandon_after_s
+        self.report_every_s = report_every_s
+        self.latest: Progress | None = None
+        self.points: list[dict] = []  # {"epoch": fractional epoch, "loss", "accuracy"}
+        self.abandoned = False
+        self.error: str | None = None
+        self.done = threading.Event()
+        self._last_seen = time.monotonic()
+        self._lock = threading.Lock()
+        self._data = (x, y)
+        self._thread = threading.Thread(target=self._run, name="fmnist-training", daemon=True)
+
+    def start(self) -> None:
+        """Start training in the background."""
+        self._last_seen = time.monotonic()
+        self._thread.start()
+
+    def touch(self) -> None:
+        """Tell the job someone is still watching."""
+        self._last_seen = time.monotonic()
+
+    def stop(self, wait_s: float = 5.0) -> bool:
+        """Cancel and wait until the job has ended; True when it has."""
+        self.cancel.set()
+        return self.done.wait(wait_s)
+
+    @property
+    def running(self) -> bool:
+        """Whether the job has started and not yet ended."""
+        return self._thread.is_alive() and not self.done.is_set()
+
+    def snapshot(self) -> tuple[Progress | None, list[dict]]:
+        """The latest progress and a copy of the curve points."""
+        with self._lock:
+            return self.latest, list(self.points)
+
+    def result(self) -> TrainResult:
+        """What the run left; call after `done` is set."""
+        return self.trainer.result()
+
+    def _progress(self, p: Progress) -> None:
+        with self._lock:
+            self.latest = p
+            self.points.append(
+                {"epoch": p.epoch - 1 + p.batch / p.batches, "loss": p.loss, "accuracy": p.accuracy}
+            )
+        if time.monotonic() - self._last_seen > self.abandon_after_s:
+            self.abandoned = True
+            self.cancel.set()
+
+    def _run(self) -> None:
+        x, y = self._data
+        try:
+            self.trainer.run(x, y, progress=self._progress, report_every_s=self.report_every_s)
+        except Exception as exc:  # a person is told in plain words; the slot is freed regardless
+            self.error = str(exc) or type(exc).__name__
+        finally:
+            self._data = None
+            self.done.set()
+
+
 class TrainingSlot:
-    """One training at a time per server: who holds the slot, since when, and how to stop it."""
+    """One training at a time per server: the running job, who started it and when."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self.job: TrainingJob | None = None
         self.owner: str | None = None
         self.started_at: float | None = None  # time.time() of the start
-        self.cancel = threading.Event()
-        self.progress: Progress | None = None  # the holder's latest progress, for other visitors
 
-    def try_acquire(self, owner: str) -> bool:
-        """Take the slot for `owner`; False when another training holds it."""
-        if not self._lock.acquire(blocking=False):
-            return False
-        self.owner, self.started_at = owner, time.time()
-        self.cancel = threading.Event()
-        self.progress = None
-        return True
-
-    def release(self, owner: str) -> None:
-        """Give the slot back; only its holder can."""
-        if self.owner == owner and self._lock.locked():
-            self.owner, self.started_at, self.progress = None, None, None
-            self._lock.release()
+    def start(self, owner: str, job: TrainingJob) -> bool:
+        """Start `job` for `owner`; False (and nothing started) when another job is running."""
+        with self._lock:
+            if self.busy:
+                return False
+            self.job, self.owner, self.started_at = job, owner, time.time()
+            job.start()
+            return True
 
     @property
     def busy(self) -> bool:
         """Whether a training is running now."""
-        return self._lock.locked()
+        return self.job is not None and not self.job.done.is_set()
+
+    @property
+    def progress(self) -> Progress | None:
+        """The running job's latest progress."""
+        return self.job.latest if self.busy else None

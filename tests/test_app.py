@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.pages._common import training_slot
+from fmnist_demo.training import TrainingJob, TrainSettings
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
@@ -33,12 +34,18 @@ def _train_page(subset: int = 1_000, epochs: int = 1, target: int | None = None)
 
 @pytest.fixture(autouse=True)
 def _free_slot():
-    slot = training_slot()
-    if slot.busy:
-        slot.release(slot.owner)
     yield
-    if slot.busy:
-        slot.release(slot.owner)
+    slot = training_slot()
+    if slot.job is not None:
+        slot.job.stop(wait_s=60)
+
+
+def _finish(at: AppTest) -> AppTest:
+    """Wait for this session's training job to end, watching it as the live view does."""
+    job = at.session_state["train_job"]
+    while not job.done.wait(0.05):
+        job.touch()
+    return at.run()
 
 
 def test_app_starts_on_home(fmnist):
@@ -75,6 +82,10 @@ def test_train_one_epoch_through_the_page(fmnist):
     at = _train_page()
     at.button(key="train_start").click().run()
     assert not at.exception
+    assert at.button(key="train_stop")  # while it runs, Train gives way to Stop
+    assert at.slider(key="train_epochs").disabled
+    _finish(at)
+    assert not at.exception
     result = at.session_state["train_result"]
     assert len(result["history"]) == 1 and result["reason"] == "finished"
     assert 0.0 < result["test_accuracy"] <= 1.0
@@ -88,43 +99,41 @@ def test_train_one_epoch_through_the_page(fmnist):
 def test_early_stop_message_through_the_page(fmnist):
     at = _train_page(epochs=5, target=50)
     at.button(key="train_start").click().run()
+    _finish(at)
     assert not at.exception
     assert any("Reached 50% accuracy so cancelling training!" in s.value for s in at.success)
     assert len(at.session_state["train_result"]["history"]) == 1
 
 
 def test_stop_keeps_last_finished_epoch(fmnist):
-    # Stop's effect on a running training: the slot's cancel event is set mid-run.
-    slot = training_slot()
-
-    def press_stop_after_first_epoch() -> None:
-        while True:
-            progress = slot.progress
-            if progress is not None and progress.epoch >= 2:
-                slot.cancel.set()
-                return
-            threading.Event().wait(0.01)
-
-    stopper = threading.Thread(target=press_stop_after_first_epoch, daemon=True)
-    stopper.start()
     at = _train_page(subset=5_000, epochs=20)
     at.button(key="train_start").click().run()
-    stopper.join(timeout=1)
+    job = at.session_state["train_job"]
+    while job.latest is None or job.latest.epoch < 2:  # epoch 1 has finished
+        job.touch()
+        job.done.wait(0.01)
+    at.button(key="train_stop").click().run()
     assert not at.exception
+    assert job.done.is_set()
     result = at.session_state["train_result"]
-    assert result["reason"] == "cancelled"
+    assert result["reason"] == "cancelled" and not result["abandoned"]
     done = len(result["history"])
     assert 1 <= done < 20
     assert any(f"after epoch {done} is kept" in w.value for w in at.warning)
     assert at.session_state["user_model"]["epochs"] == done
+    assert not training_slot().busy
 
 
 def test_busy_message_when_another_training_runs(fmnist):
+    (x_train, y_train), _ = fmnist
     slot = training_slot()
-    assert slot.try_acquire("another-visitor")
+    other = TrainingJob(
+        x_train[:1000], y_train[:1000], TrainSettings(epochs=500), abandon_after_s=600
+    )
+    assert slot.start("another-visitor", other)
     at = _train_page()
     assert any("Another visitor is training" in i.value for i in at.info)
     assert at.button(key="train_start").disabled
-    slot.release("another-visitor")
+    other.stop(wait_s=60)
     at.run()
     assert not at.button(key="train_start").disabled

@@ -12,6 +12,7 @@ from fmnist_demo.training import (
     Progress,
     StopReason,
     Trainer,
+    TrainingJob,
     TrainingSlot,
     TrainSettings,
     target_message,
@@ -148,13 +149,37 @@ def test_seeded_runs_are_repeatable(small):
     assert a.history[0].accuracy == pytest.approx(b.history[0].accuracy, abs=1e-6)
 
 
-def test_training_slot_allows_one_holder():
+def test_job_trains_in_the_background_and_slot_allows_one(small):
+    x, y, _, _ = small
     slot = TrainingSlot()
-    assert slot.try_acquire("a") and slot.busy and slot.owner == "a"
-    assert not slot.try_acquire("b")
-    slot.release("b")  # not the holder: nothing happens
-    assert slot.busy
-    slot.release("a")
-    assert not slot.busy and slot.owner is None
-    assert slot.try_acquire("b")
-    slot.release("b")
+    first = TrainingJob(x, y, TrainSettings(epochs=50, target_accuracy=None))
+    assert slot.start("a", first) and slot.busy and slot.owner == "a"
+    second = TrainingJob(x, y, TrainSettings(epochs=1))
+    assert not slot.start("b", second)  # one training per server
+    while first.latest is None or not first.latest.epoch_done:
+        first.touch()
+        first.done.wait(0.01)
+    assert slot.progress is not None and slot.progress.epoch >= 1
+    assert first.stop(wait_s=30)
+    assert not slot.busy
+    result = first.result()
+    assert result.stop_reason is StopReason.CANCELLED and result.epochs_done >= 1
+    progress, points = first.snapshot()
+    assert points and points[-1]["epoch"] <= progress.epoch
+    assert slot.start("b", second)
+    assert second.done.wait(60) and second.result().epochs_done == 1
+
+
+def test_job_ends_itself_when_nobody_watches(small):
+    x, y, _, _ = small
+    job = TrainingJob(x, y, TrainSettings(epochs=500, target_accuracy=None), abandon_after_s=0.0)
+    job.start()
+    assert job.done.wait(120)
+    assert job.abandoned and job.result().stop_reason is StopReason.CANCELLED
+
+
+def test_job_reports_errors_in_plain_words():
+    job = TrainingJob(np.zeros((10, 5, 5), np.uint8), np.zeros(10), TrainSettings(epochs=1))
+    job.start()
+    assert job.done.wait(60)
+    assert job.error

@@ -18,6 +18,8 @@ from fmnist_demo.data import DatasetUnavailable, load_fashion_mnist
 
 USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()
 MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours", shared by every page that classifies
+JOB_KEY = "train_job"  # this visitor's TrainingJob while it runs
+RESULT_KEY = "train_result"  # the outcome of this visitor's last training: a dict
 
 
 @st.cache_resource(show_spinner="Loading the 70,000 Fashion-MNIST images…")
@@ -92,6 +94,45 @@ def remember_user_model(model: Any, *, hidden_units: int, epochs: int, train_acc
     st.session_state[MODEL_CHOICE_KEY] = "yours"
 
 
+def collect_training() -> None:
+    """Once this visitor's background training has ended, keep its outcome in their session."""
+    job = st.session_state.get(JOB_KEY)
+    if job is None or not job.done.is_set():
+        return
+    del st.session_state[JOB_KEY]
+    from fmnist_demo.model import accuracy
+
+    if job.trainer.model is None:  # failed before the model was built
+        st.session_state[RESULT_KEY] = {"history": [], "error": job.error or "unknown"}
+        return
+    result = job.result()
+    _, (x_test, y_test) = dataset()
+    test_acc = accuracy(result.model, x_test, y_test) if result.history else None
+    st.session_state[RESULT_KEY] = {
+        "history": [
+            {"epoch": h.epoch, "loss": h.loss, "accuracy": h.accuracy, "seconds": h.seconds}
+            for h in result.history
+        ],
+        "reason": result.stop_reason.value,
+        "abandoned": job.abandoned,
+        "error": job.error,
+        "message": result.message,
+        "seconds": result.seconds,
+        "report_share": job.trainer.report_seconds / result.seconds if result.seconds else 0.0,
+        "hidden_units": result.settings.hidden_units,
+        "samples": job.samples,
+        "test_accuracy": test_acc,
+    }
+    if result.history:
+        remember_user_model(
+            result.model,
+            hidden_units=result.settings.hidden_units,
+            epochs=result.epochs_done,
+            train_acc=result.final_accuracy,
+            test_acc=test_acc,
+        )
+
+
 def user_model_label(info: dict) -> str:
     """'your model, trained at 14:05, test accuracy 0.87'."""
     acc = info.get("test_accuracy")
@@ -107,6 +148,7 @@ def _shipped_label(photo: bool) -> str:
 
 
 def _choose(photo: bool, key: str) -> ActiveModel:
+    collect_training()
     shipped = ActiveModel(model=None, label=_shipped_label(photo), kind="shipped")
     user = st.session_state.get(USER_MODEL_KEY)
     choice = st.session_state.get(MODEL_CHOICE_KEY, "shipped")

@@ -1,28 +1,33 @@
-"""Train live: the chapter's model.fit in front of an audience, with early stop and Stop."""
+"""Train live: the chapter's model.fit in front of an audience, with early stop and Stop.
+
+Training runs in a background job (one per server); this page starts it, polls it four times a
+second from a fragment, and stops it. A visitor who leaves stops polling, and the job ends itself.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pandas as pd
 import streamlit as st
 
-from fmnist_demo.model import HIDDEN_CHOICES, accuracy, build_model, model_bytes, summary_rows
+from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
+    JOB_KEY,
+    RESULT_KEY,
     USER_MODEL_KEY,
+    collect_training,
     dataset_or_message,
-    remember_user_model,
     session_id,
     training_slot,
     user_model_label,
 )
 from fmnist_demo.plots import training_curves
-from fmnist_demo.training import Progress, StopReason, Trainer, TrainSettings
+from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
-SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training images a person can pick
-RESULT_KEY = "train_result"
+SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training pictures a person can pick
+POLL_S = 0.25  # the live view refreshes four times a second
 
 
 @st.cache_data
@@ -31,8 +36,8 @@ def model_summary(hidden_units: int) -> pd.DataFrame:
     return pd.DataFrame(summary_rows(build_model(hidden_units)))
 
 
-def settings_controls() -> tuple[TrainSettings, int]:
-    """The training settings and how many training images to use."""
+def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
+    """The training settings and how many training pictures to use."""
     c1, c2, c3 = st.columns(3)
     hidden = c1.radio(
         "Hidden units",
@@ -40,10 +45,16 @@ def settings_controls() -> tuple[TrainSettings, int]:
         index=HIDDEN_CHOICES.index(DEFAULTS.hidden_units),
         key="train_hidden",
         horizontal=True,
+        disabled=disabled,
         help="128 as in the chapter; 512 as in its early-stopping section (learns faster).",
     )
     epochs = c2.slider(
-        "Epochs (rounds through the pictures)", 1, 20, DEFAULTS.epochs, key="train_epochs"
+        "Epochs (rounds through the pictures)",
+        1,
+        20,
+        DEFAULTS.epochs,
+        key="train_epochs",
+        disabled=disabled,
     )
     subset = c2.select_slider(
         "Training pictures",
@@ -51,16 +62,19 @@ def settings_controls() -> tuple[TrainSettings, int]:
         value=SUBSET_CHOICES[-1],
         format_func=lambda n: f"{n:,}",
         key="train_subset",
+        disabled=disabled,
         help="Fewer pictures train faster but learn less.",
     )
-    early = c3.toggle("Stop early at a target accuracy", value=True, key="train_early")
+    early = c3.toggle(
+        "Stop early at a target accuracy", value=True, key="train_early", disabled=disabled
+    )
     target = c3.slider(
         "Target training accuracy (%)",
         50,
         99,
         round(DEFAULTS.target_accuracy * 100),
         key="train_target",
-        disabled=not early,
+        disabled=disabled or not early,
     )
     settings = TrainSettings(
         hidden_units=hidden, epochs=epochs, target_accuracy=target / 100 if early else None
@@ -68,97 +82,63 @@ def settings_controls() -> tuple[TrainSettings, int]:
     return settings, subset
 
 
-def live_view(pictures: int):
-    """Placeholders updated while training; returns the progress callable."""
-    overall = st.progress(0.0, text="Starting…")
-    epoch_bar = st.progress(0.0, text="")
-    m1, m2, m3 = st.columns(3)
-    loss_box, acc_box, time_box = m1.empty(), m2.empty(), m3.empty()
-    chart_box = st.empty()
-    points: list[dict] = []
-    slot = training_slot()
-
-    def on_progress(p: Progress) -> None:
-        slot.progress = p  # lets other visitors see how far this training is
-        points.append(
-            {"epoch": p.epoch - 1 + p.batch / p.batches, "loss": p.loss, "accuracy": p.accuracy}
-        )
-        overall.progress(min(p.fraction, 1.0), text=f"Epoch {p.epoch} of {p.epochs}")
-        seen = min(p.batch * DEFAULTS.batch_size, pictures)
-        epoch_bar.progress(
-            p.batch / p.batches, text=f"Pictures this epoch: {seen:,} of {pictures:,}"
-        )
-        loss_box.metric("Loss (lower is better)", f"{p.loss:.3f}")
-        acc_box.metric("Training accuracy", f"{p.accuracy:.1%}")
-        time_box.metric("Time", f"{p.elapsed_s:.1f} s")
-        chart_box.altair_chart(training_curves(points), width="stretch")
-
-    return on_progress
-
-
-def run_training(settings: TrainSettings, subset: int) -> None:
-    """Train in this script run; whatever ends it, keep the last finished epoch's model."""
+def start_training(settings: TrainSettings, subset: int) -> None:
+    """Start this visitor's training in the server's one slot, or say that it is taken."""
     data = dataset_or_message()
     if data is None:
         return
-    (x_train, y_train), (x_test, y_test) = data
-    slot = training_slot()
-    me = session_id()
-    if not slot.try_acquire(me):
-        st.info("Another visitor started a training a moment ago; please try again in a minute.")
-        return
-    live = st.empty()
-    with live.container():
-        st.button("Stop", key="train_stop", icon=":material/stop_circle:", type="secondary")
-        on_progress = live_view(min(subset, len(x_train)))
-    trainer = Trainer(settings, cancel=slot.cancel)
-    try:
-        trainer.run(x_train[:subset], y_train[:subset], progress=on_progress)
-    except Exception as exc:
-        st.session_state["train_error"] = (
-            f"Training stopped because of an unexpected problem: {exc}"
-        )
-    finally:
-        # Runs on finish, on Stop (its click interrupts this run) and when the page is left;
-        # Streamlit calls come last because an interrupted run may be stopped again at one.
-        slot.release(me)
-        keep_result(trainer, subset, x_test, y_test)
-        live.empty()
+    (x_train, y_train), _ = data
+    job = TrainingJob(x_train[:subset], y_train[:subset], settings)
+    if training_slot().start(session_id(), job):
+        st.session_state.pop(RESULT_KEY, None)
+        st.session_state[JOB_KEY] = job
+        st.rerun()
+    st.info(
+        "Another visitor started a training a moment ago; please try again in a minute.",
+        icon=":material/hourglass_top:",
+    )
 
 
-def keep_result(trainer: Trainer, subset: int, x_test, y_test) -> None:
-    """Store the outcome in this visitor's session; make a trained model the active one."""
-    if trainer.model is None:
+def stop_training() -> None:
+    """The Stop button: end the job and wait (well under a second) until it has ended."""
+    job = st.session_state.get(JOB_KEY)
+    if job is not None:
+        job.stop()
+
+
+@st.fragment(run_every=POLL_S)
+def live_view() -> None:
+    """Progress bars, current figures and curves of the running job, refreshed by polling."""
+    job = st.session_state.get(JOB_KEY)
+    if job is None:
         return
-    result = trainer.result()
-    test_acc = accuracy(result.model, x_test, y_test) if result.history else None
-    st.session_state[RESULT_KEY] = {
-        "history": [
-            {"epoch": h.epoch, "loss": h.loss, "accuracy": h.accuracy, "seconds": h.seconds}
-            for h in result.history
-        ],
-        "reason": result.stop_reason.value,
-        "message": result.message,
-        "seconds": result.seconds,
-        "report_share": trainer.report_seconds / result.seconds if result.seconds else 0.0,
-        "settings": result.settings,
-        "subset": subset,
-        "test_accuracy": test_acc,
-        "finished_at": dt.datetime.now().strftime("%H:%M"),
-    }
-    if result.history:
-        remember_user_model(
-            result.model,
-            hidden_units=result.settings.hidden_units,
-            epochs=result.epochs_done,
-            train_acc=result.final_accuracy,
-            test_acc=test_acc,
-        )
+    job.touch()
+    if job.done.is_set():
+        st.rerun()  # the whole page: show the outcome
+    p, points = job.snapshot()
+    if p is None:
+        st.progress(0.0, text="Getting ready (the first epoch includes a few seconds of set-up)…")
+        return
+    st.progress(min(p.fraction, 1.0), text=f"Epoch {p.epoch} of {p.epochs}")
+    seen = min(p.batch * job.settings.batch_size, job.samples)
+    st.progress(p.batch / p.batches, text=f"Pictures this epoch: {seen:,} of {job.samples:,}")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Loss (lower is better)", f"{p.loss:.3f}")
+    m2.metric("Training accuracy", f"{p.accuracy:.1%}")
+    m3.metric("Time", f"{p.elapsed_s:.1f} s")
+    st.altair_chart(training_curves(points), width="stretch")
 
 
 def show_result(res: dict) -> None:
     """The outcome of this visitor's last training, in plain words."""
     done = len(res["history"])
+    if res["error"]:
+        st.error(
+            f"Training stopped because of an unexpected problem: {res['error']}",
+            icon=":material/error:",
+        )
+        if not done:
+            return
     if res["reason"] == StopReason.TARGET_REACHED.value:
         st.success(f"**{res['message']}** It stopped after epoch {done}.", icon=":material/flag:")
     elif res["reason"] == StopReason.CANCELLED.value and done == 0:
@@ -168,8 +148,9 @@ def show_result(res: dict) -> None:
         )
         return
     elif res["reason"] == StopReason.CANCELLED.value:
+        why = " because the page was left" if res["abandoned"] else ""
         st.warning(
-            f"Training was stopped. The model as it was after epoch {done} is kept.",
+            f"Training was stopped{why}. The model as it was after epoch {done} is kept.",
             icon=":material/stop_circle:",
         )
     else:
@@ -187,7 +168,7 @@ def show_result(res: dict) -> None:
     c3.metric(
         "Training time",
         f"{res['seconds']:.1f} s",
-        help=f"Live updates took {res['report_share']:.1%} of it.",
+        help=f"Recording progress for the live view took {res['report_share']:.2%} of it.",
     )
     st.altair_chart(training_curves(res["history"]), width="stretch")
     table = pd.DataFrame(res["history"]).rename(
@@ -233,6 +214,10 @@ def download_controls() -> None:
     )
 
 
+collect_training()
+job = st.session_state.get(JOB_KEY)
+mine_running = job is not None
+
 st.title("Train live")
 st.markdown(
     "Here the computer studies the training pictures and their answers. One **epoch** is one "
@@ -240,7 +225,7 @@ st.markdown(
     "epochs, or stops as soon as it is right on more than 90 % of the pictures it studies."
 )
 
-settings, subset = settings_controls()
+settings, subset = settings_controls(disabled=mine_running)
 with st.expander("What is inside the model", icon=":material/account_tree:"):
     summary = model_summary(settings.hidden_units)
     st.write(
@@ -268,18 +253,18 @@ if busy_elsewhere:
         icon=":material/hourglass_top:",
     )
 
-start = st.button(
-    "Train",
-    key="train_start",
-    type="primary",
-    icon=":material/play_arrow:",
-    disabled=busy_elsewhere,
-)
-if start:
-    st.session_state.pop("train_error", None)
-    run_training(settings, subset)
-if st.session_state.get("train_error"):
-    st.error(st.session_state["train_error"], icon=":material/error:")
-if RESULT_KEY in st.session_state:
-    show_result(st.session_state[RESULT_KEY])
-download_controls()
+if mine_running:
+    st.button("Stop", key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
+    live_view()
+else:
+    if st.button(
+        "Train",
+        key="train_start",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=busy_elsewhere,
+    ):
+        start_training(settings, subset)
+    if RESULT_KEY in st.session_state:
+        show_result(st.session_state[RESULT_KEY])
+    download_controls()

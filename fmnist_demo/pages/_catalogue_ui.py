@@ -1,0 +1,353 @@
+"""Page-layer wiring of the catalogue: the shared store, the "Add to catalogue" controls, charts.
+
+The store is made once per database URL and shared by all visitors (`st.cache_resource`): the
+SQL connection from `.streamlit/secrets.toml` ([connections.sql]) when there is one, else the
+local SQLite file (`$FMNIST_CATALOGUE_DB`). What a visitor types stays in their widgets, so a
+failed save loses nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import numpy as np
+import streamlit as st
+
+from fmnist_demo import catalogue
+from fmnist_demo.catalogue import CatalogueError, CatalogueStore, TrialSummary
+from fmnist_demo.data import CLASS_NAMES
+
+RIGHT_LABEL = "Model right"
+CORRECTED_LABEL = "Corrected"
+RESULT_COLOURS = ("#2e7d32", "#ef6c00")  # green for right, orange for corrected
+
+
+# -- the shared store ---------------------------------------------------------------------------
+
+
+# The [connections.sql] keys that say where the database is (as st.connection("sql") reads them).
+SQL_PARAMS = (
+    "url",
+    "dialect",
+    "driver",
+    "username",
+    "password",
+    "host",
+    "port",
+    "database",
+    "query",
+)
+
+
+def sql_connection_params() -> dict[str, Any] | None:
+    """The [connections.sql] section of .streamlit/secrets.toml, or None without one."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        section = st.secrets.get("connections", {}).get("sql")
+    except (KeyError, AttributeError, FileNotFoundError):
+        return None
+    if not section:
+        return None
+    return {
+        key: dict(value) if isinstance(value, Mapping) else value
+        for key, value in section.items()
+        if key in SQL_PARAMS
+    }
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for_url(url: str) -> CatalogueStore:
+    return CatalogueStore(url)
+
+
+@st.cache_resource(show_spinner=False)
+def _store_for_engine(_engine: Any, engine_key: str) -> CatalogueStore:
+    return CatalogueStore(_engine)
+
+
+def get_store() -> CatalogueStore:
+    """The catalogue store shared by all visitors; raises CatalogueError in plain words."""
+    params = sql_connection_params()
+    if params:
+        try:
+            # The parameters are passed on so the connection and its cache key follow st.secrets.
+            engine = st.connection("sql", type="sql", **params).engine
+        except ImportError as exc:
+            raise catalogue.CatalogueUnavailable(
+                f"The catalogue database set in the app's secrets needs a driver that is not "
+                f"installed ({exc.name}): add it to requirements.txt, e.g. psycopg2-binary."
+            ) from exc
+        except Exception as exc:  # a bad URL or setting; its text may hold the password
+            raise catalogue.CatalogueUnavailable(
+                "The catalogue database set in the app's secrets cannot be used: check "
+                f"[connections.sql] ({type(exc).__name__})."
+            ) from exc
+        return _store_for_engine(engine, f"{engine.url!r}#{id(engine)}")
+    return _store_for_url(catalogue.default_url())
+
+
+# -- saving from the Classify page --------------------------------------------------------------
+
+
+def _saved(key_prefix: str) -> dict[str, int]:
+    """This visitor's saved items under a prefix: item id -> record id."""
+    return st.session_state.setdefault(f"{key_prefix}-saved", {})
+
+
+def _thumbnail(key_prefix: str, item: dict) -> bytes | None:
+    """The item's JPEG thumbnail, made once per item and kept in the session."""
+    thumbs = st.session_state.setdefault(f"{key_prefix}-thumbs", {})
+    if item["id"] not in thumbs:
+        photo = item.get("photo")
+        try:
+            if photo is not None:
+                thumbs[item["id"]] = catalogue.make_thumbnail(photo)
+            else:
+                pixels = catalogue.model_input_bytes(item["model_input"])
+                thumbs[item["id"]] = catalogue.thumbnail_from_model_input(pixels)
+        except CatalogueError:
+            thumbs[item["id"]] = None
+    return thumbs[item["id"]]
+
+
+def item_key(key_prefix: str, item_id: str, part: str) -> str:
+    """The widget key of one part ("class", "name", "note", "add") of a single item's controls."""
+    return f"{key_prefix}-{item_id}-{part}"
+
+
+def table_key(key_prefix: str, item_ids: Sequence[str]) -> str:
+    """The data editor's key for a set of items (a new set starts with fresh edits)."""
+    digest = hashlib.sha1("\n".join(item_ids).encode("utf-8")).hexdigest()[:10]
+    return f"{key_prefix}-table-{digest}"
+
+
+def _entry(
+    key_prefix: str, item: dict, confirmed: Any, name: Any, note: Any
+) -> catalogue.NewRecord:
+    return catalogue.new_record(
+        predicted=int(item["predicted"]),
+        confidence=float(item["confidence"]),
+        confirmed=confirmed,
+        name=name,
+        note=note,
+        model_input=np.asarray(item["model_input"]),
+        thumbnail=_thumbnail(key_prefix, item),
+    )
+
+
+def _save(key_prefix: str, saving: list[tuple[dict, catalogue.NewRecord]]) -> list[int] | None:
+    """Save entries in one go; None after showing why it failed (the widgets keep their values)."""
+    try:
+        ids = get_store().add_many([entry for _, entry in saving])
+    except CatalogueError as exc:
+        st.error(
+            f"{exc} Nothing was saved; what you typed is still here, so try again in a moment.",
+            icon=":material/error:",
+        )
+        return None
+    saved = _saved(key_prefix)
+    for (item, _), record_id in zip(saving, ids, strict=True):
+        saved[item["id"]] = record_id
+    return ids
+
+
+def _single_controls(item: dict, key_prefix: str) -> list[int]:
+    saved = _saved(key_prefix)
+    if item["id"] in saved:
+        st.success(
+            f"In the catalogue as record #{saved[item['id']]}. See it on the Catalogue page.",
+            icon=":material/inventory:",
+        )
+        return [saved[item["id"]]]
+    predicted = int(item["predicted"])
+    left, right = st.columns(2)
+    confirmed = left.selectbox(
+        "Class",
+        options=range(len(CLASS_NAMES)),
+        index=predicted,
+        format_func=CLASS_NAMES.__getitem__,
+        help="Keep the model's class, or pick the right one if the model was wrong.",
+        key=item_key(key_prefix, item["id"], "class"),
+    )
+    name = right.text_input(
+        "Name or SKU (optional)",
+        max_chars=catalogue.NAME_MAX_CHARS,
+        key=item_key(key_prefix, item["id"], "name"),
+    )
+    note = st.text_input(
+        "Note (optional)",
+        max_chars=catalogue.NOTE_MAX_CHARS,
+        key=item_key(key_prefix, item["id"], "note"),
+    )
+    corrected = confirmed != predicted
+    label = f"Add to catalogue as {CLASS_NAMES[confirmed]}"
+    if not st.button(
+        label,
+        type="primary",
+        icon=":material/edit:" if corrected else ":material/check:",
+        key=item_key(key_prefix, item["id"], "add"),
+    ):
+        return []
+    try:
+        entry = _entry(key_prefix, item, confirmed, name, note)
+    except CatalogueError as exc:
+        st.error(str(exc), icon=":material/error:")
+        return []
+    ids = _save(key_prefix, [(item, entry)])
+    if ids is None:
+        return []
+    st.success(f"Saved to the catalogue as record #{ids[0]}.", icon=":material/inventory:")
+    return ids
+
+
+def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
+    saved = _saved(key_prefix)
+    skipped = st.session_state.setdefault(f"{key_prefix}-skipped", set())
+    done = [item for item in items if item["id"] in saved]
+    if done:
+        listed = ", ".join(
+            f"{item.get('file_name') or 'photo'} (#{saved[item['id']]})" for item in done
+        )
+        st.success(f"In the catalogue: {listed}.", icon=":material/inventory:")
+    todo = [item for item in items if item["id"] not in saved and item["id"] not in skipped]
+    if not todo:
+        if skipped & {item["id"] for item in items}:
+            st.caption("The photos you unticked were not saved.")
+        return [saved[item["id"]] for item in done]
+    rows = [
+        {
+            "keep": True,
+            "photo": catalogue.thumbnail_data_url(_thumbnail(key_prefix, item)),
+            "file": item.get("file_name") or "",
+            "predicted": CLASS_NAMES[int(item["predicted"])],
+            "confidence": float(item["confidence"]),
+            "confirmed": CLASS_NAMES[int(item["predicted"])],
+            "name": "",
+            "note": "",
+        }
+        for item in todo
+    ]
+    st.caption("Correct the class where the model was wrong, add names, untick photos to skip.")
+    edited = st.data_editor(
+        rows,
+        column_config={
+            "photo": st.column_config.ImageColumn("Photo", width="small"),
+            "file": st.column_config.TextColumn("File", disabled=True),
+            "predicted": st.column_config.TextColumn("Model says", disabled=True),
+            "confidence": st.column_config.ProgressColumn(
+                "Confidence", min_value=0.0, max_value=1.0, format="percent"
+            ),
+            "confirmed": st.column_config.SelectboxColumn(
+                "Class", options=list(CLASS_NAMES), required=True
+            ),
+            "name": st.column_config.TextColumn("Name or SKU", max_chars=catalogue.NAME_MAX_CHARS),
+            "note": st.column_config.TextColumn("Note", max_chars=catalogue.NOTE_MAX_CHARS),
+            "keep": st.column_config.CheckboxColumn("Save", default=True),
+        },
+        disabled=["photo", "file", "predicted", "confidence"],
+        hide_index=True,
+        num_rows="fixed",
+        row_height=48,
+        key=table_key(key_prefix, [item["id"] for item in todo]),
+    )
+    kept = [(item, row) for item, row in zip(todo, edited, strict=True) if row.get("keep")]
+    label = f"Save {len(kept)} to catalogue" if len(kept) != 1 else "Save 1 to catalogue"
+    if not st.button(
+        label,
+        type="primary",
+        icon=":material/save:",
+        disabled=not kept,
+        key=f"{key_prefix}-save-all",
+    ):
+        return [saved[item["id"]] for item in done]
+    saving, problems = [], []
+    for number, (item, row) in enumerate(kept, start=1):
+        try:
+            saving.append(
+                (
+                    item,
+                    _entry(
+                        key_prefix, item, row.get("confirmed"), row.get("name"), row.get("note")
+                    ),
+                )
+            )
+        except CatalogueError as exc:
+            problems.append(f"Row {number} ({item.get('file_name') or 'photo'}): {exc}")
+    if problems:
+        st.error("Nothing was saved. " + " ".join(problems), icon=":material/error:")
+        return [saved[item["id"]] for item in done]
+    ids = _save(key_prefix, saving)
+    if ids is None:
+        return [saved[item["id"]] for item in done]
+    skipped.update(item["id"] for item in todo if item["id"] not in saved)
+    numbers = ", ".join(f"#{record_id}" for record_id in ids)
+    st.success(
+        f"Saved {len(ids)} to the catalogue as records {numbers}.", icon=":material/inventory:"
+    )
+    return [saved[item["id"]] for item in items if item["id"] in saved]
+
+
+def save_controls(items: list[dict], key_prefix: str) -> list[int]:
+    """Draw "Add to catalogue" for classified items; return the record ids saved for them.
+
+    Each item is a dict: "id" (a stable str), "predicted" (0-9), "confidence" (0-1),
+    "model_input" ((28, 28) float32 in [0, 1]), "photo" (the photo's bytes or a PIL image, or
+    None) and "file_name". One item gets a class select box, name, note and an Add button; several
+    get one editable table and a "Save all" button. Saved items are remembered in the session, so
+    a rerun never saves them twice. Widget keys: `item_key(...)` and `table_key(...)`.
+    """
+    if not items:
+        return []
+    with st.container(border=True):
+        st.markdown("**Add to catalogue**")
+        if len(items) == 1:
+            return _single_controls(items[0], key_prefix)
+        return _table_controls(items, key_prefix)
+
+
+# -- charts -------------------------------------------------------------------------------------
+
+
+def trial_chart(summary: TrialSummary) -> alt.Chart:
+    """Stacked bars per confirmed class: items the model got right and items staff corrected."""
+    rows = []
+    for result in summary.per_class:
+        rows.append({"class": result.name, "result": RIGHT_LABEL, "items": result.accepted})
+        rows.append({"class": result.name, "result": CORRECTED_LABEL, "items": result.corrected})
+    return (
+        alt.Chart(alt.Data(values=rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "class:N", sort=list(CLASS_NAMES), title=None, axis=alt.Axis(labelOverlap=False)
+            ),
+            x=alt.X("items:Q", title="Items", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "result:N",
+                scale=alt.Scale(domain=[RIGHT_LABEL, CORRECTED_LABEL], range=RESULT_COLOURS),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            order=alt.Order("result:N", sort="descending"),
+            tooltip=["class:N", "result:N", "items:Q"],
+        )
+        .properties(height=alt.Step(26))  # pixels per class
+    )
+
+
+def per_class_rows(summary: TrialSummary) -> list[dict[str, Any]]:
+    """The trial per confirmed class, as table rows (classes without items are left out)."""
+    return [
+        {
+            "class": result.name,
+            "items": result.items,
+            "right": result.accepted,
+            "corrected": result.corrected,
+            "accuracy": result.accuracy,
+        }
+        for result in summary.per_class
+        if result.items
+    ]

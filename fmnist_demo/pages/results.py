@@ -1,0 +1,182 @@
+"""Results: how well the active model does, its first 15 guesses, where it gets confused."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from fmnist_demo import plots
+from fmnist_demo.data import TRAIN_SIZE
+from fmnist_demo.evaluation import (
+    Evaluation,
+    count,
+    evaluate,
+    most_confident_mistakes,
+    per_class_accuracy,
+    percent,
+    points_between,
+    ranked_classes,
+    top_confusions,
+)
+from fmnist_demo.pages._common import (
+    USER_MODEL_KEY,
+    ActiveModel,
+    chapter_model_choice,
+    dataset,
+    dataset_or_message,
+    shipped_card,
+    shipped_model,
+)
+
+SHOWN_PREDICTIONS = 15  # the chapter's figure: the first 15 test images
+SHOWN_MISTAKES = 12
+PROBS_KEY = "results_probs"  # (model identity, (10000, 10) probabilities) for the visitor's model
+
+
+@st.cache_resource(show_spinner="The shipped model is looking at the 10,000 test images…")
+def shipped_test_probs() -> np.ndarray:
+    """The shipped model's probabilities for every test image, shared read-only: (10000, 10)."""
+    from fmnist_demo.model import predict_proba
+
+    (_, _), (x_test, _) = dataset()
+    return predict_proba(shipped_model(), x_test)
+
+
+def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
+    """The active model's (10000, 10) test probabilities, computed once per model and session."""
+    if active.kind == "shipped":
+        return shipped_test_probs()
+    identity = (active.label, id(active.model))
+    memo = st.session_state.get(PROBS_KEY)
+    if memo is None or memo[0] != identity:
+        from fmnist_demo.model import predict_proba
+
+        with st.spinner("Your model is looking at the 10,000 test images…"):
+            memo = (identity, predict_proba(active.model, x_test))
+        st.session_state[PROBS_KEY] = memo
+    return memo[1]
+
+
+def train_accuracy(active: ActiveModel) -> float | None:
+    """Accuracy on the training images, as recorded when the model was trained."""
+    if active.kind == "shipped":
+        return shipped_card().get("train_accuracy")
+    return st.session_state[USER_MODEL_KEY].get("train_accuracy")
+
+
+def accuracy_section(train: float | None, result: Evaluation) -> None:
+    """Training and test accuracy side by side, with the chapter's word on overfitting."""
+    test = result.accuracy
+    left, right = st.columns(2)
+    left.metric(
+        f"On the {count(TRAIN_SIZE)} training images it learnt from",
+        "not recorded" if train is None else percent(train),
+        border=True,
+        help="Training accuracy: the share of training images the model labels correctly.",
+    )
+    right.metric(
+        f"On the {count(len(result.labels))} new test images",
+        percent(test),
+        border=True,
+        help="Test accuracy: the share of test images (never seen while learning) labelled right.",
+    )
+    st.write(
+        f"Out of every 100 pieces of clothing it has never seen, the model names about "
+        f"**{round(100 * test)}** correctly."
+    )
+    if train is None:
+        return
+    gap = points_between(train, test)
+    if gap > 0:
+        st.info(
+            f"It does **{gap} points better** on the images it learnt from than on new ones. "
+            "This is called **overfitting**: like a student who has practised on the same exam "
+            "questions, the model has partly memorised its training images, so it scores a bit "
+            "better on them than on new pictures. The test figure is the honest one: it is what "
+            "to expect on clothes the model has never seen.",
+            icon=":material/school:",
+        )
+    else:
+        st.info(
+            "It does about as well on new images as on the ones it learnt from, so there is no "
+            "sign of **overfitting** (doing better on the pictures it has already seen than on new "
+            "ones).",
+            icon=":material/school:",
+        )
+
+
+def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
+    """The chapter's figure of the first 15 test images with their 10 probabilities."""
+    n = SHOWN_PREDICTIONS
+    right = int(np.sum(result.predicted[:n] == result.labels[:n]))
+    st.write(
+        f"The first {n} test images, each with the model's guess, how sure it is, and the true "
+        f"kind in brackets. :blue[**Blue**] means right, :red[**red**] means wrong. The bars "
+        "show how likely the model thinks each kind is: the true kind is blue, a wrong guess red. "
+        f"Here it gets **{right} of {n}** right."
+    )
+    figure = plots.prediction_figure(x_test[:n], result.labels[:n], result.probs[:n])
+    st.altair_chart(figure, key="results_predictions")
+
+
+def confusion_section(result: Evaluation) -> None:
+    """The confusion matrix and each kind's accuracy, with the biggest mix-ups in words."""
+    matrix = result.matrix  # (10, 10) counts
+    accuracy = per_class_accuracy(matrix)
+    ranked = ranked_classes(accuracy)
+    mixups = "; ".join(
+        f"{c.true_name} taken for {c.predicted_name} ({count(c.count)} times)"
+        for c in top_confusions(matrix, 3)
+    )
+    st.write(
+        f"Each row is what the images really are, each column what the model guessed; the "
+        f"diagonal counts the right answers. It recognises **{ranked[0][0]}** best "
+        f"({percent(ranked[0][1])}) and **{ranked[-1][0]}** worst ({percent(ranked[-1][1])}). "
+        f"Its most common mix-ups: {mixups or 'none'}."
+    )
+    st.altair_chart(plots.confusion_chart(matrix), key="results_confusion")
+    st.subheader("How often each kind is recognised")
+    st.altair_chart(plots.class_accuracy_chart(accuracy), key="results_per_class")
+
+
+def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
+    """The wrong guesses the model was surest about."""
+    wrong = most_confident_mistakes(result.probs, result.labels, SHOWN_MISTAKES)
+    if len(wrong) == 0:
+        st.success("The model makes no mistakes on the test images.")
+        return
+    n_wrong = int(np.sum(result.predicted != result.labels))
+    st.write(
+        f"It gets {count(n_wrong)} of the {count(len(result.labels))} test images wrong. These are "
+        "the mistakes it was surest about; many are hard even for a person at 28 × 28 pixels."
+    )
+    gallery = plots.mistakes_gallery(x_test[wrong], result.labels[wrong], result.probs[wrong])
+    st.image(gallery, output_format="PNG")
+
+
+st.title("Results")
+st.write(
+    "How good is the model? We count how often it names the right kind of clothing, first on the "
+    "images it learnt from, then on test images it has never seen."
+)
+active = chapter_model_choice(key="results_model")
+data = dataset_or_message()
+if data is None:
+    st.stop()
+(_, _), (x_test, y_test) = data
+result = evaluate(active_test_probs(active, x_test), y_test)
+
+st.header("Training and test accuracy", divider="gray")
+accuracy_section(train_accuracy(active), result)
+if active.kind == "shipped" and shipped_card().get("history"):
+    with st.expander("How its accuracy grew while it was learning"):
+        st.altair_chart(plots.training_curves(shipped_card()["history"]))
+
+st.header("Its guesses, one by one", divider="gray")
+predictions_section(x_test, result)
+
+st.header("Where it gets confused", divider="gray")
+confusion_section(result)
+
+st.header("Its most confident mistakes", divider="gray")
+mistakes_section(x_test, result)

@@ -1,0 +1,135 @@
+"""Browser tests for what AppTest cannot drive: a real Stop click mid-training, the camera.
+
+They start the app with `streamlit run` on a free local port and drive Debian's Chromium with
+Playwright. Without a browser they are skipped, unless FMNIST_REQUIRE_BROWSER=1 (as in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+try:
+    from playwright.sync_api import Page, expect, sync_playwright
+except ImportError:  # pragma: no cover - playwright is in requirements-dev.txt
+    sync_playwright = None
+
+_missing = CHROMIUM is None or sync_playwright is None
+if _missing and os.environ.get("FMNIST_REQUIRE_BROWSER") == "1":
+    raise RuntimeError("Browser tests are required here but Chromium or Playwright is missing.")
+pytestmark = pytest.mark.skipif(_missing, reason="needs Chromium and Playwright")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("streamlit exited early")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)  # polling a server that is starting; there is no event to wait on
+    raise TimeoutError("streamlit did not start")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
+    """The app served by `streamlit run` on a free loopback port."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "FMNIST_CATALOGUE_DB": str(tmp_path_factory.mktemp("db") / "catalogue.sqlite3"),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, with a fake camera that shows a prepared video file."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 1600})
+    context.grant_permissions(["camera"])
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def test_stop_button_keeps_last_finished_epoch(app_url, page):
+    page.goto(app_url + "/train_live")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Epoch 2 of 10")).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_text("is kept")).to_be_visible(timeout=30_000)
+    text = page.inner_text("body")
+    assert "Traceback" not in text
+    assert "Training was stopped. The model as it was after epoch" in text
+    # The kept model is the active one on the pages that classify.
+    expect(page.get_by_text("Download your model (.keras)")).to_be_visible()

@@ -1,0 +1,219 @@
+"""AppTest of saving from the Classify page: save_controls with one and with several items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+from fmnist_demo.pages._catalogue_ui import item_key, table_key
+
+PREFIX = "classify-save"
+
+
+def _classified(count: int) -> None:
+    """A stand-in for the Classify page: `count` classified photos, then save_controls."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from fmnist_demo.pages._catalogue_ui import save_controls
+
+    items = []
+    for i in range(count):
+        photo = io.BytesIO()
+        Image.new("RGB", (400, 300), (40 * i, 90, 160)).save(photo, format="PNG")
+        items.append(
+            {
+                "id": f"photo-{i}",
+                "predicted": 7 + i % 3,  # Sneaker, Bag, Ankle boot
+                "confidence": 0.6 + 0.1 * i,
+                "model_input": np.full((28, 28), 0.1 * i, dtype=np.float32),
+                "photo": photo.getvalue(),
+                "file_name": f"item-{i}.png",
+            }
+        )
+    save_controls(items, key_prefix="classify-save")
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatalogueStore:
+    path = tmp_path / "catalogue.sqlite3"
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    with CatalogueStore(f"sqlite:///{path}") as store:
+        yield store
+
+
+def _app(count: int) -> AppTest:
+    at = AppTest.from_function(_classified, args=(count,), default_timeout=30).run()
+    assert not at.exception
+    return at
+
+
+def test_one_click_accepts_the_prediction(db: CatalogueStore) -> None:
+    at = _app(1)
+    assert at.selectbox(key=item_key(PREFIX, "photo-0", "class")).value == 7
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    assert not at.exception
+    assert "record #1" in at.success[0].value
+    (record,) = db.records()
+    assert (record.predicted, record.confirmed, record.confidence) == (7, 7, 0.6)
+    assert record.thumbnail[:2] == b"\xff\xd8"  # a JPEG
+    assert record.image().shape == (28, 28)
+
+    at.run()  # a rerun does not save the item twice
+    assert db.count() == 1
+    assert not at.button
+    assert "record #1" in at.success[0].value
+
+
+def test_correcting_the_class_with_name_and_note(db: CatalogueStore) -> None:
+    at = _app(1)
+    at.selectbox(key=item_key(PREFIX, "photo-0", "class")).set_value(5)
+    at.text_input(key=item_key(PREFIX, "photo-0", "name")).input("  SANDAL-7 ")
+    at.text_input(key=item_key(PREFIX, "photo-0", "note")).input("left only")
+    at.run()
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    (record,) = db.records()
+    assert (record.predicted, record.confirmed, record.name, record.note) == (
+        7,
+        5,
+        "SANDAL-7",
+        "left only",
+    )
+    assert not record.accepted
+
+
+def test_a_failed_save_says_so_and_keeps_what_was_typed(
+    db: CatalogueStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(1)
+    broken = tmp_path / "a-folder"
+    broken.mkdir()
+    monkeypatch.setenv(DB_ENV_VAR, str(broken))  # a folder is no database file
+    at.selectbox(key=item_key(PREFIX, "photo-0", "class")).set_value(8)
+    at.text_input(key=item_key(PREFIX, "photo-0", "name")).input("BAG-1")
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    assert not at.exception
+    assert "The catalogue could not" in at.error[0].value
+    assert "Nothing was saved; what you typed is still here" in at.error[0].value
+    assert at.text_input(key=item_key(PREFIX, "photo-0", "name")).value == "BAG-1"
+    assert at.selectbox(key=item_key(PREFIX, "photo-0", "class")).value == 8
+
+    monkeypatch.setenv(DB_ENV_VAR, db.url.removeprefix("sqlite:///"))  # the disk is back
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    (record,) = db.records()
+    assert (record.confirmed, record.name) == (8, "BAG-1")
+
+
+def test_several_photos_are_corrected_in_one_table_and_saved_together(
+    db: CatalogueStore,
+) -> None:
+    at = _app(3)
+    (editor,) = at.data_editor
+    assert list(editor.value["confirmed"]) == ["Sneaker", "Bag", "Ankle boot"]
+    key = table_key(PREFIX, ["photo-0", "photo-1", "photo-2"])
+    # Staff correct row 1 to Sandal and name it, and untick row 2.
+    at.session_state[key] = {
+        "edited_rows": {1: {"confirmed": "Sandal", "name": "S-1"}, 2: {"keep": False}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert at.button(key=f"{PREFIX}-save-all").label == "Save 2 to catalogue"
+    at.button(key=f"{PREFIX}-save-all").click().run()
+    assert not at.exception
+    assert "Saved 2 to the catalogue" in at.success[0].value
+    saved = sorted(db.records(), key=lambda r: r.id)
+    assert [(r.predicted, r.confirmed, r.name) for r in saved] == [(7, 7, ""), (8, 5, "S-1")]
+
+    at.run()  # a rerun does not save them twice, and the unticked photo stays out
+    assert db.count() == 2
+    assert not at.data_editor
+    assert "item-0.png (#1)" in at.success[0].value
+
+
+def test_a_refused_row_saves_nothing(db: CatalogueStore) -> None:
+    at = _app(2)
+    key = table_key(PREFIX, ["photo-0", "photo-1"])
+    at.session_state[key] = {
+        "edited_rows": {0: {"name": "two\nlines"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key=f"{PREFIX}-save-all").click().run()
+    assert "Row 1 (item-0.png)" in at.error[0].value
+    assert db.count() == 0
+
+
+# -- the real Classify page ---------------------------------------------------------------------
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+CLASSIFY = "fmnist_demo/pages/classify.py"
+
+
+def _drawn_photo(shade: int) -> bytes:
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    scene = np.full((400, 300, 3), 215, np.uint8)  # a dark item on a light floor
+    scene[40:360, 90:210] = (shade, 40, 90)
+    out = io.BytesIO()
+    Image.fromarray(scene).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _classify_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120).switch_page(CLASSIFY).run()
+    assert not at.exception
+    return at
+
+
+def _texts(elements) -> str:
+    return " ".join(e.value for e in elements)
+
+
+def test_saving_from_the_classify_page_with_one_photo(db: CatalogueStore) -> None:
+    at = _classify_page()
+    at.file_uploader(key="classify_upload").set_value(
+        [("item.jpg", _drawn_photo(30), "image/jpeg")]
+    )
+    at.run()
+    (add,) = [b for b in at.button if b.label.startswith("Add to catalogue as")]
+    predicted = add.label.removeprefix("Add to catalogue as ")
+    add.click().run()
+    assert not at.exception
+    assert "Saved to the catalogue as record #1" in _texts(at.success)
+    (record,) = db.records()
+    assert record.predicted_name == predicted and record.accepted
+    assert record.image().shape == (28, 28)
+    at.run()
+    assert db.count() == 1
+
+
+def test_saving_from_the_classify_page_with_several_photos(db: CatalogueStore) -> None:
+    at = _classify_page()
+    at.file_uploader(key="classify_upload").set_value(
+        [(f"item-{i}.jpg", _drawn_photo(30 + 60 * i), "image/jpeg") for i in range(3)]
+    )
+    at.run()
+    (editor,) = at.data_editor
+    assert list(editor.value["file"]) == ["item-0.jpg", "item-1.jpg", "item-2.jpg"]
+    at.session_state[editor.key] = {
+        "edited_rows": {0: {"confirmed": "Bag", "name": "BAG-1"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="classify-save-all").click().run()
+    assert not at.exception
+    assert "Saved 3 to the catalogue" in _texts(at.success)
+    records = {r.name: r for r in db.records()}
+    assert records["BAG-1"].confirmed == 8
+    assert db.count() == 3

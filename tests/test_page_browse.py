@@ -1,0 +1,124 @@
+"""AppTest for the Browse page: counts, sample grid and its controls, one image up close."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fmnist_demo.data import CLASS_NAMES, is_available
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "fmnist_demo/pages/browse.py"
+
+pytestmark = pytest.mark.skipif(
+    not is_available(), reason="Fashion-MNIST files not found; set FMNIST_DATA_DIR"
+)
+
+
+def _browse() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _grid(at: AppTest) -> str:
+    """The media URL of the sample grid; it changes whenever the shown images change."""
+    return at.image[0].value[0]
+
+
+def _chart_specs(at: AppTest) -> list[str]:
+    return [chart.proto.spec for chart in at.get("vega_lite_chart")]
+
+
+def test_counts_and_controls_are_shown():
+    at = _browse()
+    assert [m.value for m in at.metric] == ["60,000", "10,000", "10", "784"]
+    assert "28 × 28" in at.metric[3].label
+    assert at.segmented_control(key="browse_split").value == "train"
+    assert at.selectbox(key="browse_class").value == -1  # all kinds
+    assert at.button(key="browse_shuffle").label == "Show others"
+    assert len(at.selectbox(key="browse_pick").options) == 25
+    assert len(at.image) == 1
+    assert len(_chart_specs(at)) == 3  # image with colour bar, pixel numbers, counts
+
+
+def test_split_and_class_change_the_sample():
+    at = _browse()
+    first = _grid(at)
+    at.segmented_control(key="browse_split").set_value("test").run()
+    assert not at.exception
+    assert _grid(at) != first
+    assert "test images" in at.caption[0].value
+
+    at.selectbox(key="browse_class").set_value(CLASS_NAMES.index("Sneaker")).run()
+    assert not at.exception
+    picks = at.selectbox(key="browse_pick").options
+    assert len(picks) == 25 and all(p.endswith("Sneaker") for p in picks)
+    assert "only Sneaker" in at.caption[0].value
+
+
+def test_show_others_draws_a_new_sample_reproducibly():
+    at = _browse()
+    first = _grid(at)
+    at.button(key="browse_shuffle").click().run()
+    assert not at.exception
+    second = _grid(at)
+    assert second != first
+    # A fresh visitor who clicks once sees the same sample: the seed counts the clicks.
+    again = _browse()
+    assert _grid(again) == first
+    again.button(key="browse_shuffle").click().run()
+    assert _grid(again) == second
+
+
+def test_up_close_image_and_normalisation():
+    at = _browse()
+    pick = at.selectbox(key="browse_pick")
+    label = pick.options[0].split(". ", 1)[1]
+    assert at.subheader[0].value == f"Label: {label}"
+    assert "0 to 255" in _chart_specs(at)[0]
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Pixel", "Before", "After ÷ 255"]
+    assert table["Before"].max() <= 255 and table["After ÷ 255"].max() <= 1
+
+    pick.set_value(4).run()
+    assert at.subheader[0].value == f"Label: {pick.options[4].split('. ', 1)[1]}"
+    at.segmented_control(key="browse_scale").set_value("normalised").run()
+    assert not at.exception
+    assert '"domain": [0, 1.0]' in _chart_specs(at)[1]
+
+
+def test_rerun_is_fast_once_data_is_cached():
+    at = _browse()
+    start = time.perf_counter()
+    at.button(key="browse_shuffle").click().run()
+    assert time.perf_counter() - start < 2.0
+
+
+def test_page_never_imports_tensorflow():
+    """Run the page in a fresh interpreter, where nothing else could have imported TensorFlow."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file({APP!r}, default_timeout=60)
+        at.switch_page({PAGE!r})
+        at.run()
+        assert not at.exception, at.exception
+        print("TF" if "tensorflow" in sys.modules or "keras" in sys.modules else "NO-TF")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "NO-TF"
