@@ -760,6 +760,17 @@ class CatalogueStore:
 
 
 _BLOBS = ("model_input", "thumbnail")
+# A spreadsheet runs a cell that starts with one of these as a formula; such text gets a leading
+# apostrophe in the CSV (the spreadsheets' own "this is text" mark), and read_csv takes it off.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _from_csv_text(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 def records_csv(records: Iterable[CatalogueRecord]) -> str:
@@ -777,8 +788,8 @@ def records_csv(records: Iterable[CatalogueRecord]) -> str:
                 repr(r.confidence),  # repr round-trips a float exactly
                 r.confirmed,
                 r.confirmed_name,
-                r.name,
-                r.note,
+                _csv_text(r.name),
+                _csv_text(r.note),
             ]
         )
     return out.getvalue()
@@ -799,8 +810,8 @@ def read_csv(text: str | bytes) -> list[dict[str, Any]]:
                 "confidence": float(row["confidence"]),
                 "confirmed": int(row["confirmed"]),
                 "confirmed_name": row["confirmed_name"],
-                "name": row["name"],
-                "note": row["note"],
+                "name": _from_csv_text(row["name"]),
+                "note": _from_csv_text(row["note"]),
             }
         )
     return rows

@@ -17,16 +17,30 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of logs
 import keras
 
+from fmnist_demo.assets import (
+    DEFAULT_MODEL_PATH,
+    PHOTO_MODEL_PATH,
+    card_path,
+)
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, normalise
 
 HIDDEN_CHOICES = (128, 512)  # the chapter's width, and the width of its callback section
-ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-DEFAULT_MODEL_PATH = ASSETS_DIR / "fmnist_dense128.keras"
-PHOTO_MODEL_PATH = ASSETS_DIR / "fmnist_photo_cnn.keras"
 _DIRECT_CALL_LIMIT = 8192  # images per direct call; larger inputs are cut into chunks of this size
 # Building or loading a model touches Keras's global state (names, seeds); visitors' sessions and
 # background training do it from different threads, so it happens one at a time.
 _BUILD_LOCK = threading.RLock()
+
+
+def _keep_shared_keras_state(*_args: Any, **_kwargs: Any) -> None:
+    """Stands in for keras.backend.clear_session in this process (see below)."""
+
+
+# Streamlit calls keras.backend.clear_session() after every script run, to free models a script
+# built. Here models are shared by all visitors and trained in background threads, so that reset
+# pulls Keras's global state from under a running training (seen: the training thread stuck in
+# its first step, then failing on duplicate layer names), and it costs a full garbage collection
+# each time the Train page polls. Models here are freed as usual when nothing refers to them.
+keras.backend.clear_session = _keep_shared_keras_state
 
 
 class ModelUnavailable(RuntimeError):
@@ -122,11 +136,6 @@ def summary_rows(model: keras.Model) -> list[dict[str, Any]]:
     return rows
 
 
-def card_path(model_path: Path) -> Path:
-    """The JSON model card that sits beside a model file."""
-    return Path(model_path).with_suffix(".json")
-
-
 def save_model(model: keras.Model, path: Path, card: dict[str, Any]) -> None:
     """Write the model (.keras) and its model card (.json) side by side."""
     path = Path(path)
@@ -173,14 +182,6 @@ def model_bytes(model: keras.Model) -> bytes:
         path = Path(folder) / "model.keras"
         model.save(path)
         return path.read_bytes()
-
-
-def read_card(model_path: Path) -> dict[str, Any]:
-    """The model card of a shipped model, or {} when there is none."""
-    try:
-        return json.loads(card_path(model_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def load_default_model() -> keras.Model:

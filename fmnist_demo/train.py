@@ -12,8 +12,9 @@ from pathlib import Path
 
 import keras
 
+from fmnist_demo.assets import DEFAULT_MODEL_PATH
 from fmnist_demo.data import load_fashion_mnist
-from fmnist_demo.model import DEFAULT_MODEL_PATH, HIDDEN_CHOICES, accuracy, save_model
+from fmnist_demo.model import HIDDEN_CHOICES, accuracy, save_model
 from fmnist_demo.training import TrainSettings, train
 
 

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,8 +93,38 @@ def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+def _write_y4m(rgb, path: Path, frames: int = 30) -> Path:
+    """A short still video in the Y4M format Chromium's fake camera plays (4:2:0, 640x480)."""
+    from PIL import Image
+
+    img = Image.fromarray(rgb).convert("RGB").resize((640, 480)).convert("YCbCr")
+    y, cb, cr = (np.asarray(c, dtype=np.uint8) for c in img.split())
+    frame = y.tobytes() + cb[::2, ::2].tobytes() + cr[::2, ::2].tobytes()
+    with open(path, "wb") as fh:
+        fh.write(b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\n")
+        for _ in range(frames):
+            fh.write(b"FRAME\n" + frame)
+    return path
+
+
 @pytest.fixture(scope="module")
-def browser():
+def camera_video(fmnist, tmp_path_factory) -> Path:
+    """A trouser from the test set as a phone would see it: dark on a light, uneven background."""
+    _, (x_test, y_test) = fmnist
+    item = x_test[np.flatnonzero(y_test == 1)[0]].astype(np.float32) / 255.0  # Trouser
+    item = np.kron(item, np.ones((12, 12), np.float32))  # (28, 28) -> (336, 336)
+    h, w = 480, 640
+    light = np.linspace(0.80, 0.95, w, dtype=np.float32)[None, :].repeat(h, axis=0)
+    top, left = (h - 336) // 2, (w - 336) // 2
+    scene = light.copy()
+    patch = scene[top : top + 336, left : left + 336]
+    scene[top : top + 336, left : left + 336] = patch * (1 - item) + 0.15 * item
+    rgb = (np.clip(scene, 0, 1) * 255).astype(np.uint8)[..., None].repeat(3, axis=2)
+    return _write_y4m(rgb, tmp_path_factory.mktemp("camera") / "trouser.y4m")
+
+
+@pytest.fixture(scope="module")
+def browser(camera_video):
     """Headless Chromium, with a fake camera that shows a prepared video file."""
     with sync_playwright() as p:
         b = p.chromium.launch(
@@ -133,3 +164,15 @@ def test_stop_button_keeps_last_finished_epoch(app_url, page):
     assert "Training was stopped. The model as it was after epoch" in text
     # The kept model is the active one on the pages that classify.
     expect(page.get_by_text("Download your model (.keras)")).to_be_visible()
+
+
+def test_camera_photo_is_classified(app_url, page):
+    page.goto(app_url + "/classify")
+    page.get_by_role("button", name="Take Photo").click(timeout=60_000)
+    # The fake camera shows a trouser from the test set on a light background.
+    expect(page.get_by_text("What the model sees").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Trouser").first).to_be_visible()
+    text = page.inner_text("body")
+    assert "Traceback" not in text
+    assert "Trouser** —" not in text  # markdown was rendered, not shown raw
+    assert "% confident" in text or "not sure" in text.lower()

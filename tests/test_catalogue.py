@@ -375,3 +375,14 @@ def test_table_rows_carry_data_urls(store: CatalogueStore) -> None:
     (row,) = catalogue.table_rows(store.records())
     assert row["photo"].startswith("data:image/jpeg;base64,")
     assert (row["predicted"], row["confirmed"], row["right"]) == ("Pullover", "Pullover", True)
+
+
+def test_csv_export_is_safe_to_open_in_a_spreadsheet(tmp_path):
+    store = CatalogueStore(f"sqlite:///{tmp_path / 'cat.sqlite3'}")
+    store.add(predicted=0, confidence=0.5, confirmed=0, name="=HYPERLINK(1)", note="-2+3")
+    store.add(predicted=1, confidence=0.5, confirmed=1, name="plain", note="'quoted'")
+    text = store.export_csv()
+    assert "'=HYPERLINK(1)" in text and "'-2+3" in text
+    rows = {r["name"]: r for r in read_csv(text)}
+    assert rows["=HYPERLINK(1)"]["note"] == "-2+3"
+    assert rows["plain"]["note"] == "'quoted'"

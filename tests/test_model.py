@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
 from fmnist_demo.model import (
-    DEFAULT_MODEL_PATH,
     ModelUnavailable,
     accuracy,
     build_model,
@@ -16,7 +16,6 @@ from fmnist_demo.model import (
     load_model_bytes,
     model_bytes,
     predict_proba,
-    read_card,
     summary_rows,
 )
 

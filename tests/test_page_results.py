@@ -9,9 +9,10 @@ import keras
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
 from fmnist_demo.data import is_available, load_fashion_mnist
 from fmnist_demo.evaluation import percent
-from fmnist_demo.model import DEFAULT_MODEL_PATH, accuracy, build_model, read_card
+from fmnist_demo.model import accuracy, build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
 from fmnist_demo.data import DatasetUnavailable, load_fashion_mnist
 
 USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()
@@ -53,11 +54,9 @@ def shipped_photo_model() -> Any:
     return load_photo_model()
 
 
-@st.cache_data
+@st.cache_data(show_spinner=False)
 def shipped_card(photo: bool = False) -> dict:
     """The model card of a shipped model, with "is_photo_model" added."""
-    from fmnist_demo.model import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
-
     is_photo = photo and PHOTO_MODEL_PATH.is_file()
     return {
         **read_card(PHOTO_MODEL_PATH if is_photo else DEFAULT_MODEL_PATH),

@@ -1,7 +1,7 @@
 """Train live: the chapter's model.fit in front of an audience, with early stop and Stop.
 
 Training runs in a background job (one per server); this page starts it, polls it four times a
-second from a fragment, and stops it. A visitor who leaves stops polling, and the job ends itself.
+second from fragments, and stops it. A visitor who leaves stops polling, and the job ends itself.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
 SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training pictures a person can pick
-POLL_S = 0.25  # the live view refreshes four times a second
+POLL_S = 0.25  # progress and figures refresh four times a second
+CHART_POLL_S = 1.0  # the curves once a second
 
 
 @st.cache_data
@@ -107,15 +108,15 @@ def stop_training() -> None:
 
 
 @st.fragment(run_every=POLL_S)
-def live_view() -> None:
-    """Progress bars, current figures and curves of the running job, refreshed by polling."""
+def live_numbers() -> None:
+    """Progress bars and current figures of the running job, refreshed four times a second."""
     job = st.session_state.get(JOB_KEY)
     if job is None:
         return
     job.touch()
     if job.done.is_set():
         st.rerun()  # the whole page: show the outcome
-    p, points = job.snapshot()
+    p = job.latest
     if p is None:
         st.progress(0.0, text="Getting ready (the first epoch includes a few seconds of set-up)…")
         return
@@ -126,7 +127,17 @@ def live_view() -> None:
     m1.metric("Loss (lower is better)", f"{p.loss:.3f}")
     m2.metric("Training accuracy", f"{p.accuracy:.1%}")
     m3.metric("Time", f"{p.elapsed_s:.1f} s")
-    st.altair_chart(training_curves(points), width="stretch")
+
+
+@st.fragment(run_every=CHART_POLL_S)
+def live_chart() -> None:
+    """Loss and accuracy curves so far; a chart costs more to draw, so once a second."""
+    job = st.session_state.get(JOB_KEY)
+    if job is None:
+        return
+    _, points = job.snapshot()
+    if points:
+        st.altair_chart(training_curves(points, epochs=job.settings.epochs), width="stretch")
 
 
 def show_result(res: dict) -> None:
@@ -255,7 +266,8 @@ if busy_elsewhere:
 
 if mine_running:
     st.button("Stop", key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
-    live_view()
+    live_numbers()
+    live_chart()
 else:
     if st.button(
         "Train",
