@@ -15,12 +15,9 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from fmnist_demo.data import load_fashion_mnist  # noqa: E402
+from fmnist_demo.serve import running_app  # noqa: E402
 from fmnist_demo.training import TrainSettings, train  # noqa: E402
 
 
@@ -72,44 +70,13 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args()
     (x, y), _ = load_fashion_mnist()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        engine, page, updates = [], [], []
+    engine, page, updates = [], [], []
+    with running_app() as url:
         for _ in range(args.reps):
             engine.append(engine_alone(x, y))
             per_epoch, per_s = through_page(url, args.chromium)
             page.append(per_epoch)
             updates.append(per_s)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     e, p = statistics.median(engine), statistics.median(page)
     print(
         json.dumps(

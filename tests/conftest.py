@@ -35,3 +35,14 @@ def data_dir(fmnist) -> Path:
 def _run_from_repo_root(monkeypatch):
     """AppTest resolves page paths from the working directory."""
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh file-backed catalogue store that the pages use too (through FMNIST_CATALOGUE_DB)."""
+    from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+
+    path = tmp_path / "catalogue.sqlite3"
+    monkeypatch.setenv(DB_ENV_VAR, str(path))
+    with CatalogueStore(f"sqlite:///{path}") as store:
+        yield store

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from fmnist_demo.serve import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -32,65 +30,12 @@ if _missing and os.environ.get("FMNIST_REQUIRE_BROWSER") == "1":
 pytestmark = pytest.mark.skipif(_missing, reason="needs Chromium and Playwright")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("streamlit exited early")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)  # polling a server that is starting; there is no event to wait on
-    raise TimeoutError("streamlit did not start")
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
     """The app served by `streamlit run` on a free loopback port."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FMNIST_CATALOGUE_DB": str(tmp_path_factory.mktemp("db") / "catalogue.sqlite3"),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "streamlit_app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
+    db = tmp_path_factory.mktemp("db") / "catalogue.sqlite3"
+    with running_app({"FMNIST_CATALOGUE_DB": str(db)}) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def _write_y4m(rgb, path: Path, frames: int = 30) -> Path:

@@ -39,14 +39,6 @@ def _classified(count: int) -> None:
     save_controls(items, key_prefix="classify-save")
 
 
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatalogueStore:
-    path = tmp_path / "catalogue.sqlite3"
-    monkeypatch.setenv(DB_ENV_VAR, str(path))
-    with CatalogueStore(f"sqlite:///{path}") as store:
-        yield store
-
-
 def _app(count: int) -> AppTest:
     at = AppTest.from_function(_classified, args=(count,), default_timeout=30).run()
     assert not at.exception

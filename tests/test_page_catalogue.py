@@ -5,21 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+from fmnist_demo.catalogue import CatalogueStore
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGE = "fmnist_demo/pages/catalogue.py"
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatalogueStore:
-    path = tmp_path / "catalogue.sqlite3"
-    monkeypatch.setenv(DB_ENV_VAR, str(path))
-    with CatalogueStore(f"sqlite:///{path}") as store:
-        yield store
 
 
 def _open_page() -> AppTest:
