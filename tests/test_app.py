@@ -93,6 +93,11 @@ def test_train_one_epoch_through_the_page(fmnist):
     assert any("finished all 1 epochs" in s.value for s in at.success)
     assert at.get("download_button")
     assert not training_slot().busy
+    # The trained model is now the one Results uses, and it says what it learnt from.
+    at.switch_page("fmnist_demo/pages/results.py").run()
+    assert not at.exception
+    assert any("your model, trained at" in c.value for c in at.caption)
+    assert any("On the 1,000 training images" in m.label for m in at.metric)
 
 
 def test_early_stop_message_through_the_page(fmnist):

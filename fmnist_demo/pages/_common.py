@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
-from fmnist_demo.data import DatasetUnavailable, load_fashion_mnist
+from fmnist_demo.data import TRAIN_SIZE, DatasetUnavailable, load_fashion_mnist
 
 USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()
 MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours", shared by every page that classifies
@@ -80,13 +80,22 @@ def session_id() -> str:
     return st.session_state["session_id"]
 
 
-def remember_user_model(model: Any, *, hidden_units: int, epochs: int, train_acc, test_acc) -> None:
+def remember_user_model(
+    model: Any,
+    *,
+    hidden_units: int,
+    epochs: int,
+    train_acc: float | None,
+    test_acc: float | None,
+    samples: int = TRAIN_SIZE,
+) -> None:
     """Keep this visitor's trained model in their session and make it the active one."""
     st.session_state[USER_MODEL_KEY] = {
         "model": model,
         "trained_at": dt.datetime.now().strftime("%H:%M"),
         "hidden_units": hidden_units,
         "epochs": epochs,
+        "samples": samples,
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
     }
@@ -129,6 +138,7 @@ def collect_training() -> None:
             epochs=result.epochs_done,
             train_acc=result.final_accuracy,
             test_acc=test_acc,
+            samples=job.samples,
         )
 
 

@@ -64,12 +64,19 @@ def train_accuracy(active: ActiveModel) -> float | None:
     return st.session_state[USER_MODEL_KEY].get("train_accuracy")
 
 
-def accuracy_section(train: float | None, result: Evaluation) -> None:
+def train_size(active: ActiveModel) -> int:
+    """How many training images the active model learnt from."""
+    if active.kind == "shipped":
+        return TRAIN_SIZE
+    return st.session_state[USER_MODEL_KEY].get("samples", TRAIN_SIZE)
+
+
+def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) -> None:
     """Training and test accuracy side by side, with the chapter's word on overfitting."""
     test = result.accuracy
     left, right = st.columns(2)
     left.metric(
-        f"On the {count(TRAIN_SIZE)} training images it learnt from",
+        f"On the {count(learnt_from)} training images it learnt from",
         "not recorded" if train is None else percent(train),
         border=True,
         help="Training accuracy: the share of training images the model labels correctly.",
@@ -167,7 +174,7 @@ if data is None:
 result = evaluate(active_test_probs(active, x_test), y_test)
 
 st.header("Training and test accuracy", divider="gray")
-accuracy_section(train_accuracy(active), result)
+accuracy_section(train_accuracy(active), train_size(active), result)
 if active.kind == "shipped" and shipped_card().get("history"):
     with st.expander("How its accuracy grew while it was learning"):
         st.altair_chart(plots.training_curves(shipped_card()["history"]))
