@@ -185,11 +185,12 @@ def show_result(res: dict) -> None:
     table = pd.DataFrame(res["history"]).rename(
         columns={"epoch": "Epoch", "loss": "Loss", "accuracy": "Accuracy", "seconds": "Seconds"}
     )
+    table["Accuracy"] *= 100  # shown as "89.9 %"
     st.dataframe(
         table,
         hide_index=True,
         column_config={
-            "Accuracy": st.column_config.NumberColumn(format="percent"),
+            "Accuracy": st.column_config.NumberColumn(format="%.1f %%"),
             "Loss": st.column_config.NumberColumn(format="%.3f"),
             "Seconds": st.column_config.NumberColumn(format="%.1f"),
         },
