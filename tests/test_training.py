@@ -183,3 +183,13 @@ def test_job_reports_errors_in_plain_words():
     job.start()
     assert job.done.wait(60)
     assert job.error
+
+
+def test_chapter_callback_with_512_units_stops_after_6_epochs(fmnist):
+    # The chapter's early-stopping section: 512 hidden units pass 90 % in epoch 6.
+    (x_train, y_train), _ = fmnist
+    result = train(x_train, y_train, TrainSettings(hidden_units=512))
+    assert result.stop_reason is StopReason.TARGET_REACHED
+    assert result.epochs_done == 6
+    assert result.history[-1].accuracy > 0.90 >= result.history[-2].accuracy
+    assert result.message == "Reached 90% accuracy so cancelling training!"
