@@ -409,3 +409,28 @@ def training_curves(
         loss.properties(title="Loss", width=width, height=200),
         accuracy.properties(title="Accuracy", width=width, height=200),
     )
+
+
+def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt.Chart:
+    """Horizontal bars of all ten class probabilities of one photo, the most likely highlighted."""
+    probabilities = np.asarray(probabilities, dtype=float)  # (10,)
+    top = int(np.argmax(probabilities))
+    frame = pd.DataFrame(
+        {
+            "Class": list(CLASS_NAMES),
+            "Probability": probabilities,
+            "Top": [i == top for i in range(len(CLASS_NAMES))],
+        }
+    )
+    return (
+        alt.Chart(frame, height=height)
+        .mark_bar()
+        .encode(
+            x=alt.X("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            y=alt.Y(
+                "Class:N", sort=list(CLASS_NAMES), title=None, axis=alt.Axis(labelOverlap=False)
+            ),
+            color=alt.condition("datum.Top", alt.value("#1f77b4"), alt.value("#b0bec5")),
+            tooltip=["Class", alt.Tooltip("Probability:Q", format=".1%")],
+        )
+    )

@@ -123,6 +123,11 @@ def test_stop_button_keeps_last_finished_epoch(app_url, page):
 
 def test_camera_photo_is_classified(app_url, page):
     page.goto(app_url + "/classify")
+    # Take the photo once the camera shows frames (a click before that captures nothing).
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
+        timeout=60_000,
+    )
     page.get_by_role("button", name="Take Photo").click(timeout=60_000)
     # The fake camera shows a trouser from the test set on a light background.
     expect(page.get_by_text("What the model sees").first).to_be_visible(timeout=60_000)

@@ -261,3 +261,13 @@ def test_training_curves_keep_the_planned_epochs_on_the_axis():
     spec = plots.training_curves(rows, epochs=10).to_dict()
     assert spec["hconcat"][0]["encoding"]["x"]["scale"]["domain"] == [1, 10]
     assert plots.training_curves([]).to_dict()["hconcat"]  # nothing learnt yet: still a chart
+
+
+def test_class_probability_chart_highlights_the_most_likely_class():
+    probs = np.full(10, 0.02)
+    probs[7] = 0.82
+    spec = plots.class_probability_chart(probs).to_dict()
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert [v["Class"] for v in values] == list(CLASS_NAMES)
+    assert [v["Class"] for v in values if v["Top"]] == ["Sneaker"]
+    assert spec["encoding"]["x"]["scale"]["domain"] == [0, 1]
