@@ -47,17 +47,13 @@ class ModelUnavailable(RuntimeError):
     """A model file is missing or cannot be read; the message says what to do."""
 
 
-def build_model(
-    hidden_units: int = 128, *, steps_per_execution: int = 1, jit_compile: bool | str = "auto"
-) -> keras.Model:
+def build_model(hidden_units: int = 128) -> keras.Model:
     """Flatten -> Dense(hidden, relu) -> Dense(10, softmax), compiled as in the chapter."""
     with _BUILD_LOCK:
-        return _build_model(hidden_units, steps_per_execution, jit_compile)
+        return _build_model(hidden_units)
 
 
-def _build_model(
-    hidden_units: int, steps_per_execution: int, jit_compile: bool | str
-) -> keras.Model:
+def _build_model(hidden_units: int) -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
@@ -71,8 +67,6 @@ def _build_model(
         optimizer="adam",
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-        jit_compile=jit_compile,
     )
     return model
 
