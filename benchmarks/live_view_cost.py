@@ -49,10 +49,13 @@ def through_page(url: str, chromium: str) -> tuple[float, float]:
         page.get_by_role("button", name="Train", exact=True).click()
         page.get_by_text("Pictures this epoch").first.wait_for(timeout=120_000)
         changes, last, start = 0, None, time.perf_counter()
-        while page.get_by_text("Pictures this epoch").count():
-            text = page.get_by_text("Pictures this epoch").first.inner_text(timeout=2_000)
-            if text != last:
-                changes, last = changes + 1, text
+        while True:  # sample the progress texts until the live view is gone
+            texts = page.locator("[data-testid='stProgress']").all_inner_texts()
+            current = next((t for t in texts if "Pictures this epoch" in t), None)
+            if current is None:
+                break
+            if current != last:
+                changes, last = changes + 1, current
             page.wait_for_timeout(40)
         watched = time.perf_counter() - start
         page.get_by_text("Training time").first.wait_for(timeout=60_000)

@@ -28,7 +28,7 @@ from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 DEFAULTS = TrainSettings()
 SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training pictures a person can pick
 POLL_S = 0.25  # progress and figures refresh four times a second
-CHART_POLL_S = 1.0  # the curves once a second
+CHART_POLL_S = 2.0  # the curves every two seconds
 
 
 @st.cache_data
@@ -131,7 +131,7 @@ def live_numbers() -> None:
 
 @st.fragment(run_every=CHART_POLL_S)
 def live_chart() -> None:
-    """Loss and accuracy curves so far; a chart costs more to draw, so once a second."""
+    """Loss and accuracy curves so far; a chart costs more to draw, so every two seconds."""
     job = st.session_state.get(JOB_KEY)
     if job is None:
         return
