@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
 from fmnist_demo.data import CLASS_NAMES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,8 @@ def _verdicts(at: AppTest) -> list[str]:
 def test_page_shows_the_active_model_and_the_inputs(page):
     captions = " ".join(c.value for c in page.caption)
     assert "Active model" in captions
+    real = read_card(PHOTO_MODEL_PATH)["real_photo_accuracy"]["accuracy"]
+    assert f"right on {real:.0%} of real phone photos" in captions  # honest about real photos
     assert page.file_uploader(key="classify_upload").accept_multiple_files
     assert len(page.camera_input) == 1
 

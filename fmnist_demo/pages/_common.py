@@ -153,7 +153,11 @@ def _shipped_label(photo: bool) -> str:
     card = shipped_card(photo)
     acc = card.get("test_accuracy")
     name = "shipped photo model" if card["is_photo_model"] else "shipped model"
-    return f"{name}, test accuracy {acc:.2f}" if acc is not None else name
+    label = f"{name}, test accuracy {acc:.2f}" if acc is not None else name
+    real = card.get("real_photo_accuracy", {}).get("accuracy")
+    if real is not None:  # on real phone photos it does worse than on the test set: say so
+        label += f", right on {real:.0%} of real phone photos in our trial"
+    return label
 
 
 def _choose(photo: bool, key: str) -> ActiveModel:
