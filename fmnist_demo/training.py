@@ -122,10 +122,13 @@ def _compiled_chunk_step(model: keras.Model) -> Callable:
 
     @tf.function(jit_compile=True, reduce_retracing=True)
     def step(xc: tf.Tensor, yc: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        # xc (k, b, 28, 28) float32, yc (k, b) int32 -> (sum of batch losses, correct answers)
+        # xc (k, b, 28, 28) uint8 or float32, yc (k, b) int32 -> (sum of losses, correct answers)
         def body(i, loss_sum, correct):
             with tf.GradientTape() as tape:
-                probs = model(xc[i], training=True)  # (b, 10)
+                images = tf.cast(xc[i], tf.float32)
+                if xc.dtype == tf.uint8:  # the same float32 x / 255 as data.normalise, in XLA
+                    images = images / 255.0
+                probs = model(images, training=True)  # (b, 10)
                 loss = loss_fn(yc[i], probs)
             grads = tape.gradient(loss, model.trainable_variables)
             optimizer.apply(grads, model.trainable_variables)
@@ -170,7 +173,11 @@ class Trainer:
             self.model = build_model(s.hidden_units)
             step = _compiled_chunk_step(self.model)
         self.snapshot = [w.copy() for w in self.model.get_weights()]
-        x = normalise(x)  # (N, 28, 28) uint8 -> (N, 28, 28) float32 in [0, 1]
+        # Pictures stay uint8 until the compiled step divides them by 255: shuffling and handing
+        # over a quarter of the bytes each epoch. Floats are taken as already in [0, 1].
+        x = np.asarray(x)
+        if x.dtype != np.uint8:
+            x = normalise(x)  # (N, 28, 28) any float -> (N, 28, 28) float32
         y = np.asarray(y, dtype=np.int32)
         full, rest = divmod(len(x), s.batch_size)  # whole batches, pictures in a last short one
         batches = full + (rest > 0)
