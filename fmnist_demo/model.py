@@ -22,7 +22,7 @@ from fmnist_demo.assets import (
     PHOTO_MODEL_PATH,
     card_path,
 )
-from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, normalise
+from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, normalise
 
 HIDDEN_CHOICES = (128, 512)  # the chapter's width, and the width of its callback section
 _DIRECT_CALL_LIMIT = 8192  # images per direct call; larger inputs are cut into chunks of this size
@@ -186,9 +186,3 @@ def load_default_model() -> keras.Model:
 def load_photo_model() -> keras.Model:
     """The shipped model for real photos, or the chapter's model when no photo model is shipped."""
     return load_model(PHOTO_MODEL_PATH if PHOTO_MODEL_PATH.is_file() else DEFAULT_MODEL_PATH)
-
-
-def top_classes(probabilities: np.ndarray, k: int = 2) -> list[tuple[str, float]]:
-    """The k most likely (class name, probability) pairs of one (10,) row."""
-    order = np.argsort(probabilities)[::-1][:k]
-    return [(CLASS_NAMES[i], float(probabilities[i])) for i in order]

@@ -331,13 +331,6 @@ def to_model_input(source: PhotoSource) -> np.ndarray:
     return prepare(source).model_input
 
 
-def naive_input(source: PhotoSource) -> np.ndarray:
-    """What common demos do: grayscale, resize to 28 x 28, scale to [0, 1] -> (28, 28) float32."""
-    im = _open(source)
-    im = im.convert("L").resize((IMAGE_SIZE, IMAGE_SIZE))
-    return np.asarray(im, dtype=np.float32) / 255.0
-
-
 def enlarge(model_input: np.ndarray, factor: int = 8) -> np.ndarray:
     """(28, 28) float32 -> (28 * factor, 28 * factor) uint8, nearest neighbour, for display."""
     pixels = np.clip(np.asarray(model_input) * 255.0 + 0.5, 0, 255).astype(np.uint8)
