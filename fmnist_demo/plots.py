@@ -1,15 +1,18 @@
 """Figures and charts for the pages, built from arrays and returned, never shown.
 
 Pictures made of many small images (the sample grid, the mistakes gallery) are composed into one
-PIL image, which is fast and keeps every label readable. Everything else is an Altair chart, so a
-person can hover for exact numbers. No Streamlit and no TensorFlow here.
+PIL image, which is fast and keeps every label readable. Most of the rest are Altair charts, so a
+person can hover for exact numbers. The live training view is one small piece of HTML with an SVG
+chart: it is redrawn several times a second while the computer trains, and the browser draws it
+in a fraction of what a chart library needs. No Streamlit and no TensorFlow here.
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import altair as alt
@@ -433,4 +436,173 @@ def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt
             color=alt.condition("datum.Top", alt.value("#1f77b4"), alt.value("#b0bec5")),
             tooltip=["Class", alt.Tooltip("Probability:Q", format=".1%")],
         )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The live training view: one piece of HTML, redrawn several times a second
+
+LIVE_CSS = """
+.fm-live{font-family:inherit;color:rgb(49,51,63);max-width:880px}
+.fm-live .fm-row{display:flex;justify-content:space-between;font-size:0.95rem;margin:0.2rem 0}
+.fm-live .fm-bar{height:0.55rem;border-radius:0.3rem;background:#e6eaf1;overflow:hidden;
+ margin-bottom:0.7rem}
+.fm-live .fm-bar>div{height:100%;background:#1f63c6}
+.fm-live .fm-bar.fm-thin{height:0.35rem}
+.fm-live .fm-bar.fm-thin>div{background:#7aa6e0}
+.fm-live .fm-figs{display:flex;gap:2.5rem;flex-wrap:wrap;margin:0.4rem 0 0.6rem}
+.fm-live .fm-label{font-size:0.85rem;color:rgba(49,51,63,0.7)}
+.fm-live .fm-value{font-size:1.9rem;line-height:1.3}
+.fm-live .fm-chart{width:100%;height:auto;display:block}
+"""
+
+_PANEL_W, _PANEL_H = 320, 190  # SVG units per chart panel
+_SVG_TEXT = "#31333f"  # Streamlit's body text colour
+_PAD_L, _PAD_R, _PAD_T, _PAD_B = 46, 12, 24, 34
+
+
+def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """About `count` round values from low to high (1, 2 or 5 times a power of ten apart)."""
+    span = max(high - low, 1e-9)
+    raw = span / count
+    power = 10 ** np.floor(np.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = np.ceil(low / step - 1e-9) * step
+    return [round(float(v), 10) + 0.0 for v in np.arange(first, high + step * 1e-6, step)]  # no -0
+
+
+def _panel(
+    x0: float,
+    title: str,
+    ends: list[tuple[float, float]],
+    epochs: int,
+    y_range: tuple[float, float],
+    colour: str,
+    y_format: Callable[[float], str],
+) -> str:
+    """One titled panel of the live chart: axes, grid, and a dot per finished epoch, joined."""
+    left, top = x0 + _PAD_L, _PAD_T
+    width, height = _PANEL_W - _PAD_L - _PAD_R, _PANEL_H - _PAD_T - _PAD_B
+    low, high = y_range
+
+    def px(x: float) -> float:
+        return left + width * x / epochs
+
+    def py(y: float) -> float:
+        return top + height * (1 - (y - low) / max(high - low, 1e-9))
+
+    parts = [
+        f'<text x="{left}" y="{top - 9}" font-weight="600">{html.escape(title)}</text>',
+        f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" '
+        'stroke="#d5dae3"/>',
+    ]
+    for value in _ticks(low, high):
+        y = py(value)
+        parts.append(
+            f'<line x1="{left}" x2="{left + width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef0f4"/>'
+            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" fill="#6b7080">'
+            f"{html.escape(y_format(value))}</text>"
+        )
+    step = 1 if epochs <= 10 else 2 if epochs <= 20 else 5
+    for e in range(0, epochs + 1, step):
+        parts.append(
+            f'<text x="{px(e):.1f}" y="{top + height + 15}" text-anchor="middle" '
+            f'fill="#6b7080">{e}</text>'
+        )
+    parts.append(
+        f'<text x="{left + width / 2}" y="{top + height + 30}" text-anchor="middle" '
+        'fill="#6b7080">epochs</text>'
+    )
+    if len(ends) > 1:
+        line = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in ends)
+        parts.append(
+            f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2" '
+            'stroke-linejoin="round"/>'
+        )
+    dots = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}"/>' for x, y in ends)
+    parts.extend(dots)
+    return "".join(parts)
+
+
+@lru_cache(maxsize=8)
+def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int) -> str:
+    """The live view's two panels as an <img> of an SVG, from (epoch, loss, accuracy) triples.
+
+    Streamlit's HTML sanitiser keeps no inline SVG, so the chart travels as an image; it only
+    changes when an epoch finishes, and the browser re-uses an image it has already decoded.
+    """
+    loss_ends = [(e, loss) for e, loss, _ in ends]
+    acc_ends = [(e, acc) for e, _, acc in ends]
+    loss_high = max((v for _, v in loss_ends), default=1.0) * 1.15 or 1.0
+    acc_low = min(np.floor(min((v for _, v in acc_ends), default=0.5) * 10) / 10, 0.9)
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * _PANEL_W} {_PANEL_H}" '
+        f'font-family="sans-serif" font-size="12" fill="{_SVG_TEXT}">'
+        + _panel(0, "Loss (lower is better)", loss_ends, epochs, (0.0, loss_high), WRONG,
+                 lambda v: f"{v:.2f}")
+        + _panel(_PANEL_W, "Training accuracy (higher is better)", acc_ends, epochs,
+                 (acc_low, 1.0), RIGHT, percent)
+        + "</svg>"
+    )  # fmt: skip
+    return (
+        '<img class="fm-chart" alt="Loss and accuracy after each finished epoch" '
+        f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
+    )
+
+
+def live_training_css() -> str:
+    """The live view's style sheet, drawn once per page: restyling on every redraw is costly."""
+    return f"<style>{LIVE_CSS}</style>"
+
+
+def live_training_html(
+    *,
+    epoch: int,
+    epochs: int,
+    batch: int,
+    batches: int,
+    seen: int,
+    samples: int,
+    loss: float,
+    accuracy: float,
+    elapsed_s: float,
+    points: Sequence[dict],
+) -> str:
+    """The Train page's live view as HTML: overall and epoch progress, the current figures, and
+    loss and accuracy curves so far.
+
+    `points` are running averages {"epoch": fractional epoch (2.5 = half-way through the third),
+    "loss", "accuracy"}; those at a whole epoch are that epoch's final figures, which the curves
+    join (the running figures are shown as numbers).
+    """
+    overall = min(((epoch - 1) + batch / max(batches, 1)) / max(epochs, 1), 1.0)
+    this_epoch = min(batch / max(batches, 1), 1.0)
+    ends = tuple(
+        (float(p["epoch"]), float(p["loss"]), float(p["accuracy"]))
+        for p in points
+        if float(p["epoch"]).is_integer()
+    )
+    chart = _live_chart(ends, epochs)
+
+    def figure(label: str, value: str) -> str:
+        return f'<div><div class="fm-label">{label}</div><div class="fm-value">{value}</div></div>'
+
+    return (
+        '<div class="fm-live">'
+        f'<div class="fm-row"><span>Epoch {epoch} of {epochs}</span>'
+        f"<span>{percent(overall)} of the training done</span></div>"
+        f'<div class="fm-bar" role="progressbar" aria-label="Training done" '
+        f'aria-valuenow="{round(100 * overall)}" aria-valuemin="0" aria-valuemax="100">'
+        f'<div style="width:{100 * overall:.1f}%"></div></div>'
+        f'<div class="fm-row"><span>Pictures this epoch: {seen:,} of {samples:,}</span></div>'
+        f'<div class="fm-bar fm-thin" role="progressbar" aria-label="This epoch" '
+        f'aria-valuenow="{round(100 * this_epoch)}" aria-valuemin="0" aria-valuemax="100">'
+        f'<div style="width:{100 * this_epoch:.1f}%"></div></div>'
+        '<div class="fm-figs">'
+        + figure("Loss (lower is better)", f"{loss:.3f}")
+        + figure("Training accuracy", percent(accuracy, 1))
+        + figure("Time", f"{elapsed_s:.1f} s")
+        + "</div>"
+        + chart
+        + "</div>"
     )

@@ -6,6 +6,8 @@ cancel; the engine keeps the weights of the last finished epoch whatever happens
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,6 +19,8 @@ import numpy as np
 
 from fmnist_demo.data import normalise
 from fmnist_demo.model import build_model, model_lock
+
+LOG_ENV = "FMNIST_TRAINING_LOG"  # a file that gets one JSON line per finished training job
 
 # The engine hands the compiled code a chunk of many batches of 32 at once and lets it loop over
 # them: the same Adam updates as the chapter's fit (batch size 32, reshuffled every epoch), with
@@ -317,7 +321,7 @@ class TrainingJob:
         settings: TrainSettings | None = None,
         *,
         abandon_after_s: float = 15.0,
-        report_every_s: float = 0.25,
+        report_every_s: float = 0.1,
     ) -> None:
         self.trainer = Trainer(settings)
         self.settings = self.trainer.settings
@@ -381,7 +385,36 @@ class TrainingJob:
             self.error = str(exc) or type(exc).__name__
         finally:
             self._data = None
+            self._write_log()
             self.done.set()
+
+    def _write_log(self) -> None:
+        """Append one JSON line about this job to the file named by FMNIST_TRAINING_LOG, if set.
+
+        For whoever hosts the app (and the live-view benchmark): settings, outcome, seconds per
+        epoch. A log that cannot be written never disturbs the training or the page.
+        """
+        path = os.environ.get(LOG_ENV)
+        if not path:
+            return
+        t = self.trainer
+        record = {
+            "hidden_units": self.settings.hidden_units,
+            "samples": self.samples,
+            "epochs_planned": self.settings.epochs,
+            "epochs_done": len(t.history),
+            "reason": t.reason.value,
+            "abandoned": self.abandoned,
+            "error": self.error,
+            "seconds": round(t.seconds, 4),
+            "report_share": round(t.report_seconds / t.seconds, 5) if t.seconds else 0.0,
+            "epoch_seconds": [round(m.seconds, 4) for m in t.history],
+        }
+        try:
+            with open(path, "a", encoding="utf-8") as log:
+                log.write(json.dumps(record) + "\n")
+        except OSError:
+            pass
 
 
 class TrainingSlot:

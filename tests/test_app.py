@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.pages._common import training_slot
+from fmnist_demo.pages._common import dataset, training_slot
 from fmnist_demo.training import TrainingJob, TrainSettings
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -63,6 +64,19 @@ def test_home_says_when_dataset_is_missing(tmp_path, monkeypatch):
     assert any("not on this computer" in w.value for w in at.warning)
 
 
+def test_train_says_when_dataset_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
+    dataset.clear()  # the images may already be in this process's cache
+    at = _app()
+    at.switch_page(TRAIN_PAGE).run()
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    assert any("images are not available" in e.value for e in at.error)
+    assert "train_job" not in at.session_state and not training_slot().busy
+    dataset.clear()
+
+
 def test_train_page_widgets_and_summary(fmnist):
     at = _app()
     at.switch_page(TRAIN_PAGE).run()
@@ -81,8 +95,6 @@ def test_train_one_epoch_through_the_page(fmnist):
     at = _train_page()
     at.button(key="train_start").click().run()
     assert not at.exception
-    assert at.button(key="train_stop")  # while it runs, Train gives way to Stop
-    assert at.slider(key="train_epochs").disabled
     _finish(at)
     assert not at.exception
     result = at.session_state["train_result"]
@@ -109,13 +121,25 @@ def test_early_stop_message_through_the_page(fmnist):
     assert len(at.session_state["train_result"]["history"]) == 1
 
 
+def _live_view(at: AppTest) -> str:
+    """The text of the live training view on the page, or '' when it is not there."""
+    return next((h.value for h in at.html if "fm-live" in h.value), "")
+
+
 def test_stop_keeps_last_finished_epoch(fmnist):
-    at = _train_page(subset=5_000, epochs=20)
+    at = _train_page(subset=30_000, epochs=20)  # long enough to be stopped half-way
     at.button(key="train_start").click().run()
     job = at.session_state["train_job"]
-    while job.latest is None or job.latest.epoch < 2:  # epoch 1 has finished
+    assert at.button(key="train_stop")  # while it runs, Train gives way to Stop
+    assert at.slider(key="train_epochs").disabled
+    while job.latest is None or job.latest.epoch < 3:  # epochs 1 and 2 have finished
         job.touch()
         job.done.wait(0.01)
+    at.run()  # what the live view shows now
+    view = _live_view(at)
+    assert "of 20" in view and "Pictures this epoch:" in view and "of 30,000" in view
+    chart = base64.b64decode(view.split("base64,")[1].split('"')[0]).decode()
+    assert "<polyline" in chart and chart.count("<circle") >= 4  # a dot per finished epoch
     at.button(key="train_stop").click().run()
     assert not at.exception
     assert job.done.is_set()

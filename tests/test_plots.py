@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -261,6 +262,52 @@ def test_training_curves_keep_the_planned_epochs_on_the_axis():
     spec = plots.training_curves(rows, epochs=10).to_dict()
     assert spec["hconcat"][0]["encoding"]["x"]["scale"]["domain"] == [1, 10]
     assert plots.training_curves([]).to_dict()["hconcat"]  # nothing learnt yet: still a chart
+
+
+def _chart_svg(html: str) -> str:
+    """The live view's chart: an SVG image inside the HTML, as a data URI."""
+    encoded = html.split('src="data:image/svg+xml;base64,')[1].split('"')[0]
+    return base64.b64decode(encoded).decode()
+
+
+def _live(points: list[dict], **overrides) -> str:
+    values = dict(
+        epoch=3,
+        epochs=10,
+        batch=375,
+        batches=1875,
+        seen=12_000,
+        samples=60_000,
+        loss=0.3124,
+        accuracy=0.8812,
+        elapsed_s=2.06,
+        points=points,
+    )
+    return plots.live_training_html(**(values | overrides))
+
+
+def test_live_training_view_shows_progress_figures_and_curves():
+    points = [{"epoch": e / 2, "loss": 1 / (1 + e), "accuracy": 0.7 + e / 50} for e in range(1, 6)]
+    html = _live(points)
+    assert "Epoch 3 of 10" in html and "Pictures this epoch: 12,000 of 60,000" in html
+    assert "22 % of the training done" in html  # (2 + 375 / 1875) / 10
+    assert 'aria-valuenow="22"' in html and 'aria-valuenow="20"' in html  # both bars
+    assert "0.312" in html and "88.1 %" in html and "2.1 s" in html
+    svg = _chart_svg(html)
+    assert svg.count("<polyline") == 2  # loss and accuracy
+    assert svg.count("<circle") == 4  # finished epochs 1 and 2, in both panels
+    assert ">0.00<" in svg and ">-0" not in svg  # the loss axis starts at 0, not "-0.00"
+    assert "Training accuracy (higher is better)" in svg and ">100 %<" in svg
+    assert "<style" not in html  # the style sheet is drawn once, apart
+    assert "fm-live" in plots.live_training_css()
+
+
+def test_live_training_view_before_any_point_and_at_the_end():
+    start = _live([], epoch=1, batch=0, seen=0)
+    assert "Epoch 1 of 10" in start and "0 % of the" in start
+    assert "<polyline" not in _chart_svg(start)  # axes only
+    end = _live([{"epoch": 10.0, "loss": 0.2, "accuracy": 0.93}], epoch=10, batch=1875)
+    assert "100 % of the training done" in end and 'aria-valuenow="100"' in end
 
 
 def test_class_probability_chart_highlights_the_most_likely_class():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 from fmnist_demo.model import accuracy, predict_proba
 from fmnist_demo.training import (
+    LOG_ENV,
     Progress,
     StopReason,
     Trainer,
@@ -176,6 +178,24 @@ def test_job_ends_itself_when_nobody_watches(small):
     job.start()
     assert job.done.wait(120)
     assert job.abandoned and job.result().stop_reason is StopReason.CANCELLED
+
+
+def test_job_writes_one_log_line_when_asked(small, tmp_path, monkeypatch):
+    x, y, _, _ = small
+    log = tmp_path / "trainings.jsonl"
+    monkeypatch.setenv(LOG_ENV, str(log))
+    job = TrainingJob(x, y, TrainSettings(epochs=2, target_accuracy=None))
+    job.start()
+    assert job.done.wait(120)
+    (line,) = log.read_text().splitlines()
+    record = json.loads(line)
+    assert record["epochs_done"] == 2 and record["reason"] == "finished"
+    assert len(record["epoch_seconds"]) == 2 and record["seconds"] >= sum(record["epoch_seconds"])
+    # A log that cannot be written does not disturb training.
+    monkeypatch.setenv(LOG_ENV, str(tmp_path / "no-such-folder" / "log.jsonl"))
+    job = TrainingJob(x, y, TrainSettings(epochs=1))
+    job.start()
+    assert job.done.wait(120) and job.error is None and job.result().epochs_done == 1
 
 
 def test_job_reports_errors_in_plain_words():

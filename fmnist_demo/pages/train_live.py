@@ -1,7 +1,10 @@
 """Train live: the chapter's model.fit in front of an audience, with early stop and Stop.
 
-Training runs in a background job (one per server); this page starts it, polls it four times a
-second from fragments, and stops it. A visitor who leaves stops polling, and the job ends itself.
+Training runs in a background job (one per server); this page starts it, polls it five times a
+second from a fragment, and stops it. A visitor who leaves stops polling, and the job ends itself.
+The live view is one piece of HTML (progress, figures, curves): the browser redraws it far more
+cheaply than separate progress bars, metrics and a chart, and it shares the computer with training
+when the app runs on a laptop.
 """
 
 from __future__ import annotations
@@ -11,24 +14,25 @@ import time
 import pandas as pd
 import streamlit as st
 
+from fmnist_demo.data import DatasetUnavailable
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
     RESULT_KEY,
     USER_MODEL_KEY,
     collect_training,
-    dataset_or_message,
+    dataset,
     session_id,
     training_slot,
     user_model_label,
 )
-from fmnist_demo.plots import training_curves
+from fmnist_demo.plots import live_training_css, live_training_html, training_curves
 from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
+START_PROBLEM_KEY = "train_start_problem"
 SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training pictures a person can pick
-POLL_S = 0.25  # progress and figures refresh four times a second
-CHART_POLL_S = 2.0  # the curves every two seconds
+POLL_S = 0.2  # the live view is redrawn five times a second
 
 
 @st.cache_data
@@ -77,27 +81,42 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         key="train_target",
         disabled=disabled or not early,
     )
-    settings = TrainSettings(
+    return chosen_settings(hidden, epochs, early, target), subset
+
+
+def chosen_settings(hidden: int, epochs: int, early: bool, target: int) -> TrainSettings:
+    """The widgets' values (target in %) as the engine's settings."""
+    return TrainSettings(
         hidden_units=hidden, epochs=epochs, target_accuracy=target / 100 if early else None
     )
-    return settings, subset
 
 
-def start_training(settings: TrainSettings, subset: int) -> None:
-    """Start this visitor's training in the server's one slot, or say that it is taken."""
-    data = dataset_or_message()
-    if data is None:
+def start_training() -> None:
+    """The Train button: start this visitor's training in the server's one slot.
+
+    A callback, so that the page's next run already shows the live view: one run instead of two
+    while the first epoch trains. A problem is kept in START_PROBLEM_KEY for that run to show, as
+    (message, is_error).
+    """
+    state = st.session_state
+    settings = chosen_settings(
+        state["train_hidden"], state["train_epochs"], state["train_early"], state["train_target"]
+    )
+    try:
+        (x_train, y_train), _ = dataset()
+    except DatasetUnavailable as exc:
+        state[START_PROBLEM_KEY] = (f"The Fashion-MNIST images are not available. {exc}", True)
         return
-    (x_train, y_train), _ = data
+    subset = state["train_subset"]
     job = TrainingJob(x_train[:subset], y_train[:subset], settings)
     if training_slot().start(session_id(), job):
-        st.session_state.pop(RESULT_KEY, None)
-        st.session_state[JOB_KEY] = job
-        st.rerun()
-    st.info(
-        "Another visitor started a training a moment ago; please try again in a minute.",
-        icon=":material/hourglass_top:",
-    )
+        state.pop(RESULT_KEY, None)
+        state[JOB_KEY] = job
+    else:
+        state[START_PROBLEM_KEY] = (
+            "Another visitor started a training a moment ago; please try again in a minute.",
+            False,
+        )
 
 
 def stop_training() -> None:
@@ -108,36 +127,32 @@ def stop_training() -> None:
 
 
 @st.fragment(run_every=POLL_S)
-def live_numbers() -> None:
-    """Progress bars and current figures of the running job, refreshed four times a second."""
+def live_view() -> None:
+    """Progress, current figures and curves of the running job, redrawn five times a second."""
     job = st.session_state.get(JOB_KEY)
     if job is None:
         return
     job.touch()
     if job.done.is_set():
         st.rerun()  # the whole page: show the outcome
-    p = job.latest
+    p, points = job.snapshot()
     if p is None:
         st.progress(0.0, text="Getting ready (the first epoch includes a few seconds of set-up)…")
         return
-    st.progress(min(p.fraction, 1.0), text=f"Epoch {p.epoch} of {p.epochs}")
-    seen = min(p.batch * job.settings.batch_size, job.samples)
-    st.progress(p.batch / p.batches, text=f"Pictures this epoch: {seen:,} of {job.samples:,}")
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Loss (lower is better)", f"{p.loss:.3f}")
-    m2.metric("Training accuracy", f"{p.accuracy:.1%}")
-    m3.metric("Time", f"{p.elapsed_s:.1f} s")
-
-
-@st.fragment(run_every=CHART_POLL_S)
-def live_chart() -> None:
-    """Loss and accuracy curves so far; a chart costs more to draw, so every two seconds."""
-    job = st.session_state.get(JOB_KEY)
-    if job is None:
-        return
-    _, points = job.snapshot()
-    if points:
-        st.altair_chart(training_curves(points, epochs=job.settings.epochs), width="stretch")
+    st.html(
+        live_training_html(
+            epoch=p.epoch,
+            epochs=p.epochs,
+            batch=p.batch,
+            batches=p.batches,
+            seen=min(p.batch * job.settings.batch_size, job.samples),
+            samples=job.samples,
+            loss=p.loss,
+            accuracy=p.accuracy,
+            elapsed_s=p.elapsed_s,
+            points=points,
+        )
+    )
 
 
 def show_result(res: dict) -> None:
@@ -192,7 +207,7 @@ def show_result(res: dict) -> None:
         column_config={
             "Accuracy": st.column_config.NumberColumn(format="%.1f %%"),
             "Loss": st.column_config.NumberColumn(format="%.3f"),
-            "Seconds": st.column_config.NumberColumn(format="%.1f"),
+            "Seconds": st.column_config.NumberColumn(format="%.2f"),
         },
     )
 
@@ -267,17 +282,24 @@ if busy_elsewhere:
 
 if mine_running:
     st.button("Stop", key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
-    live_numbers()
-    live_chart()
+    st.html(live_training_css())
+    live_view()
 else:
-    if st.button(
+    st.button(
         "Train",
         key="train_start",
         type="primary",
         icon=":material/play_arrow:",
         disabled=busy_elsewhere,
-    ):
-        start_training(settings, subset)
+        on_click=start_training,
+    )
+    problem = st.session_state.pop(START_PROBLEM_KEY, None)
+    if problem is not None:
+        message, is_error = problem
+        if is_error:
+            st.error(message, icon=":material/error:")
+        else:
+            st.info(message, icon=":material/hourglass_top:")
     if RESULT_KEY in st.session_state:
         show_result(st.session_state[RESULT_KEY])
     download_controls()
