@@ -24,6 +24,7 @@ import json
 import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -56,10 +57,26 @@ COUNT_UPDATES = """() => {
 }"""
 
 
-def engine_alone(x, y, epochs: int) -> list[float]:
-    """Seconds of each epoch with nobody watching."""
-    result = train(x, y, TrainSettings(epochs=epochs, target_accuracy=None))
-    return [m.seconds for m in result.history]
+def engine_alone(x, y, epochs: int, cpu: str | None = None) -> list[float]:
+    """Seconds of each epoch with nobody watching; on processor `cpu` only, in a fresh process."""
+    if cpu is None:
+        result = train(x, y, TrainSettings(epochs=epochs, target_accuracy=None))
+        return [m.seconds for m in result.history]
+    out = subprocess.run(
+        ["taskset", "-c", cpu, sys.executable, __file__, "--engine-only", "--epochs", str(epochs)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def chromium_on(cpu: str, chromium: str, folder: Path) -> str:
+    """A launcher that starts Chromium on processor `cpu` only."""
+    launcher = folder / "chromium-pinned"
+    launcher.write_text(f'#!/bin/sh\nexec taskset -c {cpu} {chromium} "$@"\n')
+    launcher.chmod(0o755)
+    return str(launcher)
 
 
 def set_up_page(page: Page, url: str, epochs: int) -> None:
@@ -99,23 +116,36 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--chromium", default="/usr/bin/chromium")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="server and engine on processor 0 only, the browser on processor 1: a one-core host "
+        "whose visitor's browser runs elsewhere",
+    )
+    parser.add_argument("--engine-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     (x, y), _ = load_fashion_mnist()
     engine_alone(x[:5_000], y[:5_000], 1)  # compile once, as the server does on its first run
-    log = Path(tempfile.mkdtemp()) / "trainings.jsonl"
+    if args.engine_only:  # one engine run for --split, in a process pinned by the caller
+        print(json.dumps(engine_alone(x, y, args.epochs)))
+        return
+    folder = Path(tempfile.mkdtemp())
+    log = folder / "trainings.jsonl"
+    server_cpu, chromium = (("0", chromium_on("1", args.chromium, folder)) if args.split
+                            else (None, args.chromium))  # fmt: skip
     engine, page_runs, updates, shares = [], [], [], []
     with (
-        running_app(env={LOG_ENV: str(log)}) as url,
+        running_app(env={LOG_ENV: str(log)}, cpus=server_cpu) as url,
         sync_playwright() as p,
     ):
         browser = p.chromium.launch(
-            executable_path=args.chromium,
+            executable_path=chromium,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
         warm = browser.new_page(viewport={"width": 1280, "height": 1600})
         through_page(warm, url, 2, log)  # the server compiles on its first training
         warm.close()
-        engine.append(engine_alone(x, y, args.epochs))
+        engine.append(engine_alone(x, y, args.epochs, server_cpu))
         # Each page run sits between two engine runs, so a slow spell of the machine hits both.
         for _ in range(args.reps):
             tab = browser.new_page(viewport={"width": 1280, "height": 1600})
@@ -124,7 +154,7 @@ def main() -> None:
             page_runs.append(seconds)
             updates.append(per_s)
             shares.append(share)
-            engine.append(engine_alone(x, y, args.epochs))
+            engine.append(engine_alone(x, y, args.epochs, server_cpu))
         browser.close()
 
     def overhead(pick) -> float:
@@ -150,6 +180,9 @@ def main() -> None:
                 "steady_overhead_pct": overhead(steady),
                 "ui_updates_per_s": round(statistics.median(updates), 1),
                 "engine_recording_pct": round(100 * statistics.median(shares), 3),
+                "layout": "server on 1 core, browser on the other"
+                if args.split
+                else "server and browser sharing 2 cores",
                 "epochs": args.epochs,
                 "reps": args.reps,
             }

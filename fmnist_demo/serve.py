@@ -23,11 +23,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(env: dict[str, str] | None = None, start_timeout_s: float = 90) -> Iterator[str]:
-    """The app served on 127.0.0.1 while the block runs; yields its base URL."""
+def running_app(
+    env: dict[str, str] | None = None, start_timeout_s: float = 90, cpus: str | None = None
+) -> Iterator[str]:
+    """The app served on 127.0.0.1 while the block runs; yields its base URL.
+
+    `cpus` ("0", "0,1") keeps the server on those processors (Linux `taskset`), e.g. to measure
+    it as a one-core host.
+    """
     port = free_port()
+    pin = ["taskset", "-c", cpus] if cpus else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        [*pin, sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env={**os.environ, **(env or {})},
