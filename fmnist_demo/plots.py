@@ -443,18 +443,18 @@ def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt
 # The live training view: one piece of HTML, redrawn several times a second
 
 LIVE_CSS = """
-.fm-live{font-family:inherit;color:rgb(49,51,63);max-width:880px}
+.fm-live{font-family:inherit;color:inherit;max-width:880px}
 .fm-live .fm-row{display:flex;justify-content:space-between;font-size:0.95rem;margin:0.2rem 0}
-.fm-live .fm-bar{height:0.55rem;border-radius:0.3rem;background:#e6eaf1;overflow:hidden;
- margin-bottom:0.7rem}
+.fm-live .fm-bar{height:0.55rem;border-radius:0.3rem;background:rgba(128,128,128,0.22);
+ overflow:hidden;margin-bottom:0.7rem}
 .fm-live .fm-bar>div{height:100%;background:#1f63c6}
 .fm-live .fm-bar.fm-thin{height:0.35rem}
 .fm-live .fm-bar.fm-thin>div{background:#7aa6e0}
 .fm-live .fm-figs{display:flex;gap:2.5rem;flex-wrap:wrap;margin:0.4rem 0 0.6rem}
-.fm-live .fm-label{font-size:0.85rem;color:rgba(49,51,63,0.7)}
+.fm-live .fm-label{font-size:0.85rem;opacity:0.7}
 .fm-live .fm-value{font-size:1.9rem;line-height:1.3}
-.fm-live .fm-chart{width:100%;height:auto;display:block}
-"""
+.fm-live .fm-chart{width:100%;height:auto;display:block;background:#fff;border-radius:0.5rem}
+"""  # colours that read on Streamlit's light and dark themes; the chart sits on white
 
 _PANEL_W, _PANEL_H = 320, 190  # SVG units per chart panel
 _SVG_TEXT = "#31333f"  # Streamlit's body text colour
