@@ -277,6 +277,11 @@ class Trainer:
         finally:
             self.report_seconds += time.perf_counter() - start
 
+    @property
+    def report_share(self) -> float:
+        """Share of the run's time spent inside the progress callable, 0-1."""
+        return self.report_seconds / self.seconds if self.seconds else 0.0
+
     def result(self) -> TrainResult:
         """The model of the last finished epoch, its history and why the run stopped."""
         if self.model is None:
@@ -407,7 +412,7 @@ class TrainingJob:
             "abandoned": self.abandoned,
             "error": self.error,
             "seconds": round(t.seconds, 4),
-            "report_share": round(t.report_seconds / t.seconds, 5) if t.seconds else 0.0,
+            "report_share": round(t.report_share, 5),
             "epoch_seconds": [round(m.seconds, 4) for m in t.history],
         }
         try:

@@ -29,12 +29,17 @@ def dataset() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarr
     return load_fashion_mnist()
 
 
+def dataset_problem(exc: DatasetUnavailable) -> str:
+    """What to tell a person when the images are missing."""
+    return f"The Fashion-MNIST images are not available. {exc}"
+
+
 def dataset_or_message() -> tuple | None:
     """The dataset, or None after telling the person in plain words why it is missing."""
     try:
         return dataset()
     except DatasetUnavailable as exc:
-        st.error(f"The Fashion-MNIST images are not available. {exc}", icon=":material/error:")
+        st.error(dataset_problem(exc), icon=":material/error:")
         return None
 
 
@@ -126,7 +131,7 @@ def collect_training() -> None:
         "error": job.error,
         "message": result.message,
         "seconds": result.seconds,
-        "report_share": job.trainer.report_seconds / result.seconds if result.seconds else 0.0,
+        "report_share": job.trainer.report_share,
         "hidden_units": result.settings.hidden_units,
         "samples": job.samples,
         "test_accuracy": test_acc,

@@ -22,6 +22,7 @@ from fmnist_demo.pages._common import (
     USER_MODEL_KEY,
     collect_training,
     dataset,
+    dataset_problem,
     session_id,
     training_slot,
     user_model_label,
@@ -105,7 +106,7 @@ def start_training() -> None:
     try:
         (x_train, y_train), _ = dataset()
     except DatasetUnavailable as exc:
-        state[START_PROBLEM_KEY] = (f"The Fashion-MNIST images are not available. {exc}", True)
+        state[START_PROBLEM_KEY] = (dataset_problem(exc), True)
         return
     subset = state["train_subset"]
     job = TrainingJob(x_train[:subset], y_train[:subset], settings)
