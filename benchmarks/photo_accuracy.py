@@ -6,6 +6,9 @@ DIR holds photos and labels.csv (file,label,class_name). "ours" is the Classify 
 photo_model.classify_photo (photo.prepare, then the app's model, load_photo_model); "naive" is what
 common demos do: PIL grayscale, resize to 28 x 28, model.predict with the chapter's model.
 Times are bytes -> probabilities, per photo.
+Besides accuracy: "sure_share" and "sure_acc" / "unsure_acc" (the page calls an answer sure at
+50 % or more), "shoe_or_not_acc" (shoes told from everything else by the three shoe classes'
+summed probability) and "shoe_kind_acc" (the kind right, among shoes the model called a shoe).
 With --make-12mp, one photo is upscaled to a 4000 x 3000 JPEG and timed the same way
 ("p50_12mp_ms", median of --runs-12mp runs). --subset odd/even measures a half of the photos
 (by file number), e.g. one half used while developing and the other held out.
@@ -31,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fmnist_demo import photo
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.model import load_default_model, load_model, load_photo_model
-from fmnist_demo.photo_model import classify_photo
+from fmnist_demo.photo_model import CONFIDENT, FOOTWEAR, classify_photo
 
 
 def read_labels(folder: Path, subset: str = "all") -> list[tuple[Path, int]]:
@@ -81,6 +84,31 @@ def twelve_megapixel_jpeg(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def honesty_figures(probs: np.ndarray, labels: np.ndarray) -> dict:
+    """What the Classify page's words rest on: how often a sure answer is right, and how much
+    surer "a shoe" is than "which kind of shoe".
+
+    (N, 10) probabilities of our pipeline + (N,) labels -> figures rounded for the JSON line.
+    """
+    predicted, top = probs.argmax(axis=1), probs.max(axis=1)
+    right = predicted == labels
+    sure = top >= CONFIDENT
+    shoe = np.isin(labels, FOOTWEAR)
+    said_shoe = np.isin(predicted, FOOTWEAR)
+    shoe_or_not = (probs[:, list(FOOTWEAR)].sum(axis=1) >= 0.5) == shoe
+
+    def share(mask: np.ndarray) -> float | None:
+        return round(float(mask.mean()), 4) if mask.size else None
+
+    return {
+        "sure_share": share(sure),
+        "sure_acc": share(right[sure]),
+        "unsure_acc": share(right[~sure]),
+        "shoe_or_not_acc": share(shoe_or_not),
+        "shoe_kind_acc": share(right[shoe & said_shoe]),
+    }
+
+
 def run(
     folder: Path, model_path: Path | None, make_12mp: bool, runs_12mp: int, subset: str = "all"
 ) -> dict:
@@ -93,15 +121,17 @@ def run(
     # one warm-up call each, so graph tracing is not counted as the first photo's time
     timed(ours, model, blobs[0])
     timed(naive, chapter, blobs[0])
-    ours_pred, naive_pred, ours_ms, naive_ms = [], [], [], []
+    ours_probs, naive_pred, ours_ms, naive_ms = [], [], [], []
     for data in blobs:
         probs, ms = timed(ours, model, data)
-        ours_pred.append(-1 if probs is None else int(np.argmax(probs)))
+        ours_probs.append(np.zeros(len(CLASS_NAMES)) if probs is None else probs)  # refused: wrong
         ours_ms.append(ms)
         probs, ms = timed(naive, chapter, data)
         naive_pred.append(-1 if probs is None else int(np.argmax(probs)))
         naive_ms.append(ms)
-    ours_right = np.array(ours_pred) == labels
+    probs = np.stack(ours_probs)  # (N, 10); a refused photo is all zeros
+    ours_pred = np.where(probs.max(axis=1) > 0, probs.argmax(axis=1), -1)
+    ours_right = ours_pred == labels
     result = {
         "n": len(rows),
         "ours_acc": round(float(ours_right.mean()), 4),
@@ -110,6 +140,7 @@ def run(
             CLASS_NAMES[c]: round(float(ours_right[labels == c].mean()), 4)
             for c in sorted(set(labels.tolist()))
         },
+        **honesty_figures(probs, labels),
         "p50_ms": round(statistics.median(ours_ms), 2),
         "naive_p50_ms": round(statistics.median(naive_ms), 2),
     }

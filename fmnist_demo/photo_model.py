@@ -74,6 +74,19 @@ class PhotoResult:
         """Whether the top class reaches CONFIDENT."""
         return self.confidence >= CONFIDENT
 
+    @property
+    def footwear(self) -> bool:
+        """Whether the most likely class is a kind of shoe (Sandal, Sneaker or Ankle boot)."""
+        return self.predicted in FOOTWEAR
+
+    @property
+    def footwear_probability(self) -> float:
+        """The probability that the item is a shoe of any kind: the three kinds added up.
+
+        On real photos, shoe or not is far surer than which kind of shoe (see the benchmark).
+        """
+        return float(self.probabilities[list(FOOTWEAR)].sum())
+
 
 def classify_photo(model: Any, source: photo.PhotoSource) -> PhotoResult:
     """A photo (bytes, file-like or PIL image) -> PhotoResult; a bad file raises PhotoError."""
@@ -355,6 +368,13 @@ def _load_weights(model: keras.Model, saved: keras.Model) -> None:
         dense.set_weights(source.get_weights())
 
 
+def load_trainable(path: Path) -> keras.Model:
+    """A saved photo CNN as a trainable model (batch norm restored), ready to fine-tune."""
+    model = build_photo_model()
+    _load_weights(model, load_model(path))
+    return model
+
+
 def real_photo_accuracy(model: Any, folder: Path) -> dict[str, Any]:
     """Accuracy on a folder of photos with labels.csv (file,label,class_name), via the pipeline."""
     with open(Path(folder) / "labels.csv", newline="", encoding="utf-8") as fh:
@@ -394,9 +414,8 @@ def train(
     (x_train, y_train), (x_test, y_test) = load_fashion_mnist()
     if limit:
         x_train, y_train = x_train[:limit], y_train[:limit]
-    model = build_photo_model()
-    if init is not None:  # continue from a saved model: more epochs in bounded runs
-        _load_weights(model, load_model(init))
+    # continue from a saved model: more epochs in bounded runs
+    model = load_trainable(init) if init is not None else build_photo_model()
     schedule = keras.optimizers.schedules.CosineDecay(
         learning_rate, decay_steps=epochs * len(x_train) // 128
     )

@@ -55,6 +55,8 @@ def test_page_shows_the_active_model_and_the_inputs(page):
     assert f"right on {real:.0%} of real phone photos" in captions  # honest about real photos
     assert page.file_uploader(key="classify_upload").accept_multiple_files
     assert len(page.camera_input) == 1
+    tips = " ".join(i.value for i in page.info)  # before any photo: how to take a good one
+    assert "plain background" in tips and "one shoe from the side" in tips
 
 
 def test_upload_a_photo_and_a_non_image(page):
@@ -87,3 +89,25 @@ def test_camera_photo_is_classified(page):
     assert not page.exception
     assert not page.error
     assert len(_verdicts(page)) == 1
+
+
+def test_a_shoe_says_shoe_or_not_apart_from_which_kind(page):
+    boot = DEV_PHOTOS / "9_shoes_007.jpg"  # an ankle boot from the side, like the dataset's
+    if not boot.is_file():
+        pytest.skip("the development photos are not here (set FMNIST_PHOTOS_DIR)")
+    page.file_uploader(key="classify_upload").set_value(
+        [
+            ("boot.jpg", boot.read_bytes(), "image/jpeg"),
+            ("trousers.jpg", _photo_bytes(), "image/jpeg"),
+        ]
+    )
+    page.run()
+    assert not page.exception
+    notes = [e.value for e in page.info if "A shoe" in e.value]
+    assert len(notes) == 1  # for the boot, not for the trousers
+    assert "of the probability is on the three kinds of shoe" in notes[0]
+    assert "which kind" in notes[0]
+    assert "photograph one shoe from the side" in notes[0]
+    results = page.session_state["classify_results"]
+    boot_result = next(r for (file_id, _), r in results.items() if r.footwear)
+    assert f"{boot_result.footwear_probability:.0%}" in notes[0]

@@ -91,3 +91,33 @@ def test_classify_photo_gives_ten_probabilities(pm):
     assert result.runner_up != result.predicted
     assert result.confident == (result.confidence >= pm.CONFIDENT)
     assert result.prepared.model_input.shape == (IMAGE_SIZE, IMAGE_SIZE)
+
+
+def test_shoe_or_not_adds_up_the_three_kinds_of_shoe(pm):
+    from fmnist_demo import photo
+
+    scene = np.full((300, 400, 3), 220, np.uint8)
+    scene[120:200, 60:340] = (40, 30, 30)  # a long, low dark item
+    out = io.BytesIO()
+    Image.fromarray(scene).save(out, "JPEG")
+    prepared = photo.prepare(out.getvalue())
+    probs = np.array([0.02, 0.0, 0.0, 0.0, 0.1, 0.25, 0.08, 0.35, 0.0, 0.2], np.float32)
+    shoe = pm.PhotoResult(prepared=prepared, probabilities=probs)
+    assert shoe.predicted == 7 and shoe.footwear  # Sneaker
+    assert shoe.footwear_probability == pytest.approx(0.8)  # Sandal + Sneaker + Ankle boot
+    coat = pm.PhotoResult(prepared=prepared, probabilities=np.roll(probs, -3))  # Coat on top
+    assert coat.predicted == 4 and not coat.footwear
+    assert coat.footwear_probability == pytest.approx(0.02)  # Sandal 0, Sneaker 0.02, boot 0
+
+
+def test_the_shipped_model_loads_as_a_trainable_twin(pm):
+    from fmnist_demo.assets import PHOTO_MODEL_PATH
+    from fmnist_demo.model import load_model, predict_proba
+
+    images = np.random.default_rng(5).random((6, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
+    shipped = load_model(PHOTO_MODEL_PATH)
+    trainable = pm.load_trainable(PHOTO_MODEL_PATH)  # batch norm put back, ready to fine-tune
+    assert any(layer.__class__.__name__ == "BatchNormalization" for layer in trainable.layers)
+    np.testing.assert_allclose(
+        predict_proba(trainable, images), predict_proba(shipped, images), atol=1e-5
+    )

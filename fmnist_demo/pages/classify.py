@@ -19,6 +19,11 @@ TIP = (
     "Tip: lay the item flat on a plain background that contrasts with it (a dark item on a light "
     "sheet, a light item on a dark floor), and keep the whole item in the frame."
 )
+SHOE_TIP = (
+    "Tip for shoes: photograph one shoe from the side on a plain background, as in a shop's "
+    "product photo; that is how Fashion-MNIST shows shoes. A pair seen from above is often given "
+    "the wrong kind."
+)
 
 if RESULTS_KEY not in st.session_state:
     st.session_state[RESULTS_KEY] = {}
@@ -59,6 +64,18 @@ def result_for(file_id: str, data: bytes, model: Any, model_label: str) -> Photo
     return results[key]
 
 
+def shoe_note(result: PhotoResult) -> None:
+    """For shoes: "a shoe" is far surer than which kind, on real photos; say both."""
+    text = (
+        f"**A shoe**: {result.footwear_probability:.0%} of the probability is on the three kinds "
+        "of shoe. On phone photos this model is much surer of *shoe or not* than of *which kind*, "
+        "so check the kind."
+    )
+    if result.confident:  # the unsure verdict already carries the shoe tip
+        text += f"\n\n{SHOE_TIP}"
+    st.info(text, icon=":material/steps:")
+
+
 def show_result(name: str, result: PhotoResult) -> None:
     """The photo, what the model sees, the verdict and the probability chart."""
     top, second = CLASS_NAMES[result.predicted], CLASS_NAMES[result.runner_up]
@@ -84,11 +101,14 @@ def show_result(name: str, result: PhotoResult) -> None:
                 )
             else:
                 second_p = float(result.probabilities[result.runner_up])
+                tip = SHOE_TIP if result.footwear else TIP
                 st.warning(
                     f"The model is not sure: its best guess is **{top}** at only "
-                    f"{result.confidence:.0%}, then **{second}** at {second_p:.0%}.\n\n{TIP}",
+                    f"{result.confidence:.0%}, then **{second}** at {second_p:.0%}.\n\n{tip}",
                     icon=":material/help:",
                 )
+            if result.footwear:
+                shoe_note(result)
             st.altair_chart(class_probability_chart(result.probabilities), width="stretch")
 
 
@@ -102,7 +122,7 @@ active = photo_model_choice(key="classify_model")
 photos = photo_controls()
 forget_removed({file_id for file_id, _, _ in photos})
 if not photos:
-    st.info(TIP, icon=":material/lightbulb:")
+    st.info(f"{TIP}\n\n{SHOE_TIP}", icon=":material/lightbulb:")
 
 catalogue_items: list[dict] = []  # plain dicts for the catalogue's "save" controls, see below
 for file_id, name, data in photos:
