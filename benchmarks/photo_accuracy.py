@@ -90,7 +90,8 @@ def honesty_figures(probs: np.ndarray, labels: np.ndarray) -> dict:
 
     (N, 10) probabilities of our pipeline + (N,) labels -> figures rounded for the JSON line.
     """
-    predicted, top = probs.argmax(axis=1), probs.max(axis=1)
+    top = probs.max(axis=1)
+    predicted = np.where(top > 0, probs.argmax(axis=1), -1)  # a refused photo (all 0) is wrong
     right = predicted == labels
     sure = top >= CONFIDENT
     shoe = np.isin(labels, FOOTWEAR)
@@ -130,8 +131,7 @@ def run(
         naive_pred.append(-1 if probs is None else int(np.argmax(probs)))
         naive_ms.append(ms)
     probs = np.stack(ours_probs)  # (N, 10); a refused photo is all zeros
-    ours_pred = np.where(probs.max(axis=1) > 0, probs.argmax(axis=1), -1)
-    ours_right = ours_pred == labels
+    ours_right = np.where(probs.max(axis=1) > 0, probs.argmax(axis=1), -1) == labels
     result = {
         "n": len(rows),
         "ours_acc": round(float(ours_right.mean()), 4),

@@ -68,7 +68,7 @@ def shoe_note(result: PhotoResult) -> None:
     """For shoes: "a shoe" is far surer than which kind, on real photos; say both."""
     text = (
         f"**A shoe**: {result.footwear_probability:.0%} of the probability is on the three kinds "
-        "of shoe. On phone photos this model is much surer of *shoe or not* than of *which kind*, "
+        "of shoe. On phone photos, *shoe or not* comes out far more reliably than *which kind*, "
         "so check the kind."
     )
     if result.confident:  # the unsure verdict already carries the shoe tip
