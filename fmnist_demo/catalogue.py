@@ -339,6 +339,15 @@ def thumbnail_from_model_input(pixels_784: bytes, scale: int = 4) -> bytes:
     return out.getvalue()
 
 
+def thumbnail_for(photo: Any, pixels_784: bytes | None) -> bytes | None:
+    """The record's JPEG thumbnail: from the photo, else from the model's image, else None."""
+    if photo is not None:
+        return make_thumbnail(photo)
+    if pixels_784 is not None:
+        return thumbnail_from_model_input(pixels_784)
+    return None
+
+
 def thumbnail_data_url(jpeg: bytes | None) -> str | None:
     """A data: URL for a JPEG thumbnail, for table image columns; None stays None."""
     if not jpeg:
@@ -360,10 +369,8 @@ def new_record(
     """A checked entry; `confirmed` defaults to `predicted`, the thumbnail comes from the photo."""
     predicted_label = class_label(predicted)
     pixels = None if model_input is None else model_input_bytes(model_input)
-    if thumbnail is None and photo is not None:
-        thumbnail = make_thumbnail(photo)
-    elif thumbnail is None and pixels is not None:
-        thumbnail = thumbnail_from_model_input(pixels)
+    if thumbnail is None:
+        thumbnail = thumbnail_for(photo, pixels)
     return NewRecord(
         predicted=predicted_label,
         confidence=_check_confidence(confidence),
@@ -437,6 +444,10 @@ def _reason(exc: BaseException) -> str:
 def _bytes_or_none(value: Any) -> bytes | None:
     # psycopg2 returns BYTEA as memoryview.
     return None if value is None else bytes(value)
+
+
+def _not_found(record_id: int) -> RecordNotFound:
+    return RecordNotFound(f"There is no catalogue record {record_id}; it may have been deleted.")
 
 
 def _is_locked(exc: sa.exc.DBAPIError) -> bool:
@@ -608,20 +619,8 @@ class CatalogueStore:
         if not records:
             return []
         now = datetime.now(UTC)
-        rows = [
-            {
-                "created_at": now,
-                "updated_at": now,
-                "predicted": r.predicted,
-                "confidence": r.confidence,
-                "confirmed": r.confirmed,
-                "name": r.name,
-                "note": r.note,
-                "model_input": r.model_input,
-                "thumbnail": r.thumbnail,
-            }
-            for r in records
-        ]
+        # NewRecord's fields are the table's columns, less the two times
+        rows = [{"created_at": now, "updated_at": now, **vars(r)} for r in records]
 
         def insert(conn: sa.Connection) -> list[int]:
             return [
@@ -654,9 +653,7 @@ class CatalogueStore:
             return conn.execute(query).rowcount
 
         if not self._write(f"save the changes to record {record_id}", change):
-            raise RecordNotFound(
-                f"There is no catalogue record {record_id}; it may have been deleted."
-            )
+            raise _not_found(record_id)
         return self.get(record_id)
 
     def delete(self, record_id: int) -> None:
@@ -666,9 +663,7 @@ class CatalogueStore:
             return conn.execute(ITEMS.delete().where(ITEMS.c.id == int(record_id))).rowcount
 
         if not self._write(f"delete record {record_id}", remove):
-            raise RecordNotFound(
-                f"There is no catalogue record {record_id}; it may have been deleted."
-            )
+            raise _not_found(record_id)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -677,9 +672,7 @@ class CatalogueStore:
         query = sa.select(ITEMS).where(ITEMS.c.id == int(record_id))
         row = self._read(f"read record {record_id}", lambda c: c.execute(query).first())
         if row is None:
-            raise RecordNotFound(
-                f"There is no catalogue record {record_id}; it may have been deleted."
-            )
+            raise _not_found(record_id)
         return self._record(row)
 
     def records(
@@ -723,14 +716,9 @@ class CatalogueStore:
         rows = self._read("summarise the trial", lambda c: c.execute(query).all())
         found = {int(label): (int(n), int(ok or 0)) for label, n, ok in rows}
         per_class = tuple(
-            ClassResult(
-                label=label,
-                name=CLASS_NAMES[label],
-                items=found.get(label, (0, 0))[0],
-                accepted=found.get(label, (0, 0))[1],
-                corrected=found.get(label, (0, 0))[0] - found.get(label, (0, 0))[1],
-            )
+            ClassResult(label, CLASS_NAMES[label], items, accepted, items - accepted)
             for label in range(NUM_CLASSES)
+            for items, accepted in [found.get(label, (0, 0))]
         )
         items = sum(c.items for c in per_class)
         accepted = sum(c.accepted for c in per_class)

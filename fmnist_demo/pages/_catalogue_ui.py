@@ -102,13 +102,10 @@ def _thumbnail(key_prefix: str, item: dict) -> bytes | None:
     """The item's JPEG thumbnail, made once per item and kept in the session."""
     thumbs = st.session_state.setdefault(f"{key_prefix}-thumbs", {})
     if item["id"] not in thumbs:
-        photo = item.get("photo")
         try:
-            if photo is not None:
-                thumbs[item["id"]] = catalogue.make_thumbnail(photo)
-            else:
-                pixels = catalogue.model_input_bytes(item["model_input"])
-                thumbs[item["id"]] = catalogue.thumbnail_from_model_input(pixels)
+            photo = item.get("photo")
+            pixels = None if photo is not None else catalogue.model_input_bytes(item["model_input"])
+            thumbs[item["id"]] = catalogue.thumbnail_for(photo, pixels)
         except CatalogueError:
             thumbs[item["id"]] = None
     return thumbs[item["id"]]
@@ -208,6 +205,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
     saved = _saved(key_prefix)
     skipped = st.session_state.setdefault(f"{key_prefix}-skipped", set())
     done = [item for item in items if item["id"] in saved]
+    done_ids = [saved[item["id"]] for item in done]
     if done:
         listed = ", ".join(
             f"{item.get('file_name') or 'photo'} (#{saved[item['id']]})" for item in done
@@ -217,7 +215,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
     if not todo:
         if skipped & {item["id"] for item in items}:
             st.caption("The photos you unticked were not saved.")
-        return [saved[item["id"]] for item in done]
+        return done_ids
     rows = [
         {
             "keep": True,
@@ -263,7 +261,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
         disabled=not kept,
         key=f"{key_prefix}-save-all",
     ):
-        return [saved[item["id"]] for item in done]
+        return done_ids
     saving, problems = [], []
     for number, (item, row) in enumerate(kept, start=1):
         try:
@@ -279,10 +277,10 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
             problems.append(f"Row {number} ({item.get('file_name') or 'photo'}): {exc}")
     if problems:
         st.error("Nothing was saved. " + " ".join(problems), icon=":material/error:")
-        return [saved[item["id"]] for item in done]
+        return done_ids
     ids = _save(key_prefix, saving)
     if ids is None:
-        return [saved[item["id"]] for item in done]
+        return done_ids
     skipped.update(item["id"] for item in todo if item["id"] not in saved)
     numbers = ", ".join(f"#{record_id}" for record_id in ids)
     st.success(
