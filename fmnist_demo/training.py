@@ -10,7 +10,8 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -21,6 +22,7 @@ from fmnist_demo.data import normalise
 from fmnist_demo.model import build_model, model_lock
 
 LOG_ENV = "FMNIST_TRAINING_LOG"  # a file that gets one JSON line per finished training job
+NOT_STARTED = "The server could not start the training just now; please try again in a minute"
 
 # The engine hands the compiled code a chunk of many batches of 32 at once and lets it loop over
 # them: the same Adam updates as the chapter's fit (batch size 32, reshuffled every epoch), with
@@ -146,6 +148,68 @@ def _compiled_chunk_step(model: keras.Model) -> Callable:
     return step
 
 
+@dataclass
+class _StepKit:
+    """A working model of one width with its optimizer and compiled step, reused by trainings.
+
+    Compiling the step costs about a second and 9-17 MiB that XLA never gives back, so a server
+    that compiled one per training grew without end. A training loads its own freshly built
+    model's weights (and a fresh optimizer state) into an idle kit, trains the kit's model, and
+    copies the weights back: the same compiled code on the same numbers gives the same result.
+    """
+
+    model: keras.Model
+    step: Callable
+    optimizer_start: list[np.ndarray]  # the optimizer's variables as first built
+
+    def load(self, model: keras.Model) -> None:
+        """Start from `model`'s weights with the optimizer as freshly built."""
+        self.model.set_weights(model.get_weights())
+        for variable, start in zip(
+            self.model.optimizer.variables, self.optimizer_start, strict=True
+        ):
+            variable.assign(start)
+
+    def copy_optimizer_to(self, model: keras.Model) -> None:
+        """Give `model`'s own optimizer the state the training left (as model.fit would)."""
+        optimizer = model.optimizer
+        optimizer.build(model.trainable_variables)
+        for mine, used in zip(optimizer.variables, self.model.optimizer.variables, strict=True):
+            mine.assign(used)
+
+
+_IDLE_KITS: dict[int, list[_StepKit]] = {}  # hidden units -> kits no training is using now
+_KITS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _step_kit(hidden_units: int) -> Iterator[_StepKit]:
+    """An idle kit for this width (made and compiled on first use), returned to the pool after.
+
+    Trainings at the same time each get their own kit, so the pool holds at most as many kits
+    per width as trainings ever ran at once (one on the app's server).
+    """
+    with _KITS_LOCK:
+        idle = _IDLE_KITS.setdefault(hidden_units, [])
+        kit = idle.pop() if idle else None
+    if kit is None:
+        with model_lock():
+            model = build_model(hidden_units)
+            step = _compiled_chunk_step(model)
+        kit = _StepKit(model, step, [np.array(v) for v in model.optimizer.variables])
+    try:
+        yield kit
+    finally:
+        with _KITS_LOCK:
+            _IDLE_KITS[hidden_units].append(kit)
+
+
+def compiled_step_count() -> int:
+    """How many compiled training steps this process keeps (one per width and concurrent run)."""
+    with _KITS_LOCK:
+        return sum(len(kits) for kits in _IDLE_KITS.values())
+
+
 class Trainer:
     """One training run; `result()` is valid even after the run was interrupted by an exception."""
 
@@ -171,11 +235,23 @@ class Trainer:
         report_every_s: float = 0.2,
     ) -> TrainResult:
         """Train on images x (N, 28, 28; uint8 or float) and labels y; returns the result."""
+        with _step_kit(self.settings.hidden_units) as kit:
+            return self._train(kit, x, y, progress, report_every_s)
+
+    def _train(
+        self,
+        kit: _StepKit,
+        x: np.ndarray,
+        y: np.ndarray,
+        progress: ProgressFn | None,
+        report_every_s: float,
+    ) -> TrainResult:
         s = self.settings
         with model_lock():
             keras.utils.set_random_seed(s.seed)
             self.model = build_model(s.hidden_units)
-            step = _compiled_chunk_step(self.model)
+        kit.load(self.model)
+        step = kit.step  # trains kit.model; self.model gets its weights after each epoch
         self.snapshot = [w.copy() for w in self.model.get_weights()]
         # Pictures stay uint8 until the compiled step divides them by 255: shuffling and handing
         # over a quarter of the bytes each epoch. Floats are taken as already in [0, 1].
@@ -230,7 +306,8 @@ class Trainer:
                     seconds=time.perf_counter() - epoch_start,
                 )
                 self.history.append(metrics)
-                self.snapshot = [w.copy() for w in self.model.get_weights()]
+                self.snapshot = [w.copy() for w in kit.model.get_weights()]
+                self.model.set_weights(self.snapshot)
                 if progress is not None:
                     last_report = time.perf_counter()
                     self._report(progress, epoch, batches, batches, loss_sum, correct, len(x))
@@ -246,6 +323,7 @@ class Trainer:
             # the model keeps the weights of the last finished epoch.
             self.seconds = time.perf_counter() - self.started
             self.model.set_weights(self.snapshot)
+            kit.copy_optimizer_to(self.model)
             if self.cancel.is_set() and self.reason is StopReason.FINISHED:
                 self.reason = StopReason.CANCELLED
         return self.result()
@@ -311,6 +389,20 @@ def train(
     return Trainer(settings, cancel).run(x, y, progress, report_every_s)
 
 
+def release_free_memory() -> None:
+    """Hand memory freed by the C library back to the system (glibc on Linux; elsewhere nothing).
+
+    A server's threads each keep freed blocks in their own pools; a long demo day of trainings
+    (tens of MB of arrays each) otherwise ratchets the server's resident memory upwards.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
+        pass
+
+
 class TrainingJob:
     """A Trainer running in a background thread that a page observes by polling.
 
@@ -345,9 +437,19 @@ class TrainingJob:
         self._thread = threading.Thread(target=self._run, name="fmnist-training", daemon=True)
 
     def start(self) -> None:
-        """Start training in the background."""
+        """Start training in the background; a thread that cannot start ends the job at once.
+
+        The server may be short of threads or memory; then the job is done with `error` saying
+        so in plain words, like a training that failed, and holds no slot.
+        """
         self._last_seen = time.monotonic()
-        self._thread.start()
+        try:
+            self._thread.start()
+        except RuntimeError as exc:  # "can't start new thread", or started twice
+            self.error = f"{NOT_STARTED} ({exc})"
+            self._data = None
+            self._write_log()
+            self.done.set()
 
     def touch(self) -> None:
         """Tell the job someone is still watching."""
@@ -392,6 +494,7 @@ class TrainingJob:
             self._data = None
             self._write_log()
             self.done.set()
+            release_free_memory()
 
     def _write_log(self) -> None:
         """Append one JSON line about this job to the file named by FMNIST_TRAINING_LOG, if set.
@@ -432,12 +535,21 @@ class TrainingSlot:
         self.started_at: float | None = None  # time.time() of the start
 
     def start(self, owner: str, job: TrainingJob) -> bool:
-        """Start `job` for `owner`; False (and nothing started) when another job is running."""
+        """Start `job` for `owner`; False (and nothing started) when another job is running.
+
+        True means the job is the slot's: running, or already done with `job.error` set when its
+        thread could not start, which leaves the slot free for the next training.
+        """
         with self._lock:
             if self.busy:
                 return False
+            before = self.job, self.owner, self.started_at
             self.job, self.owner, self.started_at = job, owner, time.time()
-            job.start()
+            try:
+                job.start()  # a TrainingJob whose thread cannot start ends itself (job.error)
+            except BaseException:
+                self.job, self.owner, self.started_at = before  # never keep a slot nobody uses
+                raise
             return True
 
     @property

@@ -11,12 +11,14 @@ import pytest
 from fmnist_demo.model import accuracy, predict_proba
 from fmnist_demo.training import (
     LOG_ENV,
+    NOT_STARTED,
     Progress,
     StopReason,
     Trainer,
     TrainingJob,
     TrainingSlot,
     TrainSettings,
+    compiled_step_count,
     target_message,
     train,
 )
@@ -149,6 +151,76 @@ def test_seeded_runs_are_repeatable(small):
     a = train(x[:640], y[:640], TrainSettings(epochs=1, target_accuracy=None, seed=7))
     b = train(x[:640], y[:640], TrainSettings(epochs=1, target_accuracy=None, seed=7))
     assert a.history[0].accuracy == pytest.approx(b.history[0].accuracy, abs=1e-6)
+
+
+def test_trainings_reuse_one_compiled_step_and_stay_exact(small):
+    # Each compiled step kept XLA memory for good, so the server grew with every training. Now
+    # trainings of one width share it, and a reused step starts from a clean optimizer state.
+    x, y, _, _ = small
+    settings = TrainSettings(hidden_units=128, epochs=1, target_accuracy=None, seed=11)
+    first = train(x[:640], y[:640], settings)
+    kept = compiled_step_count()
+    train(x[:960], y[:960], TrainSettings(epochs=2, target_accuracy=None, seed=3))  # another run
+    again = train(x[:640], y[:640], settings)
+    assert compiled_step_count() == kept
+    for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert first.history[0].accuracy == again.history[0].accuracy
+    # Each result is a model of its own: later trainings do not change an earlier one.
+    assert first.model is not again.model
+    # Its optimizer holds the state the training left, as after model.fit.
+    assert int(again.model.optimizer.iterations.numpy()) == 20
+
+
+def test_trainings_at_the_same_time_each_get_their_own_step(small):
+    x, y, _, _ = small
+    settings = TrainSettings(hidden_units=512, epochs=1, target_accuracy=None, seed=5)
+    alone = train(x[:640], y[:640], settings)
+    results: list = []
+    threads = [
+        threading.Thread(target=lambda: results.append(train(x[:640], y[:640], settings)))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        for a, b in zip(alone.model.get_weights(), result.model.get_weights(), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_slot_is_freed_when_the_thread_cannot_start(small, monkeypatch):
+    x, y, _, _ = small
+    slot = TrainingSlot()
+    job = TrainingJob(x, y, TrainSettings(epochs=1))
+
+    def no_threads_left() -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(job._thread, "start", no_threads_left)
+    slot.start("a", job)
+    assert job.done.is_set() and not job.running
+    assert job.error.startswith(NOT_STARTED)
+    assert not slot.busy and slot.progress is None
+    # The next visitor can train.
+    second = TrainingJob(x[:320], y[:320], TrainSettings(epochs=1, target_accuracy=None))
+    assert slot.start("b", second) and slot.owner == "b"
+    assert second.done.wait(60) and second.error is None
+    assert second.result().epochs_done == 1
+
+
+def test_slot_is_freed_when_a_job_fails_to_start_in_any_way():
+    class Broken:
+        done = threading.Event()
+
+        def start(self) -> None:
+            raise MemoryError
+
+    slot = TrainingSlot()
+    with pytest.raises(MemoryError):
+        slot.start("a", Broken())
+    assert not slot.busy and slot.job is None and slot.owner is None
 
 
 def test_job_trains_in_the_background_and_slot_allows_one(small):
