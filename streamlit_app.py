@@ -1,8 +1,13 @@
 """Entry point: page setup and navigation only; every page lives in fmnist_demo/pages/."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Fashion-MNIST demo", page_icon=":material/apparel:", layout="wide")
+from fmnist_demo.pages._common import keep_model_across_reloads, preload_tensorflow
+
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # shipped: no font from the internet
+st.set_page_config(page_title="Fashion-MNIST demo", page_icon=str(ICON), layout="wide")
 
 pages = {
     "The chapter": [
@@ -24,4 +29,9 @@ pages = {
         st.Page("fmnist_demo/pages/catalogue.py", title="Catalogue", icon=":material/inventory_2:"),
     ],
 }
-st.navigation(pages).run()
+page = st.navigation(pages)
+keep_model_across_reloads()  # a trained model survives a reload: its token rides in the URL
+try:
+    page.run()
+finally:
+    preload_tensorflow()  # once per server, after the first page is on the screen

@@ -3,7 +3,9 @@
     FMNIST_DATA_DIR=... python benchmarks/page_speed.py [--reps 5]
 
 Each page runs in a fresh process through AppTest. Prints one JSON line: per page, the seconds of
-the first run and the median of the warm runs, and whether that page imported TensorFlow.
+the first run and the median of the warm runs, and whether that page imported TensorFlow (the
+app's background import of it, FMNIST_PRELOAD_TENSORFLOW, is switched off here). In a browser:
+benchmarks/browser_pages.py.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=5)
     args = parser.parse_args()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # without the app's background import of TensorFlow, so that each page shows its own needs
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "FMNIST_PRELOAD_TENSORFLOW": "0"}
     line = {}
     for name, page in PAGES.items():
         out = subprocess.run(

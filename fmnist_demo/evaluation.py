@@ -5,6 +5,7 @@ No Streamlit and no TensorFlow here: everything works on numpy arrays of labels 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,11 @@ def confidence(probability: float) -> str:
     """How sure a guess is, '97 %'; never '100 %', as a guess is never certain."""
     # float32 softmax saturates at exactly 1.0 for clear images; the model is still not certain
     return percent(min(float(probability), 0.999))
+
+
+def clock(when: dt.datetime, zone: dt.tzinfo | None = None) -> str:
+    """An aware moment as '14:05' in `zone` (the server's local zone when None)."""
+    return when.astimezone(zone).strftime("%H:%M")
 
 
 def count(n: int) -> str:

@@ -1,10 +1,13 @@
 """Figures and charts for the pages, built from arrays and returned, never shown.
 
-Pictures made of many small images (the sample grid, the mistakes gallery) are composed into one
-PIL image, which is fast and keeps every label readable. Most of the rest are Altair charts, so a
-person can hover for exact numbers. The live training view is one small piece of HTML with an SVG
-chart: it is redrawn several times a second while the computer trains, and the browser draws it
-in a fraction of what a chart library needs. No Streamlit and no TensorFlow here.
+The chapter's own figures (one picture with its 0-255 colour bar, the 5 x 5 sample grid, the
+15-prediction figure, one picture's ten bars) are matplotlib Figures, drawn as the chapter draws
+them with the object API (no pyplot state), and turned into PNG bytes by `figure_png` so a page can
+cache the picture rather than redraw it. The mistakes gallery is composed into one PIL image. Most
+of the rest are Altair charts, so a person can hover for exact numbers. The live training view is
+one small piece of HTML with an SVG chart: it is redrawn several times a second while the computer
+trains, and the browser draws it in a fraction of what a chart library needs. No Streamlit and no
+TensorFlow here.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ from functools import lru_cache
 import altair as alt
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 from PIL import Image, ImageDraw, ImageFont
 
-from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, normalise
-from fmnist_demo.evaluation import confidence, percent
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE
+from fmnist_demo.evaluation import confidence, count, percent
 
 RIGHT = "#1f63c6"  # blue: the model is right / the true class
 WRONG = "#d62728"  # red: the model is wrong / the predicted class
@@ -30,6 +35,18 @@ PAGE_BACKGROUND = (255, 255, 255)
 TEXT = (49, 51, 63)  # Streamlit's body text colour
 SCALE = 4  # screen pixels per image pixel in composed pictures: 28 -> 112
 CAPTION_SIZE = 15  # px
+
+# A matplotlib figure W inches wide is meant to be shown W * SCREEN_DPI screen pixels wide, where
+# a font of s points measures s * SCREEN_DPI / 72 pixels: 9 pt -> 12.5 px, the smallest we use.
+SCREEN_DPI = 100
+PNG_DENSITY = 2  # PNG pixels per screen pixel, sharp on high-density (phone, laptop) screens
+SMALLEST_PT = 9
+TICK_PT = 10
+LABEL_PT = 11
+GRID_INCHES = 8.2  # the sample grid and the 15 predictions fill an 820 px column (1280 px window)
+PHONE_INCHES = 3.5  # the same figures laid out for a 390 px phone screen: 350 px wide
+PICTURE_INCHES = 4.4  # one picture and its colour bar: half the column
+BARS_INCHES = 6.0  # one picture's ten bars
 
 
 @lru_cache(maxsize=4)
@@ -51,6 +68,11 @@ def _tile(image: np.ndarray, scale: int = SCALE) -> Image.Image:
     return Image.fromarray(_as_uint8(image), mode="L").resize(
         (IMAGE_SIZE * scale, IMAGE_SIZE * scale), Image.Resampling.NEAREST
     )
+
+
+def enlarged(image: np.ndarray, scale: int = SCALE) -> Image.Image:
+    """One picture as stored (light item on black), scale times larger with hard pixel edges."""
+    return _tile(image, scale)
 
 
 def image_grid(
@@ -87,10 +109,99 @@ def image_grid(
     return canvas
 
 
-def sample_grid(images: np.ndarray, labels: np.ndarray, columns: int = 5) -> Image.Image:
-    """The chapter's grid of sample images, each numbered and labelled with its class name."""
-    captions = [[f"{i + 1}. {CLASS_NAMES[int(y)]}"] for i, y in enumerate(labels)]
-    return image_grid(images, captions, columns=columns)
+def screen_width(fig: Figure) -> int:
+    """How many screen pixels wide the figure is meant to be shown."""
+    return round(fig.get_figwidth() * SCREEN_DPI)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """The figure as PNG bytes, PNG_DENSITY pixels per screen pixel; show it screen_width wide."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=SCREEN_DPI * PNG_DENSITY, facecolor="white")
+    return buffer.getvalue()
+
+
+def _show_picture(ax, image: np.ndarray) -> object:
+    """One picture as stored: 0 black, 255 white, one square per pixel."""
+    return ax.imshow(_as_uint8(image), cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+
+
+def picture_figure(image: np.ndarray) -> Figure:
+    """The chapter's first figure: one picture beside a colour bar of its 0-255 pixel values."""
+    fig = Figure(figsize=(PICTURE_INCHES, PICTURE_INCHES * 0.86), layout="constrained")
+    ax = fig.add_subplot()
+    shown = _show_picture(ax, image)
+    ax.grid(False)
+    ticks = [0, 9, 18, 27]
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    ax.tick_params(labelsize=TICK_PT)
+    ax.set_xlabel("column", fontsize=TICK_PT)
+    ax.set_ylabel("row", fontsize=TICK_PT)
+    bar = fig.colorbar(shown, ax=ax, ticks=[0, 50, 100, 150, 200, 255], fraction=0.06, pad=0.04)
+    bar.ax.tick_params(labelsize=TICK_PT)
+    bar.set_label("pixel value: 0 black, 255 white", fontsize=TICK_PT)
+    return fig
+
+
+def _sheet(width_in: float, height_in: float) -> tuple[Figure, object]:
+    """A figure with one invisible axes over all of it, measured in inches from the top left.
+
+    Many small pictures and bar charts drawn into one axes cost a fraction of one axes each
+    (matplotlib spends about 20 ms setting up every axes), so a figure of 25 or 30 parts is
+    drawn in well under a second even on a busy server.
+    """
+    fig = Figure(figsize=(width_in, height_in))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, width_in)
+    ax.set_ylim(height_in, 0)  # y grows downwards, like reading
+    ax.set_axis_off()
+    return fig, ax
+
+
+def _place_picture(ax, image: np.ndarray, left: float, top: float, side: float) -> None:
+    """One picture as stored (0 black, 255 white) in a side x side square at (left, top)."""
+    ax.imshow(
+        _as_uint8(image),
+        cmap="gray",
+        vmin=0,
+        vmax=255,
+        interpolation="nearest",
+        extent=(left, left + side, top + side, top),
+    )
+
+
+def sample_grid(
+    images: np.ndarray,
+    labels: np.ndarray,
+    columns: int = 5,
+    numbered: bool = True,
+    width_in: float = GRID_INCHES,
+) -> Figure:
+    """The chapter's 5 x 5 grid: each picture (numbered) with its kind written under it."""
+    images, labels = np.asarray(images), np.asarray(labels)  # (N, 28, 28), (N,)
+    if len(images) != len(labels):
+        raise ValueError("Give one label per image.")
+    if len(images) == 0:
+        raise ValueError("There are no images to show.")
+    rows = -(-len(images) // columns)
+    cell = width_in / columns
+    side, caption = cell - 0.24, 0.34  # inches: picture, and the line of text under it
+    fig, ax = _sheet(width_in, rows * (side + caption + 0.08))
+    for i, (image, label) in enumerate(zip(images, labels, strict=True)):
+        r, c = divmod(i, columns)
+        left, top = c * cell + (cell - side) / 2, r * (side + caption + 0.08) + 0.04
+        _place_picture(ax, image, left, top, side)
+        ax.text(
+            left + side / 2,
+            top + side + 0.06,
+            f"{i + 1}. {CLASS_NAMES[int(label)]}" if numbered else CLASS_NAMES[int(label)],
+            ha="center",
+            va="top",
+            fontsize=LABEL_PT if cell >= 1.4 else SMALLEST_PT,  # "11. Ankle boot" fits its cell
+            color="#31333f",
+        )
+    return fig
 
 
 def mistakes_gallery(
@@ -109,131 +220,68 @@ def mistakes_gallery(
     return image_grid(images, captions, columns=columns)
 
 
-def _pixel_frame(image: np.ndarray, normalised: bool) -> pd.DataFrame:
-    """One row per pixel: row, column, value (0-255, or 0-1 after dividing by 255)."""
-    values = normalise(_as_uint8(image)) if normalised else _as_uint8(image).astype(np.int64)
-    rows, cols = np.indices(values.shape)  # (28, 28) each
-    return pd.DataFrame({"row": rows.ravel(), "column": cols.ravel(), "value": values.ravel()})
+def pixel_values_figure(image: np.ndarray, *, normalised: bool = False) -> Figure:
+    """All 28 x 28 pixel values written in their cells, shaded by brightness.
+
+    As stored the values are 0-255; after dividing by 255 they are written with one decimal (0.5),
+    which is what fits a cell at a readable size.
+    """
+    values = _as_uint8(image)  # (28, 28) uint8
+    fig, ax = _sheet(GRID_INCHES, GRID_INCHES + 0.1)
+    margin = 0.42  # inches for the row and column numbers
+    cell = (GRID_INCHES - margin - 0.05) / IMAGE_SIZE
+    _place_picture(ax, values, margin, margin, cell * IMAGE_SIZE)
+    for r in range(IMAGE_SIZE):
+        for c in range(IMAGE_SIZE):
+            v = int(values[r, c])
+            text = (
+                f"{v / 255:.1f}"
+                if normalised and 0 < v < 255
+                else str(v // 255 if normalised else v)
+            )
+            ax.text(
+                margin + (c + 0.5) * cell,
+                margin + (r + 0.5) * cell,
+                text,
+                ha="center",
+                va="center",
+                fontsize=SMALLEST_PT,
+                color="black" if v > 128 else "white",
+            )
+    for i in range(0, IMAGE_SIZE, 3):
+        centre = margin + (i + 0.5) * cell
+        ax.text(centre, margin - 0.08, str(i), ha="center", va="bottom", fontsize=SMALLEST_PT)
+        ax.text(margin - 0.08, centre, str(i), ha="right", va="center", fontsize=SMALLEST_PT)
+    ax.text(margin + 0.02, 0.02, "column →", ha="left", va="top", fontsize=SMALLEST_PT)
+    ax.text(0.02, margin + 0.02, "row ↓", ha="left", va="top", fontsize=SMALLEST_PT, rotation=90)
+    return fig
 
 
-def _brightness_scale(normalised: bool) -> alt.Scale:
-    top = 1.0 if normalised else 255
-    return alt.Scale(domain=[0, top], range=["black", "white"])
-
-
-def _colour_bar(normalised: bool, height: int) -> alt.Chart:
-    """A vertical colour bar from black (0) to white (255, or 1 after dividing by 255)."""
-    top = 1.0 if normalised else 255.0
-    steps = np.linspace(0, top, height // 3 + 1)  # band edges, 3 screen pixels per band
-    frame = pd.DataFrame({"low": steps[:-1], "high": steps[1:]})
-    title = "Brightness (0 to 1)" if normalised else "Brightness (0 to 255)"
-    return (
-        alt.Chart(frame)
-        .mark_rect(strokeWidth=0)
-        .encode(
-            y=alt.Y(
-                "low:Q",
-                scale=alt.Scale(domain=[0, top], nice=False),
-                axis=alt.Axis(orient="right", title=title, format=".1f" if normalised else "d"),
-            ),
-            y2="high:Q",
-            color=alt.Color("low:Q", scale=_brightness_scale(normalised), legend=None),
-        )
-        .properties(width=16, height=height)
-    )
-
-
-def image_chart(
-    image: np.ndarray, *, normalised: bool = False, cell: int = 9, title: str = ""
-) -> alt.HConcatChart:
-    """One image as a heatmap beside its colour bar (0-255, or 0-1 after dividing by 255)."""
-    frame = _pixel_frame(image, normalised)
-    number = ".2f" if normalised else "d"
-    size = cell * IMAGE_SIZE  # whole screen pixels per image pixel, so no seams between cells
-    picture = (
-        alt.Chart(frame)
-        .mark_rect(strokeWidth=0)
-        .encode(
-            x=alt.X("column:O", axis=None),
-            y=alt.Y("row:O", axis=None),
-            color=alt.Color("value:Q", scale=_brightness_scale(normalised), legend=None),
-            tooltip=[
-                alt.Tooltip("row:O", title="Row"),
-                alt.Tooltip("column:O", title="Column"),
-                alt.Tooltip("value:Q", title="Value", format=number),
-            ],
-        )
-        .properties(width=size, height=size)
-    )
-    return alt.hconcat(picture, _colour_bar(normalised, size), spacing=12, title=title)
-
-
-def pixel_heatmap(image: np.ndarray, *, normalised: bool = False, cell: int = 28) -> alt.LayerChart:
-    """All 28 x 28 pixel values written in their cells, shaded by brightness."""
-    frame = _pixel_frame(image, normalised)
-    half = 0.5 if normalised else 128
-    number = ".2f" if normalised else "d"
-    base = alt.Chart(frame).encode(
-        x=alt.X(
-            "column:O", title="Column", axis=alt.Axis(orient="top", labelAngle=0, labelFlush=False)
-        ),
-        y=alt.Y("row:O", title="Row", axis=alt.Axis(labelFlush=False)),
-    )
-    cells = base.mark_rect().encode(
-        color=alt.Color("value:Q", scale=_brightness_scale(normalised), legend=None),
-        tooltip=[
-            alt.Tooltip("row:O", title="Row"),
-            alt.Tooltip("column:O", title="Column"),
-            alt.Tooltip("value:Q", title="Value", format=number),
-        ],
-    )
-    numbers = base.mark_text(fontSize=9 if normalised else 10).encode(
-        text=alt.Text("value:Q", format=number),
-        color=alt.condition(f"datum.value > {half}", alt.value("black"), alt.value("white")),
-    )
-    side = cell * IMAGE_SIZE
-    return alt.layer(cells, numbers).properties(width=side, height=side)
-
-
-def class_count_chart(train_counts: np.ndarray, test_counts: np.ndarray) -> alt.Chart:
-    """Images per class in each split, as side-by-side bars with the count written on each."""
-    frame = pd.DataFrame(
-        {
-            "Kind": list(CLASS_NAMES) * 2,
-            "Set": ["Training"] * len(CLASS_NAMES) + ["Test"] * len(CLASS_NAMES),
-            "Images": np.concatenate([train_counts, test_counts]).astype(np.int64),
-        }
-    )
-    base = alt.Chart(frame).encode(
-        y=alt.Y("Kind:N", sort=list(CLASS_NAMES), title=None),
-        yOffset=alt.YOffset("Set:N", sort=["Training", "Test"]),
-        x=alt.X(
-            "Images:Q",
-            title="Number of images",
-            axis=alt.Axis(format=","),
-            scale=alt.Scale(domainMax=int(max(train_counts.max(), test_counts.max()) * 1.1)),
-        ),
-    )
-    bars = base.mark_bar().encode(
-        color=alt.Color(
-            "Set:N",
-            sort=["Training", "Test"],
-            scale=alt.Scale(range=[RIGHT, "#f28e2b"]),
-            legend=alt.Legend(title=None, orient="top"),
-        ),
-        tooltip=["Kind:N", "Set:N", alt.Tooltip("Images:Q", format=",")],
-    )
-    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
-        text=alt.Text("Images:Q", format=",")
-    )
-    return alt.layer(bars, labels).properties(height=alt.Step(11), title="Images of each kind")
-
-
-def _png_data_uri(image: np.ndarray, scale: int = 3) -> str:
-    """An enlarged PNG of one image as a data: URL, for Altair's image mark."""
-    buffer = io.BytesIO()
-    _tile(image, scale).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+def class_count_figure(train_counts: np.ndarray, test_counts: np.ndarray) -> Figure:
+    """Pictures of each kind in the training and test sets, side by side, each count written."""
+    train_counts, test_counts = np.asarray(train_counts), np.asarray(test_counts)  # (10,) each
+    fig = Figure(figsize=(BARS_INCHES, 4.6), layout="constrained")
+    ax = fig.add_subplot()
+    rows = np.arange(len(CLASS_NAMES))
+    top = max(int(train_counts.max()), 1)
+    for counts, offset, colour, name in [
+        (train_counts, -0.2, RIGHT, "Training"),
+        (test_counts, 0.2, "#f28e2b", "Test"),
+    ]:
+        ax.barh(rows + offset, counts, height=0.38, color=colour, label=name)
+        for y, n in zip(rows + offset, counts, strict=True):
+            ax.text(n + top * 0.01, y, count(n), va="center", fontsize=SMALLEST_PT)
+    ax.set_yticks(rows, labels=list(CLASS_NAMES), fontsize=LABEL_PT)
+    ax.invert_yaxis()  # T-shirt/top at the top, as in the lists
+    ax.set_xlim(0, top * 1.18)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: count(v)))  # 6,000, never 6e+03
+    ax.tick_params(axis="x", labelsize=TICK_PT)
+    ax.set_xlabel("pictures", fontsize=TICK_PT)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="lower right", fontsize=TICK_PT, frameon=False, ncols=2,
+              bbox_to_anchor=(1.0, 1.0))  # fmt: skip
+    return fig
 
 
 def prediction_caption(probs: np.ndarray, label: int) -> str:
@@ -242,176 +290,167 @@ def prediction_caption(probs: np.ndarray, label: int) -> str:
     return f"{CLASS_NAMES[guess]} {confidence(probs[guess])} ({CLASS_NAMES[int(label)]})"
 
 
-def probability_bars(
-    probs: np.ndarray, label: int, width: int = 90, height: int = 150
-) -> alt.Chart:
-    """The 10 probabilities of one image; the guess is red, the true class blue (blue if both)."""
+def _bar_colours(probs: np.ndarray, label: int | None) -> list[str]:
+    """Grey bars; the guess red when wrong, the true kind blue (the guess blue without a label)."""
     guess = int(np.argmax(probs))
-    role = ["other"] * len(CLASS_NAMES)
-    role[guess] = "guess"
-    role[int(label)] = "true"
-    frame = pd.DataFrame({"Kind": list(CLASS_NAMES), "Probability": probs, "Role": role})
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "Kind:N",
-                sort=list(CLASS_NAMES),
-                title=None,
-                axis=alt.Axis(labelFontSize=10, labelOverlap=False, labelFlush=False),
-            ),
-            x=alt.X(
-                "Probability:Q",
-                scale=alt.Scale(domain=[0, 1]),
-                title=None,
-                axis=alt.Axis(format="%", values=[0, 0.5, 1], labelFontSize=9),
-            ),
-            color=alt.Color(
-                "Role:N",
-                scale=alt.Scale(domain=["true", "guess", "other"], range=[RIGHT, WRONG, OTHER]),
-                legend=None,
-            ),
-            tooltip=["Kind:N", alt.Tooltip("Probability:Q", format=".1%")],
-        )
-        .properties(width=width, height=height)
-    )
+    colours = [OTHER] * len(CLASS_NAMES)
+    colours[guess] = RIGHT if label is None else WRONG
+    if label is not None:
+        colours[int(label)] = RIGHT
+    return colours
 
 
-def _picture(image: np.ndarray, side: int) -> alt.Chart:
-    """One image as an Altair image mark of side x side pixels."""
-    frame = pd.DataFrame({"url": [_png_data_uri(image)]})
-    return (
-        alt.Chart(frame)
-        .mark_image(width=side, height=side, align="left", baseline="top")
-        .encode(url="url:N", x=alt.value(0), y=alt.value(0))
-        .properties(width=side, height=side)
-    )
+def _ten_bars(ax, probs: np.ndarray, label: int | None) -> None:
+    """The chapter's plot_value_array: ten bars on a 0-1 scale, coloured as _bar_colours."""
+    ax.bar(range(len(CLASS_NAMES)), probs, color=_bar_colours(probs, label), width=0.8)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(-0.6, len(CLASS_NAMES) - 0.4)
+    ax.grid(False)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
 
 
 def prediction_figure(
-    images: np.ndarray, labels: np.ndarray, probs: np.ndarray, columns: int = 3
-) -> alt.VConcatChart:
-    """The chapter's figure: each image with its caption (blue right, red wrong) and 10 bars."""
+    images: np.ndarray,
+    labels: np.ndarray,
+    probs: np.ndarray,
+    columns: int = 3,
+    width_in: float = GRID_INCHES,
+) -> Figure:
+    """The chapter's figure: each picture with its caption under it (blue right, red wrong) and
+    its ten bars beside it (true kind blue, a wrong guess red, on a 0-1 scale)."""
     images, labels, probs = np.asarray(images), np.asarray(labels), np.asarray(probs)
     if not len(images) == len(labels) == len(probs):
         raise ValueError("Give one label and one row of probabilities per image.")
-    cells = []
-    for image, label, row in zip(images, labels, probs, strict=True):
-        right = int(np.argmax(row)) == int(label)
-        title = alt.TitleParams(
-            prediction_caption(row, int(label)),
-            orient="bottom",
-            color=RIGHT if right else WRONG,
-            fontSize=13,
-            anchor="middle",
+    if len(images) == 0:
+        raise ValueError("There are no images to show.")
+    rows = -(-len(images) // columns)
+    cell = width_in / columns  # one picture and its bars, in inches
+    side, caption, gap = 1.42, 0.44, 0.22  # picture, two caption lines, space between rows
+    row_h = side + caption + gap
+    fig, ax = _sheet(width_in, rows * row_h)
+    slot = (cell - side - 0.42) / len(CLASS_NAMES)  # one bar and its gap
+    for i, (image, label, row) in enumerate(zip(images, labels, probs, strict=True)):
+        r, c = divmod(i, columns)
+        left, top = c * cell + 0.08, r * row_h + 0.06
+        _place_picture(ax, image, left, top, side)
+        guess = int(np.argmax(row))
+        ax.text(
+            left + side / 2,
+            top + side + 0.05,
+            prediction_caption(row, int(label)).replace(" (", "\n("),  # two short lines
+            ha="center",
+            va="top",
+            fontsize=LABEL_PT,
+            linespacing=1.15,
+            color=RIGHT if guess == int(label) else WRONG,
         )
-        cells.append(
-            alt.hconcat(_picture(image, 84), probability_bars(row, int(label)), title=title)
-        )
-    rows = [alt.hconcat(*cells[i : i + columns], spacing=30) for i in range(0, len(cells), columns)]
-    return alt.vconcat(*rows, spacing=18).configure_view(stroke=None)
+        # the ten bars: a 0-1 scale as tall as the picture, baseline level with its bottom
+        x0, base = left + side + 0.2, top + side
+        xs = x0 + slot * (np.arange(len(CLASS_NAMES)) + 0.5)
+        ax.bar(
+            xs, -side * np.asarray(row, dtype=float), bottom=base, width=slot * 0.78,
+            color=_bar_colours(row, int(label)),
+        )  # fmt: skip
+        ax.plot([x0, x0, x0 + slot * len(CLASS_NAMES)], [top, base, base], color="#555", lw=0.8)
+        ax.vlines(xs, base, base + 0.05, color="#555", lw=0.8)  # the chapter's ticks, one a kind
+    return fig
 
 
-def confusion_chart(matrix: np.ndarray, cell: int = 44) -> alt.LayerChart:
-    """Confusion matrix with class names: rows are the true kind, columns the model's guess."""
-    matrix = np.asarray(matrix)  # (10, 10) counts
-    true, guess = np.indices(matrix.shape)
-    frame = pd.DataFrame(
-        {
-            "true": np.asarray(CLASS_NAMES)[true.ravel()],
-            "guess": np.asarray(CLASS_NAMES)[guess.ravel()],
-            "Images": matrix.ravel().astype(np.int64),
-        }
-    )
-    top = int(matrix.max()) if matrix.size else 1
-    base = alt.Chart(frame).encode(
-        x=alt.X(
-            "guess:N",
-            title="The model's guess",
-            sort=list(CLASS_NAMES),
-            axis=alt.Axis(orient="top", labelAngle=-40),
-        ),
-        y=alt.Y("true:N", title="What it really is", sort=list(CLASS_NAMES)),
-    )
-    cells = base.mark_rect().encode(
-        # a square-root scale keeps the small off-diagonal counts visible beside ~900 correct ones
-        color=alt.Color(
-            "Images:Q",
-            scale=alt.Scale(type="sqrt", scheme="blues", domain=[0, max(top, 1)]),
-            legend=None,
-        ),
-        tooltip=[
-            alt.Tooltip("true:N", title="Really"),
-            alt.Tooltip("guess:N", title="Guessed"),
-            alt.Tooltip("Images:Q", format=","),
-        ],
-    )
-    numbers = base.mark_text(fontSize=12).encode(
-        text=alt.Text("Images:Q", format=","),
-        color=alt.condition(f"datum.Images > {top * 0.35}", alt.value("white"), alt.value("black")),
-    )
-    side = cell * len(CLASS_NAMES)
-    return alt.layer(cells, numbers).properties(width=side, height=side)
+def probability_figure(probs: np.ndarray, label: int | None = None) -> Figure:
+    """The chapter's bars for one picture: ten kinds named at 45 degrees, shares in per cent.
 
-
-def class_accuracy_chart(accuracy: np.ndarray) -> alt.LayerChart:
-    """How often each kind is recognised, best first, with the percentage written on each bar."""
-    frame = pd.DataFrame({"Kind": list(CLASS_NAMES), "Right": np.asarray(accuracy, dtype=float)})
-    frame["Label"] = [percent(a) for a in frame["Right"]]
-    base = alt.Chart(frame).encode(
-        y=alt.Y("Kind:N", sort="-x", title=None),
-        x=alt.X(
-            "Right:Q",
-            scale=alt.Scale(domain=[0, 1]),
-            title="Share recognised correctly",
-            axis=alt.Axis(format="%"),
-        ),
-    )
-    bars = base.mark_bar(color=RIGHT).encode(
-        tooltip=["Kind:N", alt.Tooltip("Right:Q", title="Right", format=".1%")]
-    )
-    labels = base.mark_text(align="left", dx=3, fontSize=12).encode(text="Label:N")
-    return alt.layer(bars, labels).properties(height=alt.Step(30))
-
-
-def training_curves(
-    history_rows: Sequence[dict], epochs: int | None = None, width: int = 240
-) -> alt.HConcatChart:
-    """Loss and accuracy per epoch, side by side, from rows {"epoch", "loss", "accuracy"}.
-
-    Give `epochs` (the planned number) to keep the x axis still while rows arrive during training.
+    With the true `label`, that kind is blue and a wrong guess red; without it the guess is blue.
     """
-    frame = pd.DataFrame(list(history_rows), columns=["epoch", "loss", "accuracy"])
-    last = epochs if epochs is not None else max(int(frame["epoch"].max()) if len(frame) else 1, 1)
-    base = alt.Chart(frame).encode(
-        x=alt.X(
-            "epoch:Q",
-            title="Epoch (one pass over the training images)",
-            scale=alt.Scale(domain=[1, max(last, 2)], nice=False),
-            axis=alt.Axis(tickMinStep=1, format="d"),
-        )
+    probs = np.asarray(probs, dtype=float)  # (10,)
+    fig = Figure(figsize=(BARS_INCHES, 3.4), layout="constrained")
+    ax = fig.add_subplot()
+    _ten_bars(ax, probs, label)
+    ax.set_xticks(
+        range(len(CLASS_NAMES)),
+        labels=list(CLASS_NAMES),
+        rotation=45,
+        ha="right",
+        rotation_mode="anchor",
+        fontsize=LABEL_PT,
     )
-    loss = base.mark_line(point=alt.OverlayMarkDef(color=WRONG), color=WRONG).encode(
-        y=alt.Y("loss:Q", title="Loss (lower is better)", scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("epoch:Q", title="Epoch"), alt.Tooltip("loss:Q", format=".3f")],
-    )
-    accuracy = base.mark_line(point=alt.OverlayMarkDef(color=RIGHT), color=RIGHT).encode(
-        y=alt.Y(
-            "accuracy:Q",
-            title="Accuracy (higher is better)",
-            axis=alt.Axis(format="%"),
-            scale=alt.Scale(zero=False),
-        ),
-        tooltip=[
-            alt.Tooltip("epoch:Q", title="Epoch"),
-            alt.Tooltip("accuracy:Q", title="Accuracy", format=".1%"),
-        ],
-    )
-    return alt.hconcat(
-        loss.properties(title="Loss", width=width, height=200),
-        accuracy.properties(title="Accuracy", width=width, height=200),
-    )
+    ax.set_yticks([0, 0.5, 1])
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
+    ax.tick_params(axis="y", labelsize=TICK_PT)
+    ax.set_ylabel("how likely", fontsize=TICK_PT)
+    return fig
+
+
+def confusion_figure(matrix: np.ndarray) -> Figure:
+    """Confusion matrix with class names: rows are the true kind, columns the model's guess,
+    every count written in its cell."""
+    matrix = np.asarray(matrix)  # (10, 10) counts
+    fig = Figure(figsize=(GRID_INCHES, GRID_INCHES * 0.9), layout="constrained")
+    ax = fig.add_subplot()
+    top = max(int(matrix.max()), 1)
+    # a square-root scale keeps the small off-diagonal counts visible beside ~900 correct ones
+    ax.imshow(np.sqrt(matrix / top), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for (r, c), n in np.ndenumerate(matrix):
+        ax.text(c, r, count(n), ha="center", va="center", fontsize=TICK_PT,
+                color="white" if n > top * 0.35 else "black")  # fmt: skip
+    names = list(CLASS_NAMES)
+    ax.set_xticks(range(len(names)), labels=names, rotation=45, ha="left",
+                  rotation_mode="anchor", fontsize=LABEL_PT)  # fmt: skip
+    ax.set_yticks(range(len(names)), labels=names, fontsize=LABEL_PT)
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel("The model's guess", fontsize=LABEL_PT, labelpad=8)
+    ax.set_ylabel("What it really is", fontsize=LABEL_PT)
+    ax.tick_params(length=0)
+    return fig
+
+
+def class_accuracy_figure(accuracy: np.ndarray) -> Figure:
+    """How often each kind is recognised, best first, with the percentage written on each bar."""
+    accuracy = np.asarray(accuracy, dtype=float)  # (10,) in [0, 1]
+    order = np.argsort(-accuracy, kind="stable")
+    fig = Figure(figsize=(BARS_INCHES, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    rows = np.arange(len(order))
+    ax.barh(rows, accuracy[order], color=RIGHT, height=0.7)
+    for y, a in zip(rows, accuracy[order], strict=True):
+        ax.text(a + 0.01, y, percent(a), va="center", fontsize=TICK_PT)
+    ax.set_yticks(rows, labels=[CLASS_NAMES[i] for i in order], fontsize=LABEL_PT)
+    ax.invert_yaxis()  # best at the top
+    ax.set_xlim(0, 1.1)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
+    ax.tick_params(axis="x", labelsize=TICK_PT)
+    ax.set_xlabel("share recognised correctly", fontsize=TICK_PT)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig
+
+
+def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
+    """Loss and training accuracy after each epoch, side by side, from rows {"epoch", "loss",
+    "accuracy"}."""
+    epochs = [int(r["epoch"]) for r in history_rows]
+    fig = Figure(figsize=(GRID_INCHES, 3.0), layout="constrained")
+    loss_ax, acc_ax = fig.subplots(1, 2)
+    for ax, key, colour, title in [
+        (loss_ax, "loss", WRONG, "Loss (lower is better)"),
+        (acc_ax, "accuracy", RIGHT, "Training accuracy (higher is better)"),
+    ]:
+        ax.plot(epochs, [r[key] for r in history_rows], marker="o", color=colour)
+        ax.set_title(title, fontsize=LABEL_PT)
+        ax.set_xlabel("epoch (one pass over the training pictures)", fontsize=TICK_PT)
+        ax.set_xticks(epochs if len(epochs) <= 10 else epochs[::2])
+        ax.tick_params(labelsize=TICK_PT)
+        ax.grid(alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    acc_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
+    loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}"))
+    return fig
+
+
+_PERCENT_LABEL = "format(datum.value * 100, 'd') + ' %'"  # Vega: 0.5 -> "50 %"
 
 
 def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt.Chart:
@@ -423,18 +462,24 @@ def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt
             "Class": list(CLASS_NAMES),
             "Probability": probabilities,
             "Top": [i == top for i in range(len(CLASS_NAMES))],
+            "How likely": [percent(p) for p in probabilities],  # "7 %", as everywhere
         }
     )
     return (
         alt.Chart(frame, height=height)
         .mark_bar()
         .encode(
-            x=alt.X("Probability:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+            x=alt.X(
+                "Probability:Q",
+                scale=alt.Scale(domain=[0, 1]),
+                # "50 %", with the space the rest of the app writes
+                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], labelExpr=_PERCENT_LABEL),
+            ),
             y=alt.Y(
                 "Class:N", sort=list(CLASS_NAMES), title=None, axis=alt.Axis(labelOverlap=False)
             ),
             color=alt.condition("datum.Top", alt.value("#1f77b4"), alt.value("#b0bec5")),
-            tooltip=["Class", alt.Tooltip("Probability:Q", format=".1%")],
+            tooltip=["Class", "How likely"],
         )
     )
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.pages._common import dataset, training_slot
+from fmnist_demo.data import CLASS_NAMES
+from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
 from fmnist_demo.training import TrainingJob, TrainSettings
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -54,6 +55,9 @@ def test_app_starts_on_home(fmnist):
     assert "recognise clothes" in at.title[0].value
     assert any("70,000" in md.value for md in at.markdown)
     assert any("60,000 training and 10,000 test" in s.value for s in at.success)
+    assert any("right on 88 % of the test pictures" in s.value for s in at.success)
+    # a row of real Fashion-MNIST pictures, one of each kind
+    assert [i.proto.imgs[0].caption for i in at.image] == list(CLASS_NAMES)
 
 
 def test_home_says_when_dataset_is_missing(tmp_path, monkeypatch):
@@ -89,6 +93,10 @@ def test_train_page_widgets_and_summary(fmnist):
     assert any("101,770" in md.value for md in at.markdown)
     at.radio(key="train_hidden").set_value(512).run()
     assert any("407,050" in md.value for md in at.markdown)
+    # the words a newcomer meets, explained where they appear
+    assert "each hidden unit looks at all 784 pixels" in at.radio(key="train_hidden").help
+    assert "One epoch is one pass" in at.slider(key="train_epochs").help
+    assert any("The **loss** measures" in md.value for md in at.markdown)
 
 
 def test_train_one_epoch_through_the_page(fmnist):
@@ -110,6 +118,52 @@ def test_train_one_epoch_through_the_page(fmnist):
     assert not at.exception
     assert any("your model, trained at" in c.value for c in at.caption)
     assert any("On the 1,000 training images" in m.label for m in at.metric)
+    # Training does not switch Classify away from the photo model.
+    assert "photo_model_choice" not in at.session_state
+
+
+def test_trained_model_survives_a_reload(fmnist):
+    at = _train_page()
+    at.button(key="train_start").click().run()
+    _finish(at)
+    user = at.session_state["user_model"]
+    token = at.query_params["model"]
+    assert token == user["token"] and user_model_store().get(token) is user
+    # A reload is a new session with the same address: the model is found again.
+    again = _app()
+    again.query_params["model"] = token
+    again.switch_page("fmnist_demo/pages/results.py").run()
+    assert not again.exception
+    assert again.session_state["user_model"] is user
+    assert any("your model, trained at" in c.value for c in again.caption)
+    assert again.query_params["model"] == token
+
+
+def test_page_says_when_the_trained_model_is_gone(fmnist):
+    at = _app()
+    at.query_params["model"] = "no-such-model"
+    at.switch_page("fmnist_demo/pages/results.py").run()
+    assert not at.exception
+    assert any("no longer kept" in i.value for i in at.info)
+    assert "model" not in at.query_params
+    assert any("shipped model" in c.value for c in at.caption)
+
+
+def test_model_store_is_bounded_and_forgets_old_models():
+    store = UserModelStore(capacity=2, ttl_s=3600)
+    for token in "abc":
+        store.put(token, {"token": token})
+    assert len(store) == 2 and store.get("a") is None  # the least recently used went first
+    assert store.get("b") == {"token": "b"}
+    store.put("d", {"token": "d"})
+    assert store.get("c") is None and store.get("b") is not None  # reading b kept it
+    now = [0.0]
+    timed = UserModelStore(capacity=5, ttl_s=3600, now=lambda: now[0])
+    timed.put("x", {})
+    now[0] = 3599.0
+    assert timed.get("x") is not None  # kept for the hour, and the hour starts again
+    now[0] = 3599.0 + 3601.0
+    assert timed.get("x") is None and len(timed) == 0
 
 
 def test_early_stop_message_through_the_page(fmnist):
@@ -118,6 +172,12 @@ def test_early_stop_message_through_the_page(fmnist):
     _finish(at)
     assert not at.exception
     assert any("Reached 50% accuracy so cancelling training!" in s.value for s in at.success)
+    assert any(
+        "Training stopped early, as planned: it passed the 50 % target after epoch 1." in s.value
+        for s in at.success
+    )
+    assert at.metric[0].value.endswith(" %")  # training accuracy, "91.3 %"
+    assert "points" in at.metric[1].delta  # test against training, in percentage points
     assert len(at.session_state["train_result"]["history"]) == 1
 
 

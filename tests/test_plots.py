@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import io
 import json
 
+import matplotlib.colors
 import numpy as np
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 from PIL import Image
 
 from fmnist_demo import plots
@@ -14,6 +19,7 @@ from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE
 from fmnist_demo.evaluation import (
     EmptySelection,
     class_counts,
+    clock,
     confidence,
     confusion_matrix,
     count,
@@ -58,6 +64,23 @@ def test_percent_and_count_read_like_a_person_writes_them():
     assert confidence(1.0) == "over 99 %"  # a saturated softmax is still a guess
     assert count(60000) == "60,000"
     assert points_between(0.9151, 0.8819) == 4  # 92 % - 88 %, as shown
+
+
+def test_percent_never_shows_a_fraction_or_too_many_decimals():
+    assert percent(0.4113) == "41 %"  # never "41.13 %"
+    assert percent(0.9012, 1) == "90.1 %"  # one decimal where it matters: against 90 %
+    assert percent(0.0) == "0 %" and percent(0.004) == "0 %"
+    assert percent(0.875) == "88 %"  # halves round to even, as Python's format does
+    for share in np.linspace(0, 1, 101):
+        text = percent(float(share))
+        assert text.endswith(" %") and "e" not in text and "." not in text
+
+
+def test_clock_shows_the_time_in_the_given_zone():
+    moment = dt.datetime(2026, 11, 30, 13, 5, tzinfo=dt.UTC)
+    assert clock(moment, dt.timezone(dt.timedelta(hours=1))) == "14:05"
+    assert clock(moment, dt.timezone(dt.timedelta(hours=-5))) == "08:05"
+    assert "UTC" not in clock(moment, dt.UTC)
 
 
 # --- sampling and counts ---------------------------------------------------------------------
@@ -146,13 +169,88 @@ def test_evaluate_checks_shapes_and_gives_accuracy():
 # --- figures ---------------------------------------------------------------------------------
 
 
-def test_sample_grid_is_one_picture_of_five_columns():
-    grid = plots.sample_grid(_images(25), np.arange(25) % 10)
-    assert isinstance(grid, Image.Image)
-    side = IMAGE_SIZE * plots.SCALE
-    assert grid.width >= 5 * side and grid.height >= 5 * side
-    small = plots.sample_grid(_images(3), np.array([0, 1, 2]))
-    assert small.width < grid.width and small.height < grid.height  # one row of three
+def _texts(fig) -> list:
+    """Every visible text of a matplotlib figure (titles, labels, tick labels, free text)."""
+    fig.canvas.draw()  # tick labels exist once drawn
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _smallest_text_px(fig) -> float:
+    """The smallest text of the figure in screen pixels, shown plots.screen_width wide."""
+    px_per_inch = plots.screen_width(fig) / fig.get_figwidth()
+    return min(t.get_fontsize() for t in _texts(fig)) / 72 * px_per_inch
+
+
+def test_chapter_figures_are_readable_at_their_screen_width():
+    figures = [
+        plots.sample_grid(_images(25), np.arange(25) % 10),
+        plots.picture_figure(_images(1)[0]),
+        plots.prediction_figure(
+            _images(15), np.arange(15) % 10, _one_hot_probs([0] * 15, [0.9] * 15)
+        ),
+        plots.probability_figure(_one_hot_probs([3], [0.7])[0], 1),
+        plots.pixel_values_figure(_images(1)[0]),
+        plots.pixel_values_figure(_images(1)[0], normalised=True),
+        # laid out for a phone: 350 px wide
+        plots.sample_grid(_images(25), np.arange(25) % 10, columns=3, width_in=plots.PHONE_INCHES),
+        plots.prediction_figure(
+            _images(15),
+            np.arange(15) % 10,
+            _one_hot_probs([0] * 15, [0.9] * 15),
+            columns=1,
+            width_in=plots.PHONE_INCHES,
+        ),
+    ]
+    for fig in figures:
+        assert isinstance(fig, Figure)
+        assert _smallest_text_px(fig) >= 12  # px on a 1280 px wide window, where they fit
+        assert plots.screen_width(fig) <= 820  # the page's column at 1280 px with the sidebar
+
+
+def test_figure_png_is_a_sharp_picture_of_the_figure():
+    fig = plots.picture_figure(_images(1)[0])
+    png = Image.open(io.BytesIO(plots.figure_png(fig)))
+    assert png.format == "PNG"
+    assert png.width == plots.screen_width(fig) * plots.PNG_DENSITY  # sharp on dense screens
+
+
+def test_sample_grid_numbers_and_names_each_picture_under_it():
+    labels = np.arange(25) % 10
+    fig = plots.sample_grid(_images(25), labels)
+    (ax,) = fig.axes
+    assert len(ax.images) == 25
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0] == "1. T-shirt/top" and texts[24] == "25. Coat"
+    # each caption sits just under its own picture, well above the next row
+    bottom = ax.images[0].get_extent()[2]
+    y = ax.texts[0].get_position()[1]
+    assert bottom < y < bottom + 0.2 < ax.images[5].get_extent()[3]
+    one_row = plots.sample_grid(_images(3), np.array([0, 1, 2]))
+    assert one_row.get_figheight() < fig.get_figheight() / 4
+    with pytest.raises(ValueError):
+        plots.sample_grid(_images(2), np.array([0]))
+    assert [
+        t.get_text() for t in plots.sample_grid(_images(1), [8], numbered=False).axes[0].texts
+    ] == ["Bag"]
+
+
+def test_picture_figure_has_a_0_to_255_colour_bar():
+    fig = plots.picture_figure(_images(1)[0])
+    picture, bar = fig.axes
+    assert picture.images[0].get_clim() == (0, 255)
+    ticks = [float(t) for t in bar.get_yticks()]
+    assert ticks[0] == 0 and ticks[-1] == 255
+    assert "255 white" in bar.get_ylabel()
+
+
+def test_pixel_values_figure_writes_all_784_values():
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[3, 4] = 128
+    image[5, 6] = 255
+    stored = [t.get_text() for t in plots.pixel_values_figure(image).axes[0].texts]
+    assert stored.count("0") >= 28 * 28 - 2 and "128" in stored and "255" in stored
+    scaled = [t.get_text() for t in plots.pixel_values_figure(image, normalised=True).axes[0].texts]
+    assert "0.5" in scaled and "1" in scaled and "255" not in scaled
 
 
 def test_image_grid_shows_each_image_at_scale():
@@ -174,94 +272,88 @@ def test_mistakes_gallery_captions_need_one_per_image():
         plots.image_grid(_images(2), [["only one"]])
 
 
-def test_image_chart_has_colour_bar_in_both_scales():
-    stored = _spec(plots.image_chart(_images(1)[0]))
-    assert "Brightness (0 to 255)" in stored and '"domain": [0, 255]' in stored
-    normalised = _spec(plots.image_chart(_images(1)[0], normalised=True))
-    assert "Brightness (0 to 1)" in normalised and '"domain": [0, 1.0]' in normalised
+def test_class_count_figure_has_both_sets_and_all_kinds_with_plain_numbers():
+    fig = plots.class_count_figure(np.full(10, 6000), np.full(10, 1000))
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(CLASS_NAMES)
+    assert len(ax.patches) == 20
+    written = [t.get_text() for t in ax.texts]
+    assert written.count("6,000") == 10 and written.count("1,000") == 10
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert "6,000" in ticks and not any("e+" in t for t in ticks)  # never 6e+03
 
 
-def test_pixel_heatmap_writes_all_784_values():
-    chart = plots.pixel_heatmap(_images(1)[0])
-    spec = chart.to_dict()
-    data = next(iter(spec["datasets"].values()))
-    assert len(data) == IMAGE_SIZE * IMAGE_SIZE
-    assert {"row", "column", "value"} <= set(data[0])
-    assert any(layer["mark"]["type"] == "text" for layer in spec["layer"])
-    values = [
-        d["value"]
-        for d in next(
-            iter(plots.pixel_heatmap(_images(1)[0], normalised=True).to_dict()["datasets"].values())
-        )
-    ]
-    assert max(values) <= 1.0
-
-
-def test_class_count_chart_has_both_sets_and_all_kinds():
-    spec = plots.class_count_chart(np.full(10, 6000), np.full(10, 1000)).to_dict()
-    data = next(iter(spec["datasets"].values()))
-    assert len(data) == 20
-    assert {d["Set"] for d in data} == {"Training", "Test"}
-    assert {d["Kind"] for d in data} == set(CLASS_NAMES)
-    assert "Images of each kind" in json.dumps(spec)
-
-
-def test_prediction_figure_has_one_cell_per_image_with_coloured_captions():
+def test_prediction_figure_has_caption_under_each_picture_and_ten_bars_beside_it():
     labels = np.arange(15) % 10
     predicted = labels.copy()
     predicted[4] = 9  # one wrong guess
     probs = _one_hot_probs(predicted.tolist(), [0.9] * 15)
-    spec = plots.prediction_figure(_images(15), labels, probs).to_dict()
-    cells = [cell for row in spec["vconcat"] for cell in row["hconcat"]]
-    assert len(spec["vconcat"]) == 5 and len(cells) == 15
-    colours = [cell["title"]["color"] for cell in cells]
+    fig = plots.prediction_figure(_images(15), labels, probs)
+    (ax,) = fig.axes
+    assert len(ax.images) == 15 and len(ax.texts) == 15
+    assert len(ax.patches) == 15 * 10  # ten bars per picture
+    colours = [t.get_color() for t in ax.texts]
     assert colours.count(plots.WRONG) == 1 and colours[4] == plots.WRONG
-    assert cells[0]["title"]["text"] == "T-shirt/top 90 % (T-shirt/top)"
-    assert cells[0]["hconcat"][0]["mark"]["type"] == "image"
+    assert ax.texts[0].get_text() == "T-shirt/top 90 %\n(T-shirt/top)"
+    # the caption is under its own picture: nearer to it than to the picture below
+    _, _, bottom, _ = ax.images[0].get_extent()
+    next_top = ax.images[3].get_extent()[3]
+    y = ax.texts[0].get_position()[1]
+    assert bottom < y and y - bottom < (next_top - y) / 3
+    # picture 5 (index 4) is wrong: its guess bar red, its true kind's bar blue, the rest grey
+    bars = ax.patches[40:50]
+    to_hex = matplotlib.colors.to_hex
+    assert to_hex(bars[9].get_facecolor()) == plots.WRONG
+    assert to_hex(bars[4].get_facecolor()) == plots.RIGHT
+    assert to_hex(bars[0].get_facecolor()) == plots.OTHER
+    with pytest.raises(ValueError):
+        plots.prediction_figure(_images(2), labels[:1], probs[:2])
 
 
-def test_probability_bars_colour_guess_red_and_true_class_blue():
+def test_probability_figure_names_the_kinds_at_45_degrees():
     probs = _one_hot_probs([3], [0.7])[0]
-    spec = plots.probability_bars(probs, label=1).to_dict()
-    data = next(iter(spec["datasets"].values()))
-    roles = {d["Kind"]: d["Role"] for d in data}
-    assert roles["Dress"] == "guess" and roles["Trouser"] == "true" and roles["Coat"] == "other"
-    assert spec["encoding"]["color"]["scale"]["range"] == [plots.RIGHT, plots.WRONG, plots.OTHER]
+    fig = plots.probability_figure(probs, label=1)
+    (ax,) = fig.axes
+    names = [t.get_text() for t in ax.get_xticklabels()]
+    assert names == list(CLASS_NAMES)
+    assert all(t.get_rotation() == 45 for t in ax.get_xticklabels())
+    to_hex = matplotlib.colors.to_hex
+    colours = [to_hex(b.get_facecolor()) for b in ax.patches]
+    assert colours[3] == plots.WRONG and colours[1] == plots.RIGHT and colours[0] == plots.OTHER
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0 %", "50 %", "100 %"]
+    alone = plots.probability_figure(probs)  # a photo: no true kind, the guess is blue
+    assert to_hex(alone.axes[0].patches[3].get_facecolor()) == plots.RIGHT
 
 
-def test_confusion_chart_labels_rows_and_columns_with_class_names():
+def test_confusion_figure_names_rows_and_columns_and_writes_every_count():
     matrix = confusion_matrix(np.arange(10), np.arange(10))
-    spec = plots.confusion_chart(matrix).to_dict()
-    data = next(iter(spec["datasets"].values()))
-    assert len(data) == 100
-    assert {d["true"] for d in data} == set(CLASS_NAMES)
-    text = json.dumps(spec)
-    assert "What it really is" in text and "The model's guess" in text
+    matrix[6, 0] = 1234  # shirts taken for T-shirts
+    (ax,) = plots.confusion_figure(matrix).axes
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(CLASS_NAMES)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(CLASS_NAMES)
+    assert ax.get_xlabel() == "The model's guess" and ax.get_ylabel() == "What it really is"
+    written = [t.get_text() for t in ax.texts]
+    assert len(written) == 100 and "1,234" in written  # thousands as people write them
 
 
-def test_class_accuracy_chart_writes_percentages():
-    spec = plots.class_accuracy_chart(np.linspace(0.5, 0.95, 10)).to_dict()
-    data = next(iter(spec["datasets"].values()))
-    assert [d["Label"] for d in data][:2] == ["50 %", "55 %"]
+def test_class_accuracy_figure_best_first_with_percentages():
+    accuracy = np.linspace(0.5, 0.95, 10)
+    (ax,) = plots.class_accuracy_figure(accuracy).axes
+    assert ax.get_yticklabels()[0].get_text() == "Ankle boot"  # 95 %, the best
+    assert [t.get_text() for t in ax.texts][:2] == ["95 %", "90 %"]
+    ax.figure.canvas.draw()
+    assert "100 %" in [t.get_text() for t in ax.get_xticklabels()]
 
 
-def test_training_curves_show_loss_and_accuracy_per_epoch():
+def test_training_curves_figure_has_loss_and_accuracy_per_epoch():
     rows = [{"epoch": e, "loss": 1 / e, "accuracy": 0.8 + e / 100} for e in range(1, 4)]
-    spec = plots.training_curves(rows).to_dict()
-    assert [panel["title"] for panel in spec["hconcat"]] == ["Loss", "Accuracy"]
-    text = json.dumps(spec)
-    assert (
-        '"field": "epoch"' in text and '"field": "loss"' in text and '"field": "accuracy"' in text
-    )
-    data = next(iter(spec["datasets"].values()))
-    assert len(data) == 3
-
-
-def test_training_curves_keep_the_planned_epochs_on_the_axis():
-    rows = [{"epoch": 1, "loss": 0.5, "accuracy": 0.8}]
-    spec = plots.training_curves(rows, epochs=10).to_dict()
-    assert spec["hconcat"][0]["encoding"]["x"]["scale"]["domain"] == [1, 10]
-    assert plots.training_curves([]).to_dict()["hconcat"]  # nothing learnt yet: still a chart
+    loss, acc = plots.training_curves_figure(rows).axes
+    assert "Loss" in loss.get_title() and "accuracy" in acc.get_title()
+    assert list(acc.lines[0].get_xdata()) == [1, 2, 3]
+    acc.figure.canvas.draw()
+    assert all(t.get_text().endswith(" %") for t in acc.get_yticklabels() if t.get_text())
 
 
 def _chart_svg(html: str) -> str:
@@ -318,3 +410,5 @@ def test_class_probability_chart_highlights_the_most_likely_class():
     assert [v["Class"] for v in values] == list(CLASS_NAMES)
     assert [v["Class"] for v in values if v["Top"]] == ["Sneaker"]
     assert spec["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    assert [v["How likely"] for v in values][7] == "82 %"
+    assert "' %'" in spec["encoding"]["x"]["axis"]["labelExpr"]  # axis "50 %", never "50%"

@@ -7,7 +7,13 @@ each visitor's session state. Keras is imported lazily so pages that only show d
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
+import threading
+import time
 import uuid
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +22,15 @@ import streamlit as st
 
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
 from fmnist_demo.data import TRAIN_SIZE, DatasetUnavailable, load_fashion_mnist
+from fmnist_demo.evaluation import clock, percent
 
 USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()
-MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours", shared by every page that classifies
+MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours" on Results; training sets "yours"
+PHOTO_CHOICE_KEY = "photo_model_choice"  # the same on Classify: training leaves it alone
+MODEL_GONE_KEY = "user_model_gone"  # set when the page's URL names a model the server no longer has
+MODEL_PARAM = "model"  # query parameter holding the token of this browser's trained model
+KEEP_MODELS = 8  # trained models kept for reloads: 1-10 MB each (weights, optimiser, .keras)
+KEEP_MODEL_S = 2 * 3600  # ... each for two hours after it was last used
 JOB_KEY = "train_job"  # this visitor's TrainingJob while it runs
 RESULT_KEY = "train_result"  # the outcome of this visitor's last training: a dict
 
@@ -78,6 +90,135 @@ class ActiveModel:
     kind: str  # "shipped" or "yours"
 
 
+class UserModelStore:
+    """Visitors' trained models under random tokens, so a page reload finds them again.
+
+    Bounded: at most `capacity` models, each dropped `ttl_s` seconds after it was last used,
+    the least recently used first when full. Shared by every session, hence the lock.
+    """
+
+    def __init__(
+        self,
+        capacity: int = KEEP_MODELS,
+        ttl_s: float = KEEP_MODEL_S,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.capacity, self.ttl_s, self._now = capacity, ttl_s, now
+        self._items: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _expire(self, now: float) -> None:
+        for token in [t for t, (used, _) in self._items.items() if now - used > self.ttl_s]:
+            del self._items[token]
+
+    def put(self, token: str, info: dict) -> None:
+        """Keep (or replace) the model under token, evicting the least recently used if full."""
+        now = self._now()
+        with self._lock:
+            self._expire(now)
+            self._items[token] = (now, info)
+            self._items.move_to_end(token)
+            while len(self._items) > self.capacity:
+                self._items.popitem(last=False)
+
+    def get(self, token: str) -> dict | None:
+        """The model kept under token (its clock restarts), or None when it is gone."""
+        now = self._now()
+        with self._lock:
+            self._expire(now)
+            if token not in self._items:
+                return None
+            self._items[token] = (now, self._items[token][1])
+            self._items.move_to_end(token)
+            return self._items[token][1]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+
+@st.cache_resource
+def user_model_store() -> UserModelStore:
+    """The server's one store of visitors' trained models."""
+    return UserModelStore()
+
+
+def visitor_now() -> dt.datetime:
+    """The time now in the visitor's time zone (the server's when the browser did not say)."""
+    return dt.datetime.now(dt.UTC).astimezone(_visitor_zone())
+
+
+def _visitor_zone() -> dt.tzinfo | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = st.context.timezone
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    offset = st.context.timezone_offset  # minutes behind UTC, as JavaScript counts them
+    if offset is not None:
+        return dt.timezone(-dt.timedelta(minutes=offset))
+    return None  # astimezone(None): the server's local zone
+
+
+def visitor_clock(when: dt.datetime | float) -> str:
+    """A moment (aware datetime or a time.time() value) as '14:05' in the visitor's time."""
+    if not isinstance(when, dt.datetime):
+        when = dt.datetime.fromtimestamp(when, dt.UTC)
+    return clock(when, _visitor_zone())
+
+
+def keep_model_across_reloads() -> None:
+    """Keep this browser's model token in the page's URL, or restore the model a reload lost.
+
+    Called by the entry on every run: page changes drop the URL's query parameters, so the token
+    is written back each time; a fresh session (a reload) finds its model again through it.
+    """
+    state = st.session_state
+    info = state.get(USER_MODEL_KEY)
+    token = st.query_params.get(MODEL_PARAM)
+    if info is not None:
+        if info.get("token"):
+            if token != info["token"]:
+                st.query_params[MODEL_PARAM] = info["token"]
+            store = user_model_store()
+            if store.get(info["token"]) is None:  # in use here, so kept (again) for a reload
+                store.put(info["token"], info)
+        return
+    if not token:
+        return
+    found = user_model_store().get(token)
+    if found is None:
+        state[MODEL_GONE_KEY] = True
+        del st.query_params[MODEL_PARAM]
+        return
+    state[USER_MODEL_KEY] = found
+    state.setdefault(MODEL_CHOICE_KEY, "yours")
+
+
+def current_user_model(say_if_gone: bool = True) -> dict | None:
+    """This visitor's trained model info, restored after a reload when possible, else None.
+
+    The dict holds "model", "token", "trained_at" ('14:05', the visitor's time), "hidden_units",
+    "epochs", "samples", "train_accuracy" and "test_accuracy" (shares in [0, 1] or None).
+    When the page's address named a model the server no longer keeps, says so (say_if_gone).
+    """
+    collect_training()
+    keep_model_across_reloads()
+    info = st.session_state.get(USER_MODEL_KEY)
+    if info is None and say_if_gone and st.session_state.get(MODEL_GONE_KEY):
+        st.info(
+            "The model you trained earlier is no longer kept: the server keeps a trained model "
+            f"for {KEEP_MODEL_S // 3600} hours after it was last used, in the browser it was "
+            "trained in. The shipped model is used instead; train a new one on **Train live** "
+            "whenever you like.",
+            icon=":material/history:",
+        )
+    return info
+
+
 def session_id() -> str:
     """A stable id for this visitor's session."""
     if "session_id" not in st.session_state:
@@ -94,17 +235,27 @@ def remember_user_model(
     test_acc: float | None,
     samples: int = TRAIN_SIZE,
 ) -> None:
-    """Keep this visitor's trained model in their session and make it the active one."""
-    st.session_state[USER_MODEL_KEY] = {
+    """Keep this visitor's trained model (session, server store, URL) and show it on Results.
+
+    Classify keeps the shipped photo model until the visitor picks theirs there.
+    """
+    previous = st.session_state.get(USER_MODEL_KEY)
+    token = previous["token"] if previous else secrets.token_urlsafe(12)
+    info = {
         "model": model,
-        "trained_at": dt.datetime.now().strftime("%H:%M"),
+        "token": token,
+        "trained_at": visitor_clock(time.time()),
         "hidden_units": hidden_units,
         "epochs": epochs,
         "samples": samples,
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
     }
+    st.session_state[USER_MODEL_KEY] = info
+    st.session_state.pop(MODEL_GONE_KEY, None)
     st.session_state[MODEL_CHOICE_KEY] = "yours"
+    user_model_store().put(token, info)
+    st.query_params[MODEL_PARAM] = token
 
 
 def collect_training() -> None:
@@ -133,6 +284,7 @@ def collect_training() -> None:
         "seconds": result.seconds,
         "report_share": job.trainer.report_share,
         "hidden_units": result.settings.hidden_units,
+        "target": result.settings.target_accuracy,
         "samples": job.samples,
         "test_accuracy": test_acc,
     }
@@ -148,9 +300,9 @@ def collect_training() -> None:
 
 
 def user_model_label(info: dict) -> str:
-    """'your model, trained at 14:05, test accuracy 0.87'."""
+    """'your model, trained at 14:05, right on 87 % of the test pictures'."""
     acc = info.get("test_accuracy")
-    acc_text = f", test accuracy {acc:.2f}" if acc is not None else ""
+    acc_text = f", right on {percent(acc)} of the test pictures" if acc is not None else ""
     return f"your model, trained at {info['trained_at']}{acc_text}"
 
 
@@ -158,18 +310,18 @@ def _shipped_label(photo: bool) -> str:
     card = shipped_card(photo)
     acc = card.get("test_accuracy")
     name = "shipped photo model" if card["is_photo_model"] else "shipped model"
-    label = f"{name}, test accuracy {acc:.2f}" if acc is not None else name
+    label = f"{name}, right on {percent(acc)} of the test pictures" if acc is not None else name
     real = card.get("real_photo_accuracy", {}).get("accuracy")
     if real is not None:  # on real phone photos it does worse than on the test set: say so
-        label += f", right on {real:.0%} of real phone photos in our trial"
+        label += f" and {percent(real)} of real phone photos in our trial"
     return label
 
 
 def _choose(photo: bool, key: str) -> ActiveModel:
-    collect_training()
+    user = current_user_model()
     shipped = ActiveModel(model=None, label=_shipped_label(photo), kind="shipped")
-    user = st.session_state.get(USER_MODEL_KEY)
-    choice = st.session_state.get(MODEL_CHOICE_KEY, "shipped")
+    choice_key = PHOTO_CHOICE_KEY if photo else MODEL_CHOICE_KEY
+    choice = st.session_state.get(choice_key, "shipped")
     if user is not None:
         labels = {
             "shipped": shipped.label.capitalize(),
@@ -177,9 +329,9 @@ def _choose(photo: bool, key: str) -> ActiveModel:
         }
 
         def _keep_choice() -> None:
-            st.session_state[MODEL_CHOICE_KEY] = st.session_state[key]
+            st.session_state[choice_key] = st.session_state[key]
 
-        # The widget's own state is dropped when the page changes; MODEL_CHOICE_KEY survives.
+        # The widget's own state is dropped when the page changes; choice_key survives.
         st.session_state[key] = choice
         choice = st.radio(
             "Model in use",
@@ -205,6 +357,44 @@ def chapter_model_choice(key: str) -> ActiveModel:
 def photo_model_choice(key: str) -> ActiveModel:
     """Like chapter_model_choice, with the shipped photo model as the shipped choice."""
     return _choose(True, key)
+
+
+PRELOAD_ENV = "FMNIST_PRELOAD_TENSORFLOW"  # "0": do not import TensorFlow before a page needs it
+
+
+@st.cache_resource(show_spinner=False)
+def preload_tensorflow() -> threading.Thread | None:
+    """Import TensorFlow and Keras once per server in a background thread, started after the
+    first page has been shown, so that the first visit to Train live, Results or Classify does
+    not wait several seconds for it. A page that needs it meanwhile waits for the same import."""
+    if os.environ.get(PRELOAD_ENV, "1") == "0":
+        return None
+
+    def load() -> None:
+        import fmnist_demo.model  # noqa: F401  (TensorFlow and Keras)
+
+    thread = threading.Thread(target=load, name="fmnist-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+NARROW_PX = 640  # Streamlit stacks columns below this window width: a phone
+
+
+def show_figure(wide: tuple[bytes, int], narrow: tuple[bytes, int], key: str) -> None:
+    """Show a figure's PNG laid out for a desk screen, or for a phone when the window is narrow.
+
+    Both pictures are sent and the browser shows one (CSS on the containers' key classes), as
+    the server does not know the window's width.
+    """
+    st.html(
+        f"<style>@media (max-width: {NARROW_PX}px) {{ .st-key-{key}-wide {{ display: none; }} }}"
+        f"@media (min-width: {NARROW_PX + 1}px) {{ .st-key-{key}-narrow {{ display: none; }} }}"
+        "</style>"
+    )
+    for variant, (png, width) in (("wide", wide), ("narrow", narrow)):
+        with st.container(key=f"{key}-{variant}"):
+            st.image(png, width=width)
 
 
 @st.cache_resource

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from fmnist_demo import plots
@@ -13,7 +14,7 @@ from fmnist_demo.evaluation import (
     normalisation_examples,
     sample_indices,
 )
-from fmnist_demo.pages._common import dataset_or_message
+from fmnist_demo.pages._common import dataset, dataset_or_message, show_figure
 
 GRID_SIZE = 25  # the chapter's 5 x 5 figure
 SEED_KEY = "browse_seed"  # bumped by "Show others": each click draws a new, reproducible sample
@@ -22,6 +23,45 @@ ALL_KINDS = -1  # class choice meaning "every kind"
 
 if SEED_KEY not in st.session_state:
     st.session_state[SEED_KEY] = 0
+
+
+def _split(split: str) -> tuple:
+    """(images, labels) of the training or test split, from the shared cache."""
+    (x_train, y_train), (x_test, y_test) = dataset()
+    return (x_train, y_train) if split == "train" else (x_test, y_test)
+
+
+# The chapter's figures are drawn once per choice and kept as PNG bytes: a warm page sends them.
+@st.cache_data(show_spinner=False, max_entries=64)
+def grid_png(split: str, kind: int | None, seed: int, phone: bool) -> tuple[bytes, int]:
+    """The 5 x 5 sample figure for this choice (3 across for a phone), and its screen width."""
+    images, labels = _split(split)
+    shown = sample_indices(labels, GRID_SIZE, seed=seed, class_id=kind)
+    layout = {"columns": 3, "width_in": plots.PHONE_INCHES} if phone else {}
+    fig = plots.sample_grid(images[shown], labels[shown], **layout)
+    return plots.figure_png(fig), plots.screen_width(fig)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def picture_png(split: str, index: int) -> tuple[bytes, int]:
+    """One picture with its 0-255 colour bar."""
+    fig = plots.picture_figure(_split(split)[0][index])
+    return plots.figure_png(fig), plots.screen_width(fig)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def pixels_png(split: str, index: int, normalised: bool) -> tuple[bytes, int]:
+    """One picture's 784 values written in their cells."""
+    fig = plots.pixel_values_figure(_split(split)[0][index], normalised=normalised)
+    return plots.figure_png(fig), plots.screen_width(fig)
+
+
+@st.cache_data(show_spinner=False)
+def counts_png() -> tuple[bytes, int]:
+    """How many pictures of each kind the two sets hold."""
+    (_, y_train), (_, y_test) = dataset()
+    fig = plots.class_count_figure(class_counts(y_train), class_counts(y_test))
+    return plots.figure_png(fig), plots.screen_width(fig)
 
 
 def _show_others() -> None:
@@ -83,7 +123,8 @@ st.caption(
     f"{len(shown)} of the {count(len(labels))} {SPLITS[split].lower()}, {which}. "
     "Press **Show others** for a new sample."
 )
-st.image(plots.sample_grid(images[shown], labels[shown]), output_format="PNG")
+seed = st.session_state[SEED_KEY]
+show_figure(grid_png(split, kind, seed, False), grid_png(split, kind, seed, True), "browse-grid")
 
 st.header("One image up close", divider="gray")
 pick = st.selectbox(
@@ -97,7 +138,8 @@ image, label = images[index], int(labels[index])  # (28, 28) uint8
 left, right = st.columns(2)
 with left:
     st.subheader(f"Label: {CLASS_NAMES[label]}")
-    st.altair_chart(plots.image_chart(image))
+    png, width = picture_png(split, index)
+    st.image(png, width=width)
 with right:
     st.subheader("What the computer sees")
     st.write(
@@ -111,21 +153,23 @@ with right:
         "The picture looks exactly the same; only the scale changes, which makes learning "
         "steadier."
     )
-    st.dataframe(
-        normalisation_examples(image),
-        hide_index=True,
-        column_config={"After ÷ 255": st.column_config.NumberColumn(format="%.2f")},
-    )
+    # a plain table: three rows need no scrolling or sorting
+    examples = pd.DataFrame(normalisation_examples(image)).set_index("Pixel")
+    st.table(examples.style.format({"After ÷ 255": "{:.2f}"}))
 
 scale = st.segmented_control(
     "Show the pixel numbers",
     options=["stored", "normalised"],
-    format_func={"stored": "As stored (0 to 255)", "normalised": "After ÷ 255 (0 to 1)"}.get,
+    format_func={
+        "stored": "As stored (0 to 255)",
+        "normalised": "After ÷ 255 (0 to 1, one decimal)",
+    }.get,
     default="stored",
     required=True,
     key="browse_scale",
 )
-st.altair_chart(plots.pixel_heatmap(image, normalised=scale == "normalised"))
+png, width = pixels_png(split, index, scale == "normalised")
+st.image(png, width=width)
 
 st.header("How many of each", divider="gray")
 st.write(
@@ -133,4 +177,5 @@ st.write(
     f"{count(TRAIN_SIZE // len(CLASS_NAMES))} training images and "
     f"{count(TEST_SIZE // len(CLASS_NAMES))} test images, so no kind is favoured."
 )
-st.altair_chart(plots.class_count_chart(class_counts(y_train), class_counts(y_test)))
+png, width = counts_png()
+st.image(png, width=width)

@@ -1,9 +1,20 @@
 """Home: the chapter's story in a few plain sentences, and whether everything it needs is here."""
 
+import numpy as np
 import streamlit as st
 
-from fmnist_demo.data import DatasetUnavailable, find_data_dir
+from fmnist_demo import plots
+from fmnist_demo.data import CLASS_NAMES, DatasetUnavailable, find_data_dir
+from fmnist_demo.evaluation import percent
 from fmnist_demo.pages._common import dataset, shipped_card
+
+
+@st.cache_resource(show_spinner=False)
+def one_of_each() -> list:
+    """The first training picture of each of the ten kinds, enlarged 4 times (PIL images)."""
+    (x_train, y_train), _ = dataset()
+    return [plots.enlarged(x_train[np.flatnonzero(y_train == k)[0]]) for k in range(10)]
+
 
 st.title("Teaching a computer to recognise clothes")
 st.markdown(
@@ -46,10 +57,21 @@ story = [
     ),
 ]
 for column, (page, icon, title, text) in zip(steps, story, strict=True):
-    with column.container(border=True):
-        st.markdown(f"**{title}**")
-        st.write(text)
+    # "stretch": every card as tall as the row's tallest, the links level at the bottom
+    with column.container(border=True, height="stretch", vertical_alignment="distribute"):
+        st.markdown(f"**{title}**\n\n{text}")
         st.page_link(page, label="Open", icon=icon)
+
+if find_data_dir() is not None:
+    try:
+        st.subheader("Ten of the 70,000 pictures, one of each kind")
+        pictures = one_of_each()
+        # a row of ten on a desk screen that wraps to four across on a phone
+        with st.container(horizontal=True, wrap=True, gap="small"):
+            for picture, name in zip(pictures, CLASS_NAMES, strict=True):
+                st.image(picture, caption=name, width=74)
+    except DatasetUnavailable:
+        pass  # said below, under "Is everything here?"
 
 st.subheader("Is everything here?")
 left, right = st.columns(2)
@@ -75,8 +97,8 @@ with right:
     card = shipped_card()
     if card:
         st.success(
-            f"A ready-trained model is included: right on {card['test_accuracy']:.0%} of the test "
-            f"pictures after {card['epochs']} rounds of training. You can classify photos "
+            f"A ready-trained model is included: right on {percent(card['test_accuracy'])} of the "
+            f"test pictures after {card['epochs']} rounds of training. You can classify photos "
             "without training anything.",
             icon=":material/inventory_2:",
         )

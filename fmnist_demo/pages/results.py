@@ -6,9 +6,10 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
-from fmnist_demo.data import TRAIN_SIZE
+from fmnist_demo.data import CLASS_NAMES, TRAIN_SIZE
 from fmnist_demo.evaluation import (
     Evaluation,
+    confidence,
     count,
     evaluate,
     most_confident_mistakes,
@@ -26,6 +27,7 @@ from fmnist_demo.pages._common import (
     dataset_or_message,
     shipped_card,
     shipped_model,
+    show_figure,
 )
 
 SHOWN_PREDICTIONS = 15  # the chapter's figure: the first 15 test images
@@ -40,6 +42,41 @@ def shipped_test_probs() -> np.ndarray:
 
     (_, _), (x_test, _) = dataset()
     return predict_proba(shipped_model(), x_test)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def predictions_png(
+    images: np.ndarray, labels: np.ndarray, probs: np.ndarray, phone: bool
+) -> tuple[bytes, int]:
+    """The chapter's 15-prediction figure (one column for a phone) as PNG bytes, screen width."""
+    layout = {"columns": 1, "width_in": plots.PHONE_INCHES} if phone else {}
+    fig = plots.prediction_figure(images, labels, probs, **layout)
+    return plots.figure_png(fig), plots.screen_width(fig)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def bars_png(probs: np.ndarray, label: int) -> tuple[bytes, int]:
+    """One picture's ten bars, kinds named at 45 degrees."""
+    fig = plots.probability_figure(probs, label)
+    return plots.figure_png(fig), plots.screen_width(fig)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def confusion_pngs(matrix: np.ndarray) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
+    """The confusion matrix and each kind's accuracy as PNG bytes, with their screen widths."""
+    confusion = plots.confusion_figure(matrix)
+    per_class = plots.class_accuracy_figure(per_class_accuracy(matrix))
+    return (
+        (plots.figure_png(confusion), plots.screen_width(confusion)),
+        (plots.figure_png(per_class), plots.screen_width(per_class)),
+    )
+
+
+@st.cache_data(show_spinner=False)
+def shipped_curves_png() -> tuple[bytes, int]:
+    """How the shipped model's loss and accuracy changed while it learnt."""
+    fig = plots.training_curves_figure(shipped_card()["history"])
+    return plots.figure_png(fig), plots.screen_width(fig)
 
 
 def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
@@ -117,13 +154,29 @@ def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
     n = SHOWN_PREDICTIONS
     right = int(np.sum(result.predicted[:n] == result.labels[:n]))
     st.write(
-        f"The first {n} test images, each with the model's guess, how sure it is, and the true "
-        f"kind in brackets. :blue[**Blue**] means right, :red[**red**] means wrong. The bars "
-        "show how likely the model thinks each kind is: the true kind is blue, a wrong guess red. "
-        f"Here it gets **{right} of {n}** right."
+        f"The first {n} test images. Under each, the model's guess and how sure it is, with the "
+        "true kind in brackets: :blue[**blue**] when it is right, :red[**red**] when it is wrong. "
+        "Beside each, ten bars, one per kind in the usual order (T-shirt/top first, Ankle boot "
+        "last), as tall as the model thinks that kind likely: the true kind is blue, a wrong "
+        f"guess red. Here it gets **{right} of {n}** right."
     )
-    figure = plots.prediction_figure(x_test[:n], result.labels[:n], result.probs[:n])
-    st.altair_chart(figure, key="results_predictions")
+    shown = x_test[:n], result.labels[:n], result.probs[:n]
+    show_figure(predictions_png(*shown, False), predictions_png(*shown, True), "results-15")
+    st.subheader("One picture, all ten kinds")
+    pick = st.selectbox(
+        "Picture (its place in the figure above)",
+        options=range(n),
+        format_func=lambda i: f"{i + 1}. {CLASS_NAMES[int(result.labels[i])]}",
+        key="results_pick",
+    )
+    label, probs = int(result.labels[pick]), result.probs[pick]
+    guess = int(np.argmax(probs))
+    verdict = "right" if guess == label else f"wrong: really {CLASS_NAMES[label]}"
+    st.write(
+        f"The model says **{CLASS_NAMES[guess]}**, {confidence(probs[guess])} sure ({verdict})."
+    )
+    png, width = bars_png(probs, label)
+    st.image(png, width=width)
 
 
 def confusion_section(result: Evaluation) -> None:
@@ -141,9 +194,10 @@ def confusion_section(result: Evaluation) -> None:
         f"({percent(ranked[0][1])}) and **{ranked[-1][0]}** worst ({percent(ranked[-1][1])}). "
         f"Its most common mix-ups: {mixups or 'none'}."
     )
-    st.altair_chart(plots.confusion_chart(matrix), key="results_confusion")
+    (confusion, confusion_w), (per_class, per_class_w) = confusion_pngs(matrix)
+    st.image(confusion, width=confusion_w)
     st.subheader("How often each kind is recognised")
-    st.altair_chart(plots.class_accuracy_chart(accuracy), key="results_per_class")
+    st.image(per_class, width=per_class_w)
 
 
 def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
@@ -177,7 +231,8 @@ st.header("Training and test accuracy", divider="gray")
 accuracy_section(train_accuracy(active), train_size(active), result)
 if active.kind == "shipped" and shipped_card().get("history"):
     with st.expander("How its accuracy grew while it was learning"):
-        st.altair_chart(plots.training_curves(shipped_card()["history"]))
+        png, width = shipped_curves_png()
+        st.image(png, width=width)
 
 st.header("Its guesses, one by one", divider="gray")
 predictions_section(x_test, result)

@@ -9,12 +9,11 @@ when the app runs on a laptop.
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import streamlit as st
 
 from fmnist_demo.data import DatasetUnavailable
+from fmnist_demo.evaluation import percent, points_between
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
@@ -26,8 +25,15 @@ from fmnist_demo.pages._common import (
     session_id,
     training_slot,
     user_model_label,
+    visitor_clock,
 )
-from fmnist_demo.plots import live_training_css, live_training_html, training_curves
+from fmnist_demo.plots import (
+    figure_png,
+    live_training_css,
+    live_training_html,
+    screen_width,
+    training_curves_figure,
+)
 from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
@@ -35,11 +41,37 @@ START_PROBLEM_KEY = "train_start_problem"
 SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training pictures a person can pick
 POLL_S = 0.2  # the live view is redrawn five times a second
 
+# The words of the Home page, where each term appears on this page.
+HELP_HIDDEN = (
+    "The network's middle layer: each hidden unit looks at all 784 pixels of a picture and "
+    "learns to notice one pattern. 128 as in the chapter; 512 (the chapter's early-stopping "
+    "section) learns a little faster and is a little more accurate."
+)
+HELP_EPOCH = (
+    "One epoch is one pass through all the training pictures. The chapter goes through them "
+    "10 times; after each pass the model is a little better."
+)
+HELP_LOSS = (
+    "How far the model's answers are from the right ones, on average. It falls as the model "
+    "learns: lower is better."
+)
+HELP_TARGET = (
+    "The chapter stops training as soon as the model is right on more than 90 % of the pictures "
+    "it studies."
+)
+
 
 @st.cache_data
 def model_summary(hidden_units: int) -> pd.DataFrame:
     """model.summary() of the chapter's network as a table."""
     return pd.DataFrame(summary_rows(build_model(hidden_units)))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def curves_png(history: tuple[tuple[tuple[str, float], ...], ...]) -> tuple[bytes, int]:
+    """Loss and accuracy after each epoch of a finished training, as PNG bytes and screen width."""
+    fig = training_curves_figure([dict(row) for row in history])
+    return figure_png(fig), screen_width(fig)
 
 
 def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
@@ -52,7 +84,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         key="train_hidden",
         horizontal=True,
         disabled=disabled,
-        help="128 as in the chapter; 512 as in its early-stopping section (learns faster).",
+        help=HELP_HIDDEN,
     )
     epochs = c2.slider(
         "Epochs (rounds through the pictures)",
@@ -61,6 +93,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         DEFAULTS.epochs,
         key="train_epochs",
         disabled=disabled,
+        help=HELP_EPOCH,
     )
     subset = c2.select_slider(
         "Training pictures",
@@ -81,6 +114,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         round(DEFAULTS.target_accuracy * 100),
         key="train_target",
         disabled=disabled or not early,
+        help=HELP_TARGET,
     )
     return chosen_settings(hidden, epochs, early, target), subset
 
@@ -167,7 +201,13 @@ def show_result(res: dict) -> None:
         if not done:
             return
     if res["reason"] == StopReason.TARGET_REACHED.value:
-        st.success(f"**{res['message']}** It stopped after epoch {done}.", icon=":material/flag:")
+        target = res.get("target")
+        passed = f"it passed the {percent(target)} target" if target else "it reached its target"
+        st.success(
+            f"**{res['message']}**\n\nTraining stopped early, as planned: {passed} after "
+            f"epoch {done}.",
+            icon=":material/flag:",
+        )
     elif res["reason"] == StopReason.CANCELLED.value and done == 0:
         st.warning(
             "Training was stopped before the first epoch finished, so nothing was kept.",
@@ -184,32 +224,42 @@ def show_result(res: dict) -> None:
         st.success(f"Training finished all {done} epochs.", icon=":material/check_circle:")
     last = res["history"][-1]
     c1, c2, c3 = st.columns(3)
-    c1.metric("Training accuracy", f"{last['accuracy']:.1%}")
+    c1.metric(
+        "Training accuracy",
+        percent(last["accuracy"], 1),  # one decimal: it is read against the 90 % target
+        help="The share of the training pictures the model names correctly.",
+    )
     if res["test_accuracy"] is not None:
+        gap = points_between(last["accuracy"], res["test_accuracy"])
         c2.metric(
             "Test accuracy (10,000 new pictures)",
-            f"{res['test_accuracy']:.1%}",
-            delta=f"{res['test_accuracy'] - last['accuracy']:+.1%} vs training",
+            percent(res["test_accuracy"]),
+            delta=f"{abs(gap)} points {'lower' if gap >= 0 else 'higher'} than on training",
             delta_color="off",
+            delta_arrow="off",
+            help="The share of 10,000 pictures it never saw while learning that it names "
+            "correctly: what to expect on new clothes.",
         )
+    share = res["report_share"]
     c3.metric(
         "Training time",
         f"{res['seconds']:.1f} s",
-        help=f"Recording progress for the live view took {res['report_share']:.2%} of it.",
+        help="Showing the progress live took "
+        + ("less than 1 %" if share < 0.005 else percent(share))
+        + " of it.",
     )
-    st.altair_chart(training_curves(res["history"]), width="stretch")
+    st.caption(f"**Loss**: {HELP_LOSS} **Accuracy**: the share of the pictures it names correctly.")
+    png, width = curves_png(tuple(tuple(sorted(row.items())) for row in res["history"]))
+    st.image(png, width=width)
     table = pd.DataFrame(res["history"]).rename(
         columns={"epoch": "Epoch", "loss": "Loss", "accuracy": "Accuracy", "seconds": "Seconds"}
     )
     table["Accuracy"] *= 100  # shown as "89.9 %"
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "Accuracy": st.column_config.NumberColumn(format="%.1f %%"),
-            "Loss": st.column_config.NumberColumn(format="%.3f"),
-            "Seconds": st.column_config.NumberColumn(format="%.2f"),
-        },
+    # a plain table (at most 20 rows): no grid to load, nothing to scroll
+    st.table(
+        table.style.hide(axis="index").format(
+            {"Loss": "{:.3f}", "Accuracy": "{:.1f} %", "Seconds": "{:.1f}"}
+        )
     )
 
 
@@ -221,8 +271,10 @@ def download_controls() -> None:
     if user.get("bytes") is None:
         user["bytes"] = model_bytes(user["model"])
     st.info(
-        f"The Results and Classify pages now use **{user_model_label(user)}**. "
-        "They let you switch back to the shipped model.",
+        f"The Results page now uses **{user_model_label(user)}** and lets you switch back to the "
+        "shipped model. Classify a photo keeps using the photo model, which is far better on "
+        "real photos, and can show your model's answer beside it. Your model stays here when "
+        "you reload the page.",
         icon=":material/swap_horiz:",
     )
     c1, c2, c3 = st.columns(3)
@@ -250,7 +302,8 @@ st.title("Train live")
 st.markdown(
     "Here the computer studies the training pictures and their answers. One **epoch** is one "
     "pass through all of them; after each it is a little better. The chapter trains for 10 "
-    "epochs, or stops as soon as it is right on more than 90 % of the pictures it studies."
+    "epochs, or stops as soon as it is right on more than 90 % of the pictures it studies. "
+    "The **loss** measures how far its answers are from the right ones: it falls as it learns."
 )
 
 settings, subset = settings_controls(disabled=mine_running)
@@ -261,21 +314,17 @@ with st.expander("What is inside the model", icon=":material/account_tree:"):
         f"{settings.hidden_units} units, then into 10 outputs, one per kind of clothing. "
         f"Training adjusts **{summary['Parameters'].sum():,} numbers** (parameters)."
     )
-    st.dataframe(
-        summary,
-        hide_index=True,
-        column_config={"Parameters": st.column_config.NumberColumn(format="localized")},
-    )
+    st.table(summary.style.hide(axis="index").format({"Parameters": "{:,}"}))
 
 slot = training_slot()
 busy_elsewhere = slot.busy and slot.owner != session_id()
 if busy_elsewhere:
-    since = time.strftime("%H:%M:%S", time.localtime(slot.started_at or time.time()))
+    since = f"at {visitor_clock(slot.started_at)}" if slot.started_at else "a moment ago"
     where = ""
     if slot.progress is not None:
         where = f" It is at epoch {slot.progress.epoch} of {slot.progress.epochs}."
     st.info(
-        f"Another visitor is training a model right now (started at {since}).{where} Only one "
+        f"Another visitor is training a model right now (started {since}).{where} Only one "
         "training runs at a time so that it stays fast; please try again in a minute. "
         "Everything else in the app works meanwhile.",
         icon=":material/hourglass_top:",
