@@ -2,25 +2,28 @@
 
 SQLAlchemy Core over any database it knows: a SQLite file by default (path from
 $FMNIST_CATALOGUE_DB), or PostgreSQL when a deployment passes that URL or engine. The schema is
-created on first use and versioned; later changes go in `MIGRATIONS`. No Streamlit here: the
-pages wire the shared store in and show the plain-words errors raised below.
+created on first use and versioned; later changes go in `MIGRATIONS`. Several staff may edit at
+once: every record carries a version, a save names the version it started from, and a save that
+would undo someone else's newer change is refused (`EditConflict`). Deleting moves a record to the
+bin, from which it can be restored for `BIN_KEEP_DAYS` days. No Streamlit here: the pages wire the
+shared store in and show the plain-words errors raised below.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import io
+import json
 import os
 import re
+import sqlite3
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PureWindowsPath
 from typing import Any, Self
 
 import numpy as np
@@ -28,6 +31,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
+from fmnist_demo.evaluation import percent
 
 DB_ENV_VAR = "FMNIST_CATALOGUE_DB"
 DEFAULT_DB_PATH = Path("~/.fmnist-demo/catalogue.sqlite3")
@@ -35,19 +39,15 @@ NAME_MAX_CHARS = 80
 NOTE_MAX_CHARS = 500
 THUMBNAIL_MAX_SIDE = 256  # pixels
 THUMBNAIL_QUALITY = 85  # JPEG quality
-SQLITE_BUSY_TIMEOUT_S = 30  # how long one SQLite write waits for another's lock
-LOCKED_RETRIES = 3  # extra tries after the busy timeout, for a briefly locked file
-CSV_COLUMNS = (
-    "id",
-    "time",
-    "predicted",
-    "predicted_name",
-    "confidence",
-    "confirmed",
-    "confirmed_name",
-    "name",
-    "note",
-)
+FILE_NAME_MAX_CHARS = 255
+# A save waits at most about (LOCKED_RETRIES + 1) * SQLITE_BUSY_TIMEOUT_S seconds for a SQLite file
+# another process holds locked, then says so: a person waiting for a button wants an answer soon.
+SQLITE_BUSY_TIMEOUT_S = 2
+LOCKED_RETRIES = 1
+SCHEMA_WAIT_S = 30  # how long a new SQLite file's creation waits for other processes making it
+BIN_KEEP_DAYS = 30  # a deleted record can be restored for this long, then it is removed for good
+EDITABLE_FIELDS = ("confirmed", "name", "note")
+FIELD_WORDS = {"confirmed": "the kind", "name": "the name", "note": "the note"}
 
 
 class CatalogueError(ValueError):
@@ -60,6 +60,26 @@ class InvalidEntry(CatalogueError):
 
 class RecordNotFound(CatalogueError):
     """No record has the given id (it may have been deleted in another session)."""
+
+
+class RecordDeleted(RecordNotFound):
+    """The record was deleted (it is in the bin); `record` is how it was when deleted."""
+
+    def __init__(self, message: str, record: CatalogueRecord) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+class EditConflict(CatalogueError):
+    """Someone else saved a newer change to the same fields; nothing was written.
+
+    `current` is the record as it is now, `fields` the fields both changed.
+    """
+
+    def __init__(self, message: str, current: CatalogueRecord, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.current = current
+        self.fields = fields
 
 
 class CatalogueUnavailable(CatalogueError):
@@ -91,6 +111,10 @@ ITEMS = sa.Table(
     sa.Column("note", sa.String(NOTE_MAX_CHARS), nullable=False),
     sa.Column("model_input", sa.LargeBinary, nullable=True),  # 784 bytes, (28, 28) uint8
     sa.Column("thumbnail", sa.LargeBinary, nullable=True),  # JPEG, longest side <= 256 px
+    # Version 2: one more with every change; NULL until deleted; the photo's own file name.
+    sa.Column("version", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("file_name", sa.String(FILE_NAME_MAX_CHARS), nullable=False, server_default=""),
 )
 
 
@@ -120,8 +144,58 @@ def _migrate_to_1(conn: sa.Connection) -> None:
     meta.create_all(conn, tables=[items])
 
 
+def _migrate_to_2(conn: sa.Connection) -> None:
+    """Version 2: a version per record (no lost edits), soft delete (the bin), the file name."""
+    # Types written for this dialect, frozen here like version 1's table.
+    moment = sa.DateTime(timezone=True).compile(dialect=conn.dialect)
+    text = sa.String(255).compile(dialect=conn.dialect)
+    for column in (
+        "version INTEGER NOT NULL DEFAULT 1",
+        f"deleted_at {moment}",
+        f"file_name {text} NOT NULL DEFAULT ''",
+    ):
+        conn.exec_driver_sql(f"ALTER TABLE catalogue_items ADD COLUMN {column}")
+    conn.exec_driver_sql(
+        "CREATE INDEX ix_catalogue_items_deleted_at ON catalogue_items (deleted_at)"
+    )
+
+
+# Version 3: photo models improved from the catalogue, kept as blobs with their cards, because a
+# hosted app's disk is wiped on restart. At most one is adopted (adopted_at set): the photo model
+# every visitor's Classify page uses; none adopted means the shipped model.
+PHOTO_MODELS = sa.Table(
+    "catalogue_photo_models",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("card", sa.Text, nullable=False),  # JSON: date, records used, before/after figures
+    sa.Column("model", sa.LargeBinary, nullable=False),  # the .keras file's bytes
+    sa.Column("adopted_at", sa.DateTime(timezone=True), nullable=True),
+)
+KEEP_PHOTO_MODELS = 3  # improved models kept besides the adopted one (about 1 MB each)
+
+
+def _migrate_to_3(conn: sa.Connection) -> None:
+    """Version 3: the improved photo models and which one is in use."""
+    meta = sa.MetaData()
+    table = sa.Table(
+        "catalogue_photo_models",
+        meta,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("card", sa.Text, nullable=False),
+        sa.Column("model", sa.LargeBinary, nullable=False),
+        sa.Column("adopted_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    meta.create_all(conn, tables=[table])
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped one.
-MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (_migrate_to_1,)
+MIGRATIONS: tuple[Callable[[sa.Connection], None], ...] = (
+    _migrate_to_1,
+    _migrate_to_2,
+    _migrate_to_3,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -139,6 +213,7 @@ class NewRecord:
     note: str = ""
     model_input: bytes | None = None  # 784 bytes, (28, 28) uint8
     thumbnail: bytes | None = None  # JPEG
+    file_name: str = ""  # the photo's own file name, if it had one
 
 
 @dataclass(frozen=True)
@@ -153,6 +228,9 @@ class CatalogueRecord:
     confirmed: int
     name: str
     note: str
+    version: int = 1  # one more with every saved change
+    file_name: str = ""
+    deleted_at: datetime | None = None  # UTC; set while the record is in the bin
     model_input: bytes | None = field(default=None, repr=False)
     thumbnail: bytes | None = field(default=None, repr=False)
 
@@ -171,12 +249,31 @@ class CatalogueRecord:
         """True when the person kept the model's class."""
         return self.predicted == self.confirmed
 
+    def fields(self) -> dict[str, Any]:
+        """The fields staff can change (EDITABLE_FIELDS) and their values."""
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
+
     def image(self) -> np.ndarray | None:
         """The image the model saw, (28, 28) float32 in [0, 1], or None if none was kept."""
         if self.model_input is None:
             return None
         pixels = np.frombuffer(self.model_input, dtype=np.uint8).reshape(IMAGE_SIZE, IMAGE_SIZE)
         return pixels.astype(np.float32) / 255.0  # (28, 28) uint8 -> float32 in [0, 1]
+
+
+@dataclass(frozen=True)
+class PhotoModelEntry:
+    """An improved photo model kept in the database: its card, and whether it is in use."""
+
+    id: int
+    created_at: datetime  # UTC
+    card: dict[str, Any]
+    adopted_at: datetime | None = None  # UTC; set while every visitor uses it
+
+    @property
+    def adopted(self) -> bool:
+        """Whether this is the photo model in use."""
+        return self.adopted_at is not None
 
 
 @dataclass(frozen=True)
@@ -214,10 +311,9 @@ class TrialSummary:
         if not self.items:
             return "No items have been catalogued yet."
         item_word = "item" if self.items == 1 else "items"
-        percent = 100 * self.accepted / self.items
         return (
             f"The model was right for {self.accepted} of {self.items} {item_word} "
-            f"({percent:.0f} %)."
+            f"({percent(self.accepted / self.items)})."
         )
 
 
@@ -274,6 +370,14 @@ def clean_note(value: str | None) -> str:
     if _CONTROL.search(note.replace("\n", "").replace("\r", "").replace("\t", "")):
         raise InvalidEntry("The note contains characters that are not text.")
     return note
+
+
+def clean_file_name(value: str | None) -> str:
+    """The photo's file name without any folder, single-line and at most FILE_NAME_MAX_CHARS."""
+    # Browsers send a bare name, but an old browser or a script may send C:\\Users\\...\\x.jpg.
+    name = PureWindowsPath(str(value or "")).name
+    name = _CONTROL.sub(" ", name).strip()
+    return name[:FILE_NAME_MAX_CHARS]
 
 
 def model_input_bytes(image: np.ndarray) -> bytes:
@@ -365,6 +469,7 @@ def new_record(
     model_input: np.ndarray | None = None,
     photo: Any = None,
     thumbnail: bytes | None = None,
+    file_name: str | None = "",
 ) -> NewRecord:
     """A checked entry; `confirmed` defaults to `predicted`, the thumbnail comes from the photo."""
     predicted_label = class_label(predicted)
@@ -379,6 +484,7 @@ def new_record(
         note=clean_note(note),
         model_input=pixels,
         thumbnail=thumbnail,
+        file_name=clean_file_name(file_name),
     )
 
 
@@ -406,9 +512,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
-        # WAL: readers never block the writer, and one writer waits for another.
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        # WAL: readers never block the writer, and one writer waits for another. A read-only
+        # file cannot switch to WAL, and it need not: it is still read as it is.
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc).lower():
+                raise
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
         cursor.close()
@@ -428,16 +539,26 @@ def _prepare_sqlite(engine: sa.Engine) -> None:
         engine.dispose()  # connections opened before the listeners would miss them
 
 
+def _ensure_pre_ping(engine: sa.Engine) -> None:
+    # Hosted PostgreSQL services drop idle connections: a pooled connection is tested before use
+    # and replaced if dead. An engine made elsewhere (st.connection) may not have asked for that;
+    # the pool's own switch is the one create_engine(pool_pre_ping=True) sets.
+    if not getattr(engine.pool, "_pre_ping", True):
+        engine.pool._pre_ping = True
+
+
 def _reason(exc: BaseException) -> str:
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "locked" in text or "busy" in text:
-        return "the database is busy with other saves for too long"
+        return "the database is busy with another save just now"
     if ("disk" in text and ("full" in text or "i/o" in text)) or "no space" in text:
         return "the disk is full or cannot be written"
     if "readonly" in text or "read-only" in text or "permission" in text:
-        return "the database may not be written to"
+        return "the database may only be read just now, not written to"
     if "unable to open" in text:
         return "the database file cannot be opened"
+    if "no such column" in text or "no such table" in text or "does not exist" in text:
+        return "its tables are not as this app expects (was the database changed by hand?)"
     return "the database cannot be reached"
 
 
@@ -455,6 +576,18 @@ def _is_locked(exc: sa.exc.DBAPIError) -> bool:
     return "database is locked" in text or "database is busy" in text
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    # SQLite keeps no time zone: the stored value is UTC.
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _field_list(fields: Iterable[str]) -> str:
+    words = [FIELD_WORDS[f] for f in fields]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 class CatalogueStore:
     """Catalogue records in a SQL database; thread-safe and safe across processes."""
 
@@ -463,12 +596,13 @@ class CatalogueStore:
         if isinstance(url, sa.Engine):
             self._engine = url
             self._owns_engine = False
+            _ensure_pre_ping(self._engine)
         else:
             try:
                 target = sa.make_url(url if url is not None else default_url())
                 kwargs: dict[str, Any] = {"pool_pre_ping": True}
                 if target.get_backend_name() == "sqlite":
-                    kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+                    kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
                 self._engine = sa.create_engine(target, **kwargs)
             except ImportError as exc:
                 raise CatalogueUnavailable(
@@ -490,6 +624,11 @@ class CatalogueStore:
     def url(self) -> str:
         """Where the records live, with any password hidden."""
         return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The SQLAlchemy engine the store uses."""
+        return self._engine
 
     @property
     def is_sqlite_file(self) -> bool:
@@ -524,7 +663,7 @@ class CatalogueStore:
             ) from exc
 
     def _write(self, action: str, work: Callable[[sa.Connection], Any]) -> Any:
-        """Run `work` in one write transaction, retrying briefly while SQLite is locked."""
+        """Run `work` in one write transaction, retrying once while SQLite is locked."""
         self._ensure_schema()
         with self._guard(action):
             for attempt in range(LOCKED_RETRIES + 1):
@@ -546,66 +685,119 @@ class CatalogueStore:
             return work(conn)
 
     def _ensure_schema(self) -> None:
-        """Create or migrate the schema once per store; safe when several processes race."""
+        """Create or migrate the schema once per store; safe when several processes race.
+
+        A database already at this version is only read, so a read-only one still opens. Making
+        a new SQLite file waits longer for the lock than a save (up to SCHEMA_WAIT_S): it happens
+        once, when every app process may be starting at the same moment.
+        """
         if self._schema_ready:
             return
         with self._schema_lock, self._guard("open its database"):
             if self._schema_ready:
                 return
-            with self._engine.connect() as conn:
-                conn.execution_options(catalogue_write=True)
-                with conn.begin():
-                    if conn.dialect.name == "postgresql":
-                        # One migrator at a time across every app process.
-                        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x464D4E53)))
-                    SCHEMA_TABLE.create(conn, checkfirst=True)
-                    version = conn.scalar(sa.select(SCHEMA_TABLE.c.version)) or 0
-                    if version > SCHEMA_VERSION:
-                        raise CatalogueUnavailable(
-                            f"The catalogue database was made by a newer version of this app "
-                            f"(schema {version}; this app knows up to {SCHEMA_VERSION})."
-                        )
-                    for step in MIGRATIONS[version:]:
-                        step(conn)
-                    if version == 0:
-                        conn.execute(SCHEMA_TABLE.insert().values(id=1, version=SCHEMA_VERSION))
-                    elif version < SCHEMA_VERSION:
-                        conn.execute(SCHEMA_TABLE.update().values(version=SCHEMA_VERSION))
+            deadline = time.monotonic() + SCHEMA_WAIT_S
+            while True:
+                try:
+                    self._create_or_migrate()
+                    break
+                except sa.exc.OperationalError as exc:
+                    if not _is_locked(exc) or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
             self._schema_ready = True
+
+    def _create_or_migrate(self) -> None:
+        with self._engine.connect() as conn:
+            if self._current_version(conn) == SCHEMA_VERSION:
+                return
+        with self._engine.connect() as conn:
+            conn.execution_options(catalogue_write=True)
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    # One migrator at a time across every app process.
+                    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(0x464D4E53)))
+                SCHEMA_TABLE.create(conn, checkfirst=True)
+                version = self._current_version(conn)
+                for step in MIGRATIONS[version:]:
+                    step(conn)
+                if version == 0:
+                    conn.execute(SCHEMA_TABLE.insert().values(id=1, version=SCHEMA_VERSION))
+                elif version < SCHEMA_VERSION:
+                    conn.execute(SCHEMA_TABLE.update().values(version=SCHEMA_VERSION))
+
+    @staticmethod
+    def _current_version(conn: sa.Connection) -> int:
+        if not sa.inspect(conn).has_table(SCHEMA_TABLE.name):
+            return 0
+        version = conn.scalar(sa.select(SCHEMA_TABLE.c.version)) or 0
+        if version > SCHEMA_VERSION:
+            raise CatalogueUnavailable(
+                f"The catalogue database was made by a newer version of this app "
+                f"(schema {version}; this app knows up to {SCHEMA_VERSION})."
+            )
+        return version
 
     def schema_version(self) -> int:
         """The schema version of the database."""
         return self._read("read its schema", lambda c: c.scalar(sa.select(SCHEMA_TABLE.c.version)))
 
+    def read_only(self) -> bool:
+        """True when this app may read the records but not change them (checked each call)."""
+        if self.is_sqlite_file:
+            url = self._engine.url
+            if url.query.get("mode") == "ro" or url.query.get("immutable") == "1":
+                return True
+            path = (url.database or "").removeprefix("file:").split("?")[0]
+            if not path or path == ":memory:":
+                return False
+            target = Path(path) if Path(path).exists() else Path(path).parent
+            return not os.access(target, os.W_OK)
+
+        def ask(conn: sa.Connection) -> bool:
+            read_only = conn.scalar(sa.text("SELECT current_setting('transaction_read_only')"))
+            may_write = conn.scalar(sa.select(sa.func.has_table_privilege(ITEMS.name, "UPDATE")))
+            return read_only == "on" or not may_write
+
+        return self._read("check whether it may be changed", ask)
+
     @staticmethod
     def _record(row: sa.Row) -> CatalogueRecord:
-        def utc(moment: datetime) -> datetime:
-            # SQLite keeps no time zone: the stored value is UTC.
-            return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
         values = row._mapping
         return CatalogueRecord(
             id=values["id"],
-            created_at=utc(values["created_at"]),
-            updated_at=utc(values["updated_at"]),
+            created_at=_utc(values["created_at"]),
+            updated_at=_utc(values["updated_at"]),
             predicted=values["predicted"],
             confidence=values["confidence"],
             confirmed=values["confirmed"],
             name=values["name"],
             note=values["note"],
+            version=values["version"],
+            file_name=values["file_name"],
+            deleted_at=_utc(values["deleted_at"]),
             model_input=_bytes_or_none(values.get("model_input")),
             thumbnail=_bytes_or_none(values.get("thumbnail")),
         )
 
     @staticmethod
     def _where(label: int | None, search: str | None) -> list[sa.ColumnElement[bool]]:
-        conditions = []
+        conditions = [ITEMS.c.deleted_at.is_(None)]
         if label is not None:
             conditions.append(ITEMS.c.confirmed == class_label(label))
         if search and search.strip():
             # Case-insensitive substring; % and _ typed by the person match themselves.
             conditions.append(ITEMS.c.name.icontains(search.strip(), autoescape=True))
         return conditions
+
+    def _locked_row(self, conn: sa.Connection, record_id: int) -> CatalogueRecord:
+        """The record, locked for this write transaction (any bin state); RecordNotFound if none."""
+        columns = [c for c in ITEMS.c if c.name not in _BLOBS]
+        query = sa.select(*columns).where(ITEMS.c.id == int(record_id)).with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise _not_found(record_id)
+        return self._record(row)
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -619,8 +811,8 @@ class CatalogueStore:
         if not records:
             return []
         now = datetime.now(UTC)
-        # NewRecord's fields are the table's columns, less the two times
-        rows = [{"created_at": now, "updated_at": now, **vars(r)} for r in records]
+        # NewRecord's fields are the table's columns, less the two times and the version
+        rows = [{"created_at": now, "updated_at": now, "version": 1, **vars(r)} for r in records]
 
         def insert(conn: sa.Connection) -> list[int]:
             return [
@@ -634,46 +826,140 @@ class CatalogueStore:
         self,
         record_id: int,
         *,
+        based_on: CatalogueRecord | None = None,
         confirmed: Any = None,
         name: str | None = None,
         note: str | None = None,
     ) -> CatalogueRecord:
-        """Change a record's confirmed class, name or note (None leaves a field as it is)."""
-        values: dict[str, Any] = {}
+        """Change a record's confirmed class, name or note (None leaves a field as it is).
+
+        `based_on` is the record as the person saw it when they began: only the fields they
+        changed from it are written, and if someone else has since changed one of those same
+        fields to something else, nothing is written and EditConflict says so. Changes to other
+        fields by others are kept. Without `based_on`, the given fields are written as they are.
+        """
+        wanted: dict[str, Any] = {}
         if confirmed is not None:
-            values["confirmed"] = class_label(confirmed)
+            wanted["confirmed"] = class_label(confirmed)
         if name is not None:
-            values["name"] = clean_name(name)
+            wanted["name"] = clean_name(name)
         if note is not None:
-            values["note"] = clean_note(note)
-        values["updated_at"] = datetime.now(UTC)
+            wanted["note"] = clean_note(note)
+        if based_on is not None:
+            if based_on.id != int(record_id):
+                raise ValueError("based_on must be the same record")
+            wanted = {k: v for k, v in wanted.items() if getattr(based_on, k) != v}
 
-        def change(conn: sa.Connection) -> int:
-            query = ITEMS.update().where(ITEMS.c.id == int(record_id)).values(**values)
-            return conn.execute(query).rowcount
+        def change(conn: sa.Connection) -> CatalogueRecord:
+            current = self._locked_row(conn, record_id)
+            if current.deleted_at is not None:
+                raise RecordDeleted(
+                    f"Record #{record_id} was deleted by someone else, so your changes were not "
+                    "saved. It is in the bin: restore it there to edit it again.",
+                    current,
+                )
+            if based_on is not None and current.version != based_on.version:
+                clashes = tuple(
+                    k
+                    for k, v in wanted.items()
+                    if getattr(current, k) != getattr(based_on, k) and getattr(current, k) != v
+                )
+                if clashes:
+                    raise EditConflict(
+                        f"Someone else changed {_field_list(clashes)} of record #{record_id} "
+                        "after you opened it. Your changes were not saved, so that theirs are "
+                        "not lost.",
+                        current,
+                        clashes,
+                    )
+            changes = {k: v for k, v in wanted.items() if getattr(current, k) != v}
+            if not changes:
+                return current
+            conn.execute(
+                ITEMS.update()
+                .where(ITEMS.c.id == current.id, ITEMS.c.version == current.version)
+                .values(**changes, version=current.version + 1, updated_at=datetime.now(UTC))
+            )
+            return self._locked_row(conn, record_id)
 
-        if not self._write(f"save the changes to record {record_id}", change):
-            raise _not_found(record_id)
-        return self.get(record_id)
+        return self._write(f"save the changes to record {record_id}", change)
 
-    def delete(self, record_id: int) -> None:
-        """Delete a record for good."""
+    def delete(self, record_id: int, *, based_on: CatalogueRecord | None = None) -> CatalogueRecord:
+        """Move a record to the bin (restore() brings it back); return it as deleted.
 
-        def remove(conn: sa.Connection) -> int:
-            return conn.execute(ITEMS.delete().where(ITEMS.c.id == int(record_id))).rowcount
+        With `based_on`, a record someone else changed since is not deleted (EditConflict), so
+        nobody deletes what they have not seen. Records in the bin for more than BIN_KEEP_DAYS
+        are removed for good.
+        """
+        now = datetime.now(UTC)
 
-        if not self._write(f"delete record {record_id}", remove):
-            raise _not_found(record_id)
+        def remove(conn: sa.Connection) -> CatalogueRecord:
+            current = self._locked_row(conn, record_id)
+            if current.deleted_at is not None:
+                raise RecordDeleted(
+                    f"Record #{record_id} was already deleted by someone else; it is in the bin.",
+                    current,
+                )
+            if based_on is not None and current.version != based_on.version:
+                changed = tuple(
+                    k for k in EDITABLE_FIELDS if getattr(current, k) != getattr(based_on, k)
+                )
+                raise EditConflict(
+                    f"Someone else changed record #{record_id} after you opened it, so it was "
+                    "not deleted. Look at it as it is now, and delete it again if you still "
+                    "mean to.",
+                    current,
+                    changed,
+                )
+            conn.execute(
+                ITEMS.update()
+                .where(ITEMS.c.id == current.id)
+                .values(deleted_at=now, version=current.version + 1, updated_at=now)
+            )
+            conn.execute(
+                ITEMS.delete().where(ITEMS.c.deleted_at < now - timedelta(days=BIN_KEEP_DAYS))
+            )
+            return self._locked_row(conn, record_id)
+
+        return self._write(f"delete record {record_id}", remove)
+
+    def restore(self, record_id: int) -> CatalogueRecord:
+        """Bring a record back from the bin (a record not in the bin is left as it is)."""
+
+        def bring_back(conn: sa.Connection) -> CatalogueRecord:
+            current = self._locked_row(conn, record_id)
+            if current.deleted_at is None:
+                return current
+            conn.execute(
+                ITEMS.update()
+                .where(ITEMS.c.id == current.id)
+                .values(deleted_at=None, version=current.version + 1, updated_at=datetime.now(UTC))
+            )
+            return self._locked_row(conn, record_id)
+
+        return self._write(f"restore record {record_id}", bring_back)
+
+    def empty_bin(self, *, older_than: timedelta = timedelta(0)) -> int:
+        """Remove for good the records deleted more than `older_than` ago; return how many."""
+        cutoff = datetime.now(UTC) - older_than
+
+        def purge(conn: sa.Connection) -> int:
+            return conn.execute(ITEMS.delete().where(ITEMS.c.deleted_at <= cutoff)).rowcount
+
+        return self._write("empty the bin", purge)
 
     # -- reading --------------------------------------------------------------------------------
 
-    def get(self, record_id: int) -> CatalogueRecord:
-        """One record by id."""
+    def get(self, record_id: int, *, include_deleted: bool = False) -> CatalogueRecord:
+        """One record by id; a deleted one raises RecordDeleted unless `include_deleted`."""
         query = sa.select(ITEMS).where(ITEMS.c.id == int(record_id))
         row = self._read(f"read record {record_id}", lambda c: c.execute(query).first())
         if row is None:
             raise _not_found(record_id)
-        return self._record(row)
+        record = self._record(row)
+        if record.deleted_at is not None and not include_deleted:
+            raise RecordDeleted(f"Record #{record_id} was deleted; it is in the bin.", record)
+        return record
 
     def records(
         self,
@@ -696,6 +982,17 @@ class CatalogueStore:
         rows = self._read("read the records", lambda c: c.execute(query).all())
         return [self._record(row) for row in rows]
 
+    def binned(self, *, limit: int | None = None) -> list[CatalogueRecord]:
+        """Records in the bin, most recently deleted first (with their thumbnails)."""
+        query = (
+            sa.select(*[c for c in ITEMS.c if c.name != "model_input"])
+            .where(ITEMS.c.deleted_at.is_not(None))
+            .order_by(ITEMS.c.deleted_at.desc(), ITEMS.c.id.desc())
+            .limit(limit)
+        )
+        rows = self._read("read the bin", lambda c: c.execute(query).all())
+        return [self._record(row) for row in rows]
+
     def count(self, *, label: int | None = None, search: str | None = None) -> int:
         """How many records there are (of one confirmed class, with a name containing text)."""
         query = sa.select(sa.func.count()).select_from(ITEMS).where(*self._where(label, search))
@@ -703,7 +1000,11 @@ class CatalogueStore:
 
     def counts_per_class(self) -> dict[int, int]:
         """Records per confirmed class, every class listed (label -> count)."""
-        query = sa.select(ITEMS.c.confirmed, sa.func.count()).group_by(ITEMS.c.confirmed)
+        query = (
+            sa.select(ITEMS.c.confirmed, sa.func.count())
+            .where(*self._where(None, None))
+            .group_by(ITEMS.c.confirmed)
+        )
         rows = self._read("count the records", lambda c: c.execute(query).all())
         counts = dict.fromkeys(range(NUM_CLASSES), 0)
         counts.update({int(label): int(n) for label, n in rows})
@@ -712,7 +1013,11 @@ class CatalogueStore:
     def trial_summary(self) -> TrialSummary:
         """How often the model was right, overall and per confirmed class."""
         right = sa.func.sum(sa.case((ITEMS.c.predicted == ITEMS.c.confirmed, 1), else_=0))
-        query = sa.select(ITEMS.c.confirmed, sa.func.count(), right).group_by(ITEMS.c.confirmed)
+        query = (
+            sa.select(ITEMS.c.confirmed, sa.func.count(), right)
+            .where(*self._where(None, None))
+            .group_by(ITEMS.c.confirmed)
+        )
         rows = self._read("summarise the trial", lambda c: c.execute(query).all())
         found = {int(label): (int(n), int(ok or 0)) for label, n, ok in rows}
         per_class = tuple(
@@ -724,100 +1029,102 @@ class CatalogueStore:
         accepted = sum(c.accepted for c in per_class)
         return TrialSummary(items, accepted, items - accepted, per_class)
 
-    # -- export ---------------------------------------------------------------------------------
+    def teaching_rows(self) -> list[sa.Row]:
+        """Records not deleted that keep their picture: id, version, confirmed, model_input."""
+        query = (
+            sa.select(ITEMS.c.id, ITEMS.c.version, ITEMS.c.confirmed, ITEMS.c.model_input)
+            .where(ITEMS.c.deleted_at.is_(None), ITEMS.c.model_input.is_not(None))
+            .order_by(ITEMS.c.id)
+        )
+        return self._read("read the confirmed items", lambda c: c.execute(query).all())
 
-    def export_csv(self, *, label: int | None = None, search: str | None = None) -> str:
-        """The records as CSV text, newest first, without images."""
-        return records_csv(self.records(label=label, search=search, with_images=False))
+    # -- improved photo models ------------------------------------------------------------------
 
-    def export_zip(self, *, label: int | None = None, search: str | None = None) -> bytes:
-        """A ZIP with catalogue.csv and thumbnails/<id>.jpg."""
-        records = self.records(label=label, search=search)
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("catalogue.csv", records_csv(records))
-            for record in records:
-                if record.thumbnail:
-                    # JPEG is compressed already.
-                    archive.writestr(
-                        f"thumbnails/{record.id}.jpg",
-                        record.thumbnail,
-                        zipfile.ZIP_STORED,
-                    )
-        return out.getvalue()
+    @staticmethod
+    def _photo_entry(row: sa.Row) -> PhotoModelEntry:
+        values = row._mapping
+        return PhotoModelEntry(
+            id=values["id"],
+            created_at=_utc(values["created_at"]),
+            card=json.loads(values["card"]),
+            adopted_at=_utc(values["adopted_at"]),
+        )
+
+    def save_photo_model(self, model: bytes, card: Mapping[str, Any], *, adopt: bool) -> int:
+        """Keep an improved photo model and its card; with `adopt`, every visitor uses it.
+
+        Older models nobody uses are removed, keeping the newest KEEP_PHOTO_MODELS.
+        """
+        now = datetime.now(UTC)
+
+        def work(conn: sa.Connection) -> int:
+            if adopt:
+                conn.execute(PHOTO_MODELS.update().values(adopted_at=None))
+            new_id = conn.execute(
+                PHOTO_MODELS.insert().values(
+                    created_at=now,
+                    card=json.dumps(dict(card)),
+                    model=bytes(model),
+                    adopted_at=now if adopt else None,
+                )
+            ).inserted_primary_key[0]
+            keep = (
+                sa.select(PHOTO_MODELS.c.id)
+                .order_by(PHOTO_MODELS.c.id.desc())
+                .limit(KEEP_PHOTO_MODELS)
+                .scalar_subquery()
+            )
+            conn.execute(
+                PHOTO_MODELS.delete().where(
+                    PHOTO_MODELS.c.adopted_at.is_(None), PHOTO_MODELS.c.id.not_in(keep)
+                )
+            )
+            return int(new_id)
+
+        return self._write("keep the improved photo model", work)
+
+    def photo_models(self) -> list[PhotoModelEntry]:
+        """The improved photo models kept, newest first (cards only, no model bytes)."""
+        columns = [c for c in PHOTO_MODELS.c if c.name != "model"]
+        query = sa.select(*columns).order_by(PHOTO_MODELS.c.id.desc())
+        rows = self._read("read the improved photo models", lambda c: c.execute(query).all())
+        return [self._photo_entry(row) for row in rows]
+
+    def adopted_photo_model(self) -> PhotoModelEntry | None:
+        """The improved photo model every visitor uses, or None for the shipped one."""
+        columns = [c for c in PHOTO_MODELS.c if c.name != "model"]
+        query = sa.select(*columns).where(PHOTO_MODELS.c.adopted_at.is_not(None))
+        query = query.order_by(PHOTO_MODELS.c.adopted_at.desc()).limit(1)
+        row = self._read("read which photo model is in use", lambda c: c.execute(query).first())
+        return None if row is None else self._photo_entry(row)
+
+    def photo_model_bytes(self, model_id: int) -> bytes:
+        """The .keras bytes of a kept improved model; RecordNotFound when it is gone."""
+        query = sa.select(PHOTO_MODELS.c.model).where(PHOTO_MODELS.c.id == int(model_id))
+        data = self._read("read the improved photo model", lambda c: c.scalar(query))
+        if data is None:
+            raise RecordNotFound(f"The improved photo model {model_id} is no longer kept.")
+        return bytes(data)
+
+    def adopt_photo_model(self, model_id: int | None) -> None:
+        """Make a kept improved model the one every visitor uses; None: back to the shipped one."""
+
+        def work(conn: sa.Connection) -> None:
+            if model_id is not None:
+                found = conn.scalar(
+                    sa.select(PHOTO_MODELS.c.id).where(PHOTO_MODELS.c.id == int(model_id))
+                )
+                if found is None:
+                    raise RecordNotFound(f"The improved photo model {model_id} is no longer kept.")
+            conn.execute(PHOTO_MODELS.update().values(adopted_at=None))
+            if model_id is not None:
+                conn.execute(
+                    PHOTO_MODELS.update()
+                    .where(PHOTO_MODELS.c.id == int(model_id))
+                    .values(adopted_at=datetime.now(UTC))
+                )
+
+        self._write("change the photo model in use", work)
 
 
 _BLOBS = ("model_input", "thumbnail")
-# A spreadsheet runs a cell that starts with one of these as a formula; such text gets a leading
-# apostrophe in the CSV (the spreadsheets' own "this is text" mark), and read_csv takes it off.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _from_csv_text(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
-
-
-def records_csv(records: Iterable[CatalogueRecord]) -> str:
-    """Records as CSV text with the columns in CSV_COLUMNS; time is ISO 8601 in UTC."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for r in records:
-        writer.writerow(
-            [
-                r.id,
-                r.created_at.isoformat(),
-                r.predicted,
-                r.predicted_name,
-                repr(r.confidence),  # repr round-trips a float exactly
-                r.confirmed,
-                r.confirmed_name,
-                _csv_text(r.name),
-                _csv_text(r.note),
-            ]
-        )
-    return out.getvalue()
-
-
-def read_csv(text: str | bytes) -> list[dict[str, Any]]:
-    """Rows of an exported CSV with their types back (int, float, datetime, str)."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8")
-    rows = []
-    for row in csv.DictReader(io.StringIO(text, newline="")):
-        rows.append(
-            {
-                "id": int(row["id"]),
-                "time": datetime.fromisoformat(row["time"]),
-                "predicted": int(row["predicted"]),
-                "predicted_name": row["predicted_name"],
-                "confidence": float(row["confidence"]),
-                "confirmed": int(row["confirmed"]),
-                "confirmed_name": row["confirmed_name"],
-                "name": _from_csv_text(row["name"]),
-                "note": _from_csv_text(row["note"]),
-            }
-        )
-    return rows
-
-
-def table_rows(records: Iterable[CatalogueRecord]) -> list[dict[str, Any]]:
-    """Records as plain rows for a table: thumbnail as a data: URL, times in UTC."""
-    return [
-        {
-            "id": r.id,
-            "photo": thumbnail_data_url(r.thumbnail),
-            "time": r.created_at,
-            "predicted": r.predicted_name,
-            "confidence": r.confidence,
-            "confirmed": r.confirmed_name,
-            "right": r.accepted,
-            "name": r.name,
-            "note": r.note,
-        }
-        for r in records
-    ]

@@ -1,9 +1,11 @@
-"""Shared fixtures: the real dataset (through FMNIST_DATA_DIR) and small slices of it."""
+"""Shared fixtures: the real dataset (through FMNIST_DATA_DIR), catalogue databases (SQLite
+files and schemas in a real PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,4 +47,98 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = tmp_path / "catalogue.sqlite3"
     monkeypatch.setenv(DB_ENV_VAR, str(path))
     with CatalogueStore(f"sqlite:///{path}") as store:
+        yield store
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------
+# FMNIST_TEST_POSTGRES_URL names a database the tests may use (CI starts one: .ci/postgres.sh).
+# Each test gets a schema of its own in it, dropped afterwards. Without the variable the PostgreSQL
+# tests are skipped, unless FMNIST_REQUIRE_POSTGRES=1 (CI), which makes them fail instead.
+POSTGRES_URL = os.environ.get("FMNIST_TEST_POSTGRES_URL", "").strip()
+REQUIRE_POSTGRES = os.environ.get("FMNIST_REQUIRE_POSTGRES") == "1"
+
+
+def _no_postgres(reason: str) -> None:
+    if REQUIRE_POSTGRES:
+        pytest.fail(f"FMNIST_REQUIRE_POSTGRES=1 but {reason}", pytrace=False)
+    pytest.skip(f"{reason} (set FMNIST_TEST_POSTGRES_URL to run the PostgreSQL tests)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The test PostgreSQL database's URL, checked reachable once per session."""
+    import sqlalchemy as sa
+
+    if not POSTGRES_URL:
+        _no_postgres("FMNIST_TEST_POSTGRES_URL is not set")
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:  # any failure to connect means no server for the tests
+        _no_postgres(f"PostgreSQL at FMNIST_TEST_POSTGRES_URL is not reachable ({exc})")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+def terminate_connections(server_url: str, application_name: str) -> int:
+    """Drop every server connection of one application, as a host does to idle ones."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server_url)
+    try:
+        with engine.begin() as conn:
+            return len(
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE application_name = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": application_name},
+                ).all()
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A URL whose tables live in a fresh schema of their own; its connections carry the
+    schema's name as application_name (see terminate_connections)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_server)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    url = sa.make_url(postgres_server).update_query_dict(
+        {"options": f"-csearch_path={schema}", "application_name": schema}
+    )
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        terminate_connections(postgres_server, schema)
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalogue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty catalogue database: a SQLite file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def any_db(catalogue_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Like `db`, once on SQLite and once on PostgreSQL: the pages use it too."""
+    from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+
+    monkeypatch.setenv(DB_ENV_VAR, catalogue_url)
+    with CatalogueStore(catalogue_url) as store:
         yield store

@@ -1,4 +1,5 @@
-"""AppTest of saving from the Classify page: save_controls with one and with several items."""
+"""AppTest of saving from the Classify page: save_controls with one and with several items, on
+SQLite and PostgreSQL; the staff passcode; what the session keeps."""
 
 from __future__ import annotations
 
@@ -13,17 +14,19 @@ from fmnist_demo.pages._catalogue_ui import item_key, table_key
 PREFIX = "classify-save"
 
 
-def _classified(count: int) -> None:
-    """A stand-in for the Classify page: `count` classified photos, then save_controls."""
+def _classified(count: int, file_name: str = "item-{i}.png") -> None:
+    """A stand-in for the Classify page: `count` classified photos (or as many as the session's
+    "shown" says, as when photos are removed), then save_controls."""
     import io
 
     import numpy as np
+    import streamlit as st
     from PIL import Image
 
     from fmnist_demo.pages._catalogue_ui import save_controls
 
     items = []
-    for i in range(count):
+    for i in range(st.session_state.get("shown", count)):
         photo = io.BytesIO()
         Image.new("RGB", (400, 300), (40 * i, 90, 160)).save(photo, format="PNG")
         items.append(
@@ -33,43 +36,47 @@ def _classified(count: int) -> None:
                 "confidence": 0.6 + 0.1 * i,
                 "model_input": np.full((28, 28), 0.1 * i, dtype=np.float32),
                 "photo": photo.getvalue(),
-                "file_name": f"item-{i}.png",
+                "file_name": file_name.format(i=i),
             }
         )
     save_controls(items, key_prefix="classify-save")
 
 
-def _app(count: int) -> AppTest:
-    at = AppTest.from_function(_classified, args=(count,), default_timeout=30).run()
+def _app(count: int, secrets: dict | None = None, **kwargs) -> AppTest:
+    at = AppTest.from_function(_classified, args=(count,), kwargs=kwargs, default_timeout=30)
+    for name, value in (secrets or {}).items():
+        at.secrets[name] = value
+    at.run()
     assert not at.exception
     return at
 
 
-def test_one_click_accepts_the_prediction(db: CatalogueStore) -> None:
+def test_one_click_accepts_the_prediction(any_db: CatalogueStore) -> None:
     at = _app(1)
     assert at.selectbox(key=item_key(PREFIX, "photo-0", "class")).value == 7
     at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
     assert not at.exception
     assert "record #1" in at.success[0].value
-    (record,) = db.records()
+    (record,) = any_db.records()
     assert (record.predicted, record.confirmed, record.confidence) == (7, 7, 0.6)
     assert record.thumbnail[:2] == b"\xff\xd8"  # a JPEG
     assert record.image().shape == (28, 28)
+    assert record.file_name == "item-0.png"
 
     at.run()  # a rerun does not save the item twice
-    assert db.count() == 1
+    assert any_db.count() == 1
     assert not at.button
     assert "record #1" in at.success[0].value
 
 
-def test_correcting_the_class_with_name_and_note(db: CatalogueStore) -> None:
+def test_correcting_the_class_with_name_and_note(any_db: CatalogueStore) -> None:
     at = _app(1)
     at.selectbox(key=item_key(PREFIX, "photo-0", "class")).set_value(5)
     at.text_input(key=item_key(PREFIX, "photo-0", "name")).input("  SANDAL-7 ")
     at.text_input(key=item_key(PREFIX, "photo-0", "note")).input("left only")
     at.run()
     at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
-    (record,) = db.records()
+    (record,) = any_db.records()
     assert (record.predicted, record.confirmed, record.name, record.note) == (
         7,
         5,
@@ -102,7 +109,7 @@ def test_a_failed_save_says_so_and_keeps_what_was_typed(
 
 
 def test_several_photos_are_corrected_in_one_table_and_saved_together(
-    db: CatalogueStore,
+    any_db: CatalogueStore,
 ) -> None:
     at = _app(3)
     (editor,) = at.data_editor
@@ -119,16 +126,16 @@ def test_several_photos_are_corrected_in_one_table_and_saved_together(
     at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
     assert "Saved 2 to the catalogue" in at.success[0].value
-    saved = sorted(db.records(), key=lambda r: r.id)
+    saved = sorted(any_db.records(), key=lambda r: r.id)
     assert [(r.predicted, r.confirmed, r.name) for r in saved] == [(7, 7, ""), (8, 5, "S-1")]
 
     at.run()  # a rerun does not save them twice, and the unticked photo stays out
-    assert db.count() == 2
+    assert any_db.count() == 2
     assert not at.data_editor
     assert "item-0.png (#1)" in at.success[0].value
 
 
-def test_a_refused_row_saves_nothing(db: CatalogueStore) -> None:
+def test_a_refused_row_saves_nothing(any_db: CatalogueStore) -> None:
     at = _app(2)
     key = table_key(PREFIX, ["photo-0", "photo-1"])
     at.session_state[key] = {
@@ -139,7 +146,66 @@ def test_a_refused_row_saves_nothing(db: CatalogueStore) -> None:
     at.run()
     at.button(key=f"{PREFIX}-save-all").click().run()
     assert "Row 1 (item-0.png)" in at.error[0].value
-    assert db.count() == 0
+    assert any_db.count() == 0
+
+
+def test_a_locked_catalogue_asks_for_the_passcode_before_adding(any_db: CatalogueStore) -> None:
+    import uuid
+
+    passcode = f"tulip-{uuid.uuid4().hex[:8]}"
+    at = _app(1, secrets={"catalogue": {"passcode": passcode}})
+    assert not [b for b in at.button if b.key == item_key(PREFIX, "photo-0", "add")]
+    box = at.text_input(key=f"{PREFIX}-passcode")
+    assert box.label == "Staff passcode"
+    assert at.button(key=f"{PREFIX}-unlock").label == "Unlock"
+
+    box.input("not it")
+    at.button(key=f"{PREFIX}-unlock").click().run()
+    assert "That is not the staff passcode" in at.error[0].value
+    assert not [b for b in at.button if b.key == item_key(PREFIX, "photo-0", "add")]
+    assert any_db.count() == 0
+
+
+def test_the_right_passcode_then_adding_works(any_db: CatalogueStore) -> None:
+    import uuid
+
+    passcode = f"tulip-{uuid.uuid4().hex[:8]}"
+    at = _app(1, secrets={"catalogue": {"passcode": passcode}})
+    at.text_input(key=f"{PREFIX}-passcode").input(passcode)
+    at.button(key=f"{PREFIX}-unlock").click().run()
+    assert not at.exception and not at.error
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    assert "record #1" in at.success[0].value
+    assert any_db.count() == 1
+
+
+def test_what_the_session_keeps_goes_with_the_photos(db: CatalogueStore) -> None:
+    at = _app(3)
+    kept = at.session_state[f"{PREFIX}-thumbs"]
+    assert sorted(kept) == ["photo-0", "photo-1", "photo-2"]
+    at.session_state["shown"] = 1  # two photos removed on the Classify page
+    at.run()
+    assert sorted(at.session_state[f"{PREFIX}-thumbs"]) == ["photo-0"]
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    at.session_state["shown"] = 0
+    at.run()
+    assert at.session_state[f"{PREFIX}-thumbs"] == {}
+    assert at.session_state[f"{PREFIX}-saved"] == {}
+    assert db.count() == 1
+
+
+def test_a_file_name_is_shown_as_text(db: CatalogueStore) -> None:
+    at = _app(2, file_name="![x](javascript:alert({i})) **{i}**.png")
+    at.button(key=f"{PREFIX}-save-all").click().run()
+    assert not at.exception
+    at.run()
+    shown = " ".join(m.value for m in at.success)
+    assert "In the catalogue" in shown
+    assert "](javascript" not in shown and "![" not in shown and "**" not in shown
+    assert {r.file_name for r in db.records()} == {
+        "![x](javascript:alert(0)) **0**.png",
+        "![x](javascript:alert(1)) **1**.png",
+    }
 
 
 # -- the real Classify page ---------------------------------------------------------------------

@@ -1,21 +1,31 @@
-"""AppTest of the Catalogue page: records show up, filter, edit, delete with confirmation."""
+"""AppTest of the Catalogue page, on SQLite and on PostgreSQL: records, filters, editing with
+versions (two sessions at once, an edit racing a delete), the bin, the staff passcode, database
+faults (a failure after the first query, a locked file, a read-only database), plain text."""
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
 from pathlib import Path
 
 import numpy as np
+import pytest
+import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGE = "fmnist_demo/pages/catalogue.py"
+ANYONE = "Anyone who can open this app can add, change, delete and download records"
 
 
-def _open_page() -> AppTest:
+def _open_page(secrets: dict | None = None) -> AppTest:
     # Straight to the page: its st.Page has no custom url_path, so the file name finds it.
-    at = AppTest.from_file(APP, default_timeout=30).switch_page(PAGE).run()
+    at = AppTest.from_file(APP, default_timeout=30)
+    for name, value in (secrets or {}).items():
+        at.secrets[name] = value
+    at.switch_page(PAGE).run()
     assert not at.exception
     return at
 
@@ -39,17 +49,56 @@ def _listed_ids(at: AppTest) -> list[int]:
     return list(_table(at, "photo")["id"])
 
 
-def test_empty_catalogue_points_to_the_classify_page(db: CatalogueStore) -> None:
+def _texts(at: AppTest) -> str:
+    """Every piece of Markdown-rendered text on the page."""
+    parts = [
+        *at.markdown,
+        *at.caption,
+        *at.success,
+        *at.info,
+        *at.warning,
+        *at.error,
+        *at.get("subheader"),
+    ]
+    return "\n".join(str(p.value) for p in parts)
+
+
+def _edit(at: AppTest, record_id: int, **typed) -> AppTest:
+    """Pick a record (unless picked already), type into its form, press Save changes: one run,
+    as in a browser, where typing in a form sends nothing until the button is pressed."""
+    if at.selectbox(key="cat_edit_id").value != record_id:
+        at.selectbox(key="cat_edit_id").set_value(record_id).run()
+    if "confirmed" in typed:
+        at.selectbox(key=f"cat_edit_class_{record_id}").set_value(typed["confirmed"])
+    if "name" in typed:
+        at.text_input(key=f"cat_edit_name_{record_id}").input(typed["name"])
+    if "note" in typed:
+        at.text_area(key=f"cat_edit_note_{record_id}").input(typed["note"])
+    return at.button(key=f"cat_edit_save_{record_id}").click().run()
+
+
+def _no_fault_box(at: AppTest) -> None:
+    assert not at.exception  # Streamlit's generic error box
+
+
+# -- records, filters, editing ------------------------------------------------------------------
+
+
+def test_empty_catalogue_points_to_the_classify_page(any_db: CatalogueStore) -> None:
     at = _open_page()
     assert "The catalogue is empty" in at.info[0].value
     assert "Classify a photo" in at.info[0].value
     assert not at.dataframe
 
 
-def test_seeded_records_and_trial_result_show_up(db: CatalogueStore) -> None:
-    ids = _seed(db)
+def test_seeded_records_and_trial_result_show_up(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
     at = _open_page()
     assert _listed_ids(at) == [ids["bag"], ids["boot"], ids["tee"]]  # newest first
+    table = _table(at, "photo")
+    assert table.columns[0] == "kind"  # a phone shows the kind first
+    assert list(table["kind"]) == ["Bag", "Sneaker", "T-shirt/top"]
+    assert list(table["confidence"]) == ["99 %", "55 %", "91 %"]
     assert any("The model was right for 2 of 3 items (67 %)." in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Items": "3", "Model right": "2", "Corrected by staff": "1"}
@@ -62,11 +111,22 @@ def test_seeded_records_and_trial_result_show_up(db: CatalogueStore) -> None:
     (chart,) = at.get("vega_lite_chart")
     assert "Corrected" in chart.proto.spec
     assert at.download_button(key="cat_download_csv")
-    assert at.download_button(key="cat_download_zip")
+    assert at.button(key="cat_zip")
 
 
-def test_filter_by_class_and_search_by_name(db: CatalogueStore) -> None:
-    ids = _seed(db)
+def test_no_database_address_and_no_readme_pointer_for_staff(any_db: CatalogueStore) -> None:
+    _seed(any_db)
+    at = _open_page()
+    shown = _texts(at)
+    assert "README" not in shown
+    assert "sqlite" not in shown.lower() and "postgresql+" not in shown
+    assert any_db.url not in shown
+    (hosting,) = [e for e in at.expander if e.label == "For whoever hosts this app"]
+    assert not hosting.proto.expanded
+
+
+def test_filter_by_class_and_search_by_name(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
     at = _open_page()
     at.selectbox(key="cat_filter_class").set_value(7).run()  # the boot was confirmed a Sneaker
     assert not at.exception
@@ -76,70 +136,343 @@ def test_filter_by_class_and_search_by_name(db: CatalogueStore) -> None:
     assert _listed_ids(at) == [ids["bag"]]
     at.text_input(key="cat_search").input("nothing like this").run()
     assert not at.exception
-    assert "No records match" in at.info[0].value
+    assert any("No records match" in i.value for i in at.info)
 
 
-def test_edit_persists(db: CatalogueStore) -> None:
-    ids = _seed(db)
-    at = _open_page()
-    at.selectbox(key="cat_edit_id").set_value(ids["tee"]).run()
+def test_edit_persists(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
     rid = ids["tee"]
-    at.selectbox(key=f"cat_edit_class_{rid}").set_value(6)
-    at.text_input(key=f"cat_edit_name_{rid}").input("SHIRT-9")
-    at.text_area(key=f"cat_edit_note_{rid}").input("was a shirt")
-    at.button(key=f"cat_edit_save_{rid}").click().run()
+    at = _edit(_open_page(), rid, confirmed=6, name="SHIRT-9", note="was a shirt")
     assert not at.exception
     assert f"Record #{rid} saved." in at.success[0].value
-    record = db.get(rid)
+    record = any_db.get(rid)
     assert (record.confirmed, record.name, record.note) == (6, "SHIRT-9", "was a shirt")
     assert "The model was right for 1 of 3 items" in " ".join(m.value for m in at.markdown)
+    assert at.text_input(key=f"cat_edit_name_{rid}").value == "SHIRT-9"
 
 
-def test_edit_with_a_bad_value_keeps_what_was_typed(db: CatalogueStore) -> None:
-    ids = _seed(db)
+def test_edit_with_a_bad_value_keeps_what_was_typed(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
     at = _open_page()
     rid = at.selectbox(key="cat_edit_id").value
+    assert rid == ids["bag"]  # the newest record is picked first
     at.text_input(key=f"cat_edit_name_{rid}").input("line one\tline two")
     at.button(key=f"cat_edit_save_{rid}").click().run()
     assert "single line" in at.error[0].value
     assert at.text_input(key=f"cat_edit_name_{rid}").value == "line one\tline two"
-    assert rid == ids["bag"]  # the newest record is picked first
-    assert db.get(rid).name == "BAG-3"
+    assert any_db.get(rid).name == "BAG-3"
 
 
-def test_delete_asks_first_then_removes(db: CatalogueStore) -> None:
-    ids = _seed(db)
+def test_records_survive_a_new_session(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
+    _open_page()
+    again = _open_page()  # a page reload: a fresh session reads the same database
+    assert sorted(_listed_ids(again)) == sorted(ids.values())
+
+
+# -- two staff at once --------------------------------------------------------------------------
+
+
+def test_two_sessions_editing_one_record_keep_both_changes(any_db: CatalogueStore) -> None:
+    rid = _seed(any_db)["boot"]
+    anna, ben = _open_page(), _open_page()
+    for at in (anna, ben):
+        at.selectbox(key="cat_edit_id").set_value(rid).run()
+    _edit(anna, rid, note="left shoe only")
+    _edit(ben, rid, confirmed=9)  # Ben's form still holds the old, empty note
+    _no_fault_box(ben)
+    assert f"Record #{rid} saved." in ben.success[0].value
+    record = any_db.get(rid)
+    assert (record.confirmed, record.note) == (9, "left shoe only")
+
+
+def test_the_same_field_changed_by_two_sessions_is_refused_keeping_what_was_typed(
+    any_db: CatalogueStore,
+) -> None:
+    rid = _seed(any_db)["bag"]
+    anna, ben = _open_page(), _open_page()
+    _edit(anna, rid, name="BAG-3 brown")
+    _edit(ben, rid, name="BAG-3 black", note="typed by Ben")
+    _no_fault_box(ben)
+    assert "Someone else changed the name of record" in ben.error[0].value
+    assert "not saved" in ben.error[0].value
+    both = _table(ben, "theirs")  # both versions side by side
+    assert list(both["theirs"]) == ["Bag", "BAG-3 brown", "leather"]
+    assert list(both["yours"]) == ["Bag", "BAG-3 black", "typed by Ben"]
+    assert ben.text_input(key=f"cat_edit_name_{rid}").value == "BAG-3 black"
+    assert ben.text_area(key=f"cat_edit_note_{rid}").value == "typed by Ben"
+    assert any_db.get(rid).name == "BAG-3 brown"
+
+    ben.button(key=f"cat_edit_save_{rid}").click().run()  # "keep mine", having seen theirs
+    assert f"Record #{rid} saved." in ben.success[0].value
+    record = any_db.get(rid)
+    assert (record.name, record.note) == ("BAG-3 black", "typed by Ben")
+
+
+def test_take_theirs_refills_the_form(any_db: CatalogueStore) -> None:
+    rid = _seed(any_db)["bag"]
+    anna, ben = _open_page(), _open_page()
+    _edit(anna, rid, name="BAG-3 brown")
+    _edit(ben, rid, name="BAG-3 black")
+    ben.button(key="cat_take_theirs").click().run()
+    assert not ben.error
+    assert ben.text_input(key=f"cat_edit_name_{rid}").value == "BAG-3 brown"
+
+
+def test_an_edit_racing_a_delete_keeps_what_was_typed_and_can_restore(
+    any_db: CatalogueStore,
+) -> None:
+    rid = _seed(any_db)["tee"]
+    anna = _open_page()
+    anna.selectbox(key="cat_edit_id").set_value(rid).run()
+    any_db.delete(rid)  # someone else deletes it meanwhile
+    _edit(anna, rid, name="TEE-1 white", note="typed by Anna")
+    _no_fault_box(anna)
+    assert f"Record #{rid} was deleted by someone else" in anna.warning[0].value
+    kept = _table(anna, "yours")
+    assert list(kept["yours"]) == ["T-shirt/top", "TEE-1 white", "typed by Anna"]
+
+    anna.button(key="cat_orphan_save").click().run()
+    assert f"Record #{rid} is back, with your changes." in anna.success[0].value
+    record = any_db.get(rid)
+    assert (record.name, record.note, record.deleted_at) == ("TEE-1 white", "typed by Anna", None)
+
+
+# -- deleting and the bin -----------------------------------------------------------------------
+
+
+def test_delete_asks_first_moves_to_the_bin_and_can_be_undone(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
     at = _open_page()
     at.selectbox(key="cat_edit_id").set_value(ids["boot"]).run()
     at.button(key="cat_delete").click().run()
-    assert "cannot be undone" in at.warning[0].value
-    assert db.count() == 3  # nothing gone yet
+    assert "restored from the bin" in at.warning[0].value
+    assert any_db.count() == 3  # nothing gone yet
     at.button(key="cat_delete_cancel").click().run()
     assert not at.warning
-    assert db.count() == 3
+    assert any_db.count() == 3
 
     at.button(key="cat_delete").click().run()
     at.button(key="cat_delete_confirm").click().run()
     assert not at.exception
-    assert f"Record #{ids['boot']} deleted." in at.success[0].value
-    assert db.count() == 2
+    assert f"Record #{ids['boot']} moved to the bin." in at.success[0].value
+    assert any_db.count() == 2
     assert _listed_ids(at) == [ids["bag"], ids["tee"]]
+    assert any(e.label.startswith("Bin: 1 deleted record") for e in at.expander)
+
+    at.button(key="cat_undo").click().run()
+    assert f"Record #{ids['boot']} is back." in at.success[0].value
+    assert sorted(_listed_ids(at)) == sorted(ids.values())
 
 
-def test_records_survive_a_new_session(db: CatalogueStore) -> None:
-    ids = _seed(db)
-    _open_page()
-    again = _open_page()  # a page reload: a fresh session reads the same file
-    assert sorted(_listed_ids(again)) == sorted(ids.values())
-
-
-def test_a_sql_connection_in_the_secrets_is_used(db: CatalogueStore, tmp_path: Path) -> None:
-    _seed(db)  # the default file, which the secrets must override
-    elsewhere = tmp_path / "hosted.sqlite3"
-    with CatalogueStore(f"sqlite:///{elsewhere}") as hosted:
-        only = hosted.add(predicted=3, confidence=0.7, name="HOSTED-1")
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.secrets["connections"] = {"sql": {"url": f"sqlite:///{elsewhere}"}}
-    at.switch_page(PAGE).run()
+def test_a_record_in_the_bin_can_be_restored_later(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
+    any_db.delete(ids["tee"])
+    at = _open_page()
+    assert ids["tee"] not in _listed_ids(at)
+    at.button(key=f"cat_restore_{ids['tee']}").click().run()
     assert not at.exception
+    assert ids["tee"] in _listed_ids(at)
+
+
+# -- the staff passcode -------------------------------------------------------------------------
+
+
+def _passcode() -> str:
+    # A new passcode per test: each has its own server-wide gate (and its own wrong-try pause).
+    return f"tulip-{uuid.uuid4().hex[:8]}"
+
+
+def test_without_a_passcode_anyone_can_change_and_the_page_says_so(
+    any_db: CatalogueStore,
+) -> None:
+    _seed(any_db)
+    at = _open_page()
+    assert ANYONE in _texts(at)
+    assert not [t for t in at.text_input if t.label == "Staff passcode"]
+    assert at.button(key="cat_delete") and at.download_button(key="cat_download_csv")
+
+
+def test_with_a_passcode_viewing_is_open_but_changing_needs_it(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
+    passcode = _passcode()
+    at = _open_page({"catalogue": {"passcode": passcode}})
+    assert sorted(_listed_ids(at)) == sorted(ids.values())  # anyone may look
+    assert "need the staff passcode" in _texts(at)
+    assert ANYONE not in _texts(at)
+    assert not [b for b in at.button if b.key in ("cat_delete", "cat_zip")]
+    assert not at.download_button
+    assert not [s for s in at.selectbox if s.key == "cat_edit_id"]
+    (box,) = [t for t in at.text_input if t.label == "Staff passcode"]
+    assert box.proto.type == box.proto.PASSWORD
+    assert [b.label for b in at.button if b.key == "cat-unlock"] == ["Unlock"]
+
+
+def test_the_right_passcode_unlocks_for_the_visit(any_db: CatalogueStore) -> None:
+    ids = _seed(any_db)
+    passcode = _passcode()
+    at = _open_page({"catalogue": {"passcode": passcode}})
+    at.text_input(key="cat-passcode").input(passcode)
+    at.button(key="cat-unlock").click().run()
+    assert not at.exception
+    assert not at.error
+    assert "Unlocked for this visit" in _texts(at)
+    assert at.download_button(key="cat_download_csv")
+    _edit(at, ids["tee"], note="unlocked")
+    assert any_db.get(ids["tee"]).note == "unlocked"
+    at.switch_page("fmnist_demo/pages/home.py").run()
+    at.switch_page(PAGE).run()  # still unlocked after visiting another page
+    assert at.button(key="cat_delete")
+    at.button(key="cat_lock").click().run()  # and locked again on request
+    assert not [b for b in at.button if b.key == "cat_delete"]
+
+
+def test_a_wrong_passcode_is_refused_and_the_next_try_paused(any_db: CatalogueStore) -> None:
+    _seed(any_db)
+    passcode = _passcode()
+    at = _open_page({"catalogue": {"passcode": passcode}})
+    at.text_input(key="cat-passcode").input("tulip-wrong")
+    at.button(key="cat-unlock").click().run()
+    assert not at.exception
+    assert "That is not the staff passcode" in at.error[0].value
+    assert "try again in 1 second" in at.error[0].value
+    assert not [b for b in at.button if b.key == "cat_delete"]
+    # Another wrong try from another visitor is paused, or (if a second has passed meanwhile on
+    # this busy machine) refused with a pause twice as long: wrong tries cost every tab time.
+    other = _open_page({"catalogue": {"passcode": passcode}})
+    other.text_input(key="cat-passcode").input("tulip-wrong-again")
+    other.button(key="cat-unlock").click().run()
+    said = " ".join(m.value for m in [*other.warning, *other.error])
+    assert "then try again" in said or "try again in 2 seconds" in said
+    assert not [b for b in other.button if b.key == "cat_delete"]
+
+
+# -- database faults ----------------------------------------------------------------------------
+
+
+def test_a_failure_after_the_first_query_is_one_plain_message(any_db: CatalogueStore) -> None:
+    _seed(any_db)
+    with any_db.engine.begin() as conn:  # the count still works; reading the records does not
+        conn.exec_driver_sql("ALTER TABLE catalogue_items DROP COLUMN note")
+    at = _open_page()
+    _no_fault_box(at)
+    (message,) = at.error
+    assert "The catalogue cannot be shown just now" in message.value
+    assert "Nothing you saved is lost" in message.value
+    assert not at.dataframe and not at.selectbox  # no half page under the message
+
+
+def test_a_sql_connection_in_the_secrets_is_used(
+    any_db: CatalogueStore, catalogue_url: str, tmp_path: Path
+) -> None:
+    _seed(any_db)  # the default database, which the secrets must override
+    elsewhere = f"sqlite:///{tmp_path / 'hosted.sqlite3'}"
+    with CatalogueStore(elsewhere) as hosted:
+        only = hosted.add(predicted=3, confidence=0.7, name="HOSTED-1")
+    at = _open_page({"connections": {"sql": {"url": elsewhere}}})
     assert _listed_ids(at) == [only]
+
+
+def test_a_locked_sqlite_file_answers_within_seconds(db: CatalogueStore) -> None:
+    rid = _seed(db)["tee"]
+    at = _open_page()
+    holder = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    try:
+        at.default_timeout = 20  # the save used to wait about two minutes
+        _edit(at, rid, name="TEE-1 typed")
+        _no_fault_box(at)
+        assert "busy" in at.error[0].value and "still in the form" in at.error[0].value
+        assert at.text_input(key=f"cat_edit_name_{rid}").value == "TEE-1 typed"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    at.button(key=f"cat_edit_save_{rid}").click().run()
+    assert db.get(rid).name == "TEE-1 typed"
+
+
+def _read_only_url(catalogue_url: str) -> str:
+    url = sa.make_url(catalogue_url)
+    if url.get_backend_name() == "sqlite":
+        with sqlite3.connect(url.database) as conn:  # as a copied file is: no WAL
+            conn.execute("PRAGMA journal_mode = DELETE")
+        return f"sqlite:///file:{url.database}?mode=ro&uri=true"
+    options = url.query["options"] + " -cdefault_transaction_read_only=on"
+    return url.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def test_a_read_only_database_is_viewed_and_exported(
+    any_db: CatalogueStore, catalogue_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = _seed(any_db)
+    any_db.close()
+    monkeypatch.setenv(DB_ENV_VAR, _read_only_url(catalogue_url))
+    at = _open_page()
+    _no_fault_box(at)
+    assert not at.error
+    assert sorted(_listed_ids(at)) == sorted(ids.values())
+    assert "may only be read just now" in at.info[0].value
+    csv = at.download_button(key="cat_download_csv")
+    assert csv.label.startswith("Download CSV")
+    assert not [b for b in at.button if b.key == "cat_delete"]
+    at.button(key="cat_zip").click().run()
+    assert at.download_button(key="cat_download_zip")
+
+
+# -- names are text -----------------------------------------------------------------------------
+
+INJECTED = "![pwn](https://evil.example/p.png) [click me](https://evil.example) :red[**RED**]"
+
+
+def test_markdown_in_a_name_is_shown_as_text(any_db: CatalogueStore) -> None:
+    rid = any_db.add(predicted=1, confidence=0.5, name=INJECTED[:80], note="[x](https://e.x)")
+    other = any_db.add(predicted=2, confidence=0.5, name=INJECTED[:80])
+    any_db.delete(other)  # the bin lists names too
+    at = _open_page()
+    at.selectbox(key="cat_edit_id").set_value(rid).run()
+    at.button(key="cat_delete").click().run()
+    shown = _texts(at)
+    assert "](https://evil" not in shown and ":red[" not in shown
+    assert "://" not in shown  # a bare address would become a link by itself
+    assert "pwn" in shown  # the name is shown, as text
+    assert "![" not in shown.replace("\\!\\[", "")
+
+
+def test_plain_keeps_user_text_out_of_markdown() -> None:
+    from fmnist_demo.pages._catalogue_ui import ZERO_WIDTH_SPACE, plain
+
+    assert plain("SKU-1042 blue tee, 50% off") == "SKU-1042 blue tee, 50% off"
+    assert plain("**bold** _it_ `code` $x$ <b>") == (
+        "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\$x\\$ \\<b\\>"
+    )
+    assert plain("two\nlines") == "two lines"
+    assert plain("see www.evil.com, me@evil.com") == (
+        f"see www{ZERO_WIDTH_SPACE}.evil.com, me@{ZERO_WIDTH_SPACE}evil.com"
+    )
+
+
+# -- PostgreSQL through st.connection, as the README sets it up ---------------------------------
+
+
+def test_st_connection_survives_the_server_dropping_idle_connections(
+    postgres_url: str, postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import terminate_connections
+
+    monkeypatch.setenv(DB_ENV_VAR, str(tmp_path / "not-this.sqlite3"))
+    with CatalogueStore(postgres_url) as seeding:
+        ids = _seed(seeding)
+    app_name = sa.make_url(postgres_url).query["application_name"]
+    at = _open_page({"connections": {"sql": {"url": postgres_url}}})
+    assert sorted(_listed_ids(at)) == sorted(ids.values())
+    assert terminate_connections(postgres_server, app_name) >= 1  # the host drops idle ones
+    at.run()  # the next visit
+    _no_fault_box(at)
+    assert not at.error
+    assert sorted(_listed_ids(at)) == sorted(ids.values())
+    assert terminate_connections(postgres_server, app_name) >= 1
+    _edit(at, ids["tee"], note="saved after the drop")  # and a save at that moment
+    _no_fault_box(at)
+    assert f"Record #{ids['tee']} saved." in at.success[0].value
+    with CatalogueStore(postgres_url) as check:
+        assert check.get(ids["tee"]).note == "saved after the drop"

@@ -1,14 +1,17 @@
-"""Page-layer wiring of the catalogue: the shared store, the "Add to catalogue" controls, charts.
+"""Page-layer wiring of the catalogue: the shared store, the staff lock, "Add to catalogue", charts.
 
 The store is made once per database URL and shared by all visitors (`st.cache_resource`): the
 SQL connection from `.streamlit/secrets.toml` ([connections.sql]) when there is one, else the
-local SQLite file (`$FMNIST_CATALOGUE_DB`). What a visitor types stays in their widgets, so a
-failed save loses nothing.
+local SQLite file (`$FMNIST_CATALOGUE_DB`). With a staff passcode in the secrets
+([catalogue] passcode = "..."), adding, editing, deleting and downloading need it once per visit.
+What a visitor types stays in their widgets, so a failed save loses nothing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -18,7 +21,10 @@ import streamlit as st
 
 from fmnist_demo import catalogue
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore, TrialSummary
+from fmnist_demo.catalogue_access import Outcome, PasscodeGate, passcode_digest
 from fmnist_demo.data import CLASS_NAMES
+
+UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
 
 RIGHT_LABEL = "Model right"
 CORRECTED_LABEL = "Corrected"
@@ -42,14 +48,24 @@ SQL_PARAMS = (
 )
 
 
-def sql_connection_params() -> dict[str, Any] | None:
-    """The [connections.sql] section of .streamlit/secrets.toml, or None without one."""
+def _secret_section(*path: str) -> Any:
+    """A section of the app's secrets (e.g. "connections", "sql"), or None without one."""
     try:
         if not st.secrets.load_if_toml_exists():
             return None
-        section = st.secrets.get("connections", {}).get("sql")
+        section: Any = st.secrets
+        for name in path:
+            section = section.get(name) if isinstance(section, Mapping) else None
+            if section is None:
+                return None
     except (KeyError, AttributeError, FileNotFoundError):
         return None
+    return section
+
+
+def sql_connection_params() -> dict[str, Any] | None:
+    """The [connections.sql] section of .streamlit/secrets.toml, or None without one."""
+    section = _secret_section("connections", "sql")
     if not section:
         return None
     return {
@@ -75,7 +91,8 @@ def get_store() -> CatalogueStore:
     if params:
         try:
             # The parameters are passed on so the connection and its cache key follow st.secrets.
-            engine = st.connection("sql", type="sql", **params).engine
+            # pool_pre_ping: hosted PostgreSQL drops idle connections; each is tested before use.
+            engine = st.connection("sql", type="sql", pool_pre_ping=True, **params).engine
         except ImportError as exc:
             raise catalogue.CatalogueUnavailable(
                 f"The catalogue database set in the app's secrets needs a driver that is not "
@@ -90,6 +107,108 @@ def get_store() -> CatalogueStore:
     return _store_for_url(catalogue.default_url())
 
 
+# -- who may change the catalogue ---------------------------------------------------------------
+
+
+def staff_passcode() -> str | None:
+    """The staff passcode from the secrets ([catalogue] passcode), or None when none is set."""
+    section = _secret_section("catalogue")
+    passcode = section.get("passcode") if isinstance(section, Mapping) else None
+    if passcode is None or not str(passcode).strip():
+        return None
+    return str(passcode)
+
+
+@st.cache_resource(show_spinner=False)
+def _gate(digest: str) -> PasscodeGate:
+    # One gate per passcode for the whole server: wrong tries in one tab slow down every tab.
+    return PasscodeGate()
+
+
+def may_change() -> bool:
+    """True when this visitor may add, edit, delete and download (no passcode, or unlocked)."""
+    passcode = staff_passcode()
+    if passcode is None:
+        return True
+    return st.session_state.get(UNLOCKED_KEY) == passcode_digest(passcode)
+
+
+def lock_again() -> None:
+    """Forget this visit's unlock (for a shared phone or desk)."""
+    st.session_state.pop(UNLOCKED_KEY, None)
+
+
+def unlock_controls(key: str, why: str) -> None:
+    """The "Staff passcode" box and "Unlock" button; unlocks this visit and reruns when right."""
+    passcode = staff_passcode()
+    if passcode is None:
+        return
+    with st.form(key=f"{key}-unlock-form", clear_on_submit=True, border=False):
+        st.markdown(f":material/lock: {why}")
+        # No help tooltip: its button would share the label, and a page (or a test) looking
+        # for the field by its label must find exactly one thing.
+        entered = st.text_input("Staff passcode", type="password", key=f"{key}-passcode")
+        st.caption("Ask whoever runs the trial. Once unlocked, it stays so for this visit.")
+        submitted = st.form_submit_button(
+            "Unlock", icon=":material/lock_open:", key=f"{key}-unlock"
+        )
+    if not submitted:
+        return
+    gate = _gate(passcode_digest(passcode))
+    attempt = gate.check(entered or "", passcode)
+    if attempt.right:
+        st.session_state[UNLOCKED_KEY] = passcode_digest(passcode)
+        st.rerun()
+    seconds = "1 second" if attempt.wait_s == 1 else f"{attempt.wait_s} seconds"
+    if attempt.outcome is Outcome.TOO_SOON:
+        st.warning(
+            f"A wrong passcode was tried moments ago, so tries are paused: wait {seconds}, "
+            "then try again.",
+            icon=":material/hourglass_top:",
+        )
+    else:
+        st.error(
+            f"That is not the staff passcode. You can try again in {seconds}.",
+            icon=":material/lock:",
+        )
+
+
+# -- text shown to people -----------------------------------------------------------------------
+
+# What Streamlit's Markdown could read, inside a line, as emphasis, code, a link, an image, HTML,
+# a table, strike-through, maths, an icon or a colour: a backslash before each makes it plain text
+# (CommonMark escapes any ASCII punctuation). Line breaks are folded to spaces first.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!#|~$:])")
+
+
+# Web and mail addresses become links by themselves (GitHub-flavoured Markdown), escaped or not:
+# an invisible zero-width space after "://", "www" and "@" keeps them text.
+_AUTOLINKS = re.compile(r"(:(?=//)|(?<![^\W_])www(?=\.)|@)", re.IGNORECASE)
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def plain(text: str) -> str:
+    """User text (a record's name, note, a file name) made safe to put inside Markdown."""
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _AUTOLINKS.sub(lambda m: m.group(1) + ZERO_WIDTH_SPACE, text)
+
+
+def visitor_zone() -> dt.tzinfo | None:
+    """The visitor's time zone from their browser; None means the server's own."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = st.context.timezone
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    offset = st.context.timezone_offset  # minutes behind UTC, as JavaScript counts them
+    if offset is not None:
+        return dt.timezone(-dt.timedelta(minutes=offset))
+    return None
+
+
 # -- saving from the Classify page --------------------------------------------------------------
 
 
@@ -98,8 +217,19 @@ def _saved(key_prefix: str) -> dict[str, int]:
     return st.session_state.setdefault(f"{key_prefix}-saved", {})
 
 
+def _forget_gone(key_prefix: str, item_ids: set[str]) -> None:
+    """Drop what the session keeps for items no longer shown (their results are gone too)."""
+    for suffix in ("thumbs", "saved"):
+        kept = st.session_state.get(f"{key_prefix}-{suffix}", {})
+        for gone in [item_id for item_id in kept if item_id not in item_ids]:
+            del kept[gone]
+    skipped = st.session_state.get(f"{key_prefix}-skipped")
+    if skipped:
+        skipped &= item_ids
+
+
 def _thumbnail(key_prefix: str, item: dict) -> bytes | None:
-    """The item's JPEG thumbnail, made once per item and kept in the session."""
+    """The item's JPEG thumbnail, made once per item and kept in the session while it is shown."""
     thumbs = st.session_state.setdefault(f"{key_prefix}-thumbs", {})
     if item["id"] not in thumbs:
         try:
@@ -133,6 +263,7 @@ def _entry(
         note=note,
         model_input=np.asarray(item["model_input"]),
         thumbnail=_thumbnail(key_prefix, item),
+        file_name=item.get("file_name") or "",
     )
 
 
@@ -208,7 +339,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
     done_ids = [saved[item["id"]] for item in done]
     if done:
         listed = ", ".join(
-            f"{item.get('file_name') or 'photo'} (#{saved[item['id']]})" for item in done
+            f"{plain(item.get('file_name') or 'photo')} (#{saved[item['id']]})" for item in done
         )
         st.success(f"In the catalogue: {listed}.", icon=":material/inventory:")
     todo = [item for item in items if item["id"] not in saved and item["id"] not in skipped]
@@ -222,7 +353,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
             "photo": catalogue.thumbnail_data_url(_thumbnail(key_prefix, item)),
             "file": item.get("file_name") or "",
             "predicted": CLASS_NAMES[int(item["predicted"])],
-            "confidence": float(item["confidence"]),
+            "confidence": 100 * float(item["confidence"]),  # shown as a whole percent
             "confirmed": CLASS_NAMES[int(item["predicted"])],
             "name": "",
             "note": "",
@@ -237,7 +368,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
             "file": st.column_config.TextColumn("File", disabled=True),
             "predicted": st.column_config.TextColumn("Model says", disabled=True),
             "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0.0, max_value=1.0, format="percent"
+                "Confidence", min_value=0.0, max_value=100.0, format="%.0f %%"
             ),
             "confirmed": st.column_config.SelectboxColumn(
                 "Class", options=list(CLASS_NAMES), required=True
@@ -274,7 +405,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
                 )
             )
         except CatalogueError as exc:
-            problems.append(f"Row {number} ({item.get('file_name') or 'photo'}): {exc}")
+            problems.append(f"Row {number} ({plain(item.get('file_name') or 'photo')}): {exc}")
     if problems:
         st.error("Nothing was saved. " + " ".join(problems), icon=":material/error:")
         return done_ids
@@ -294,14 +425,22 @@ def save_controls(items: list[dict], key_prefix: str) -> list[int]:
 
     Each item is a dict: "id" (a stable str), "predicted" (0-9), "confidence" (0-1),
     "model_input" ((28, 28) float32 in [0, 1]), "photo" (the photo's bytes or a PIL image, or
-    None) and "file_name". One item gets a class select box, name, note and an Add button; several
-    get one editable table and a "Save all" button. Saved items are remembered in the session, so
-    a rerun never saves them twice. Widget keys: `item_key(...)` and `table_key(...)`.
+    None) and "file_name" (kept with the record). One item gets a class select box, name, note and
+    an Add button; several get one editable table and a "Save all" button. Saved items are
+    remembered in the session, so a rerun never saves them twice; what is kept for items no longer
+    passed in is dropped. With a staff passcode set, a visitor who has not unlocked sees the
+    "Staff passcode" box instead. Widget keys: `item_key(...)`, `table_key(...)` and
+    `f"{key_prefix}-passcode"` / `f"{key_prefix}-unlock"`.
     """
+    _forget_gone(key_prefix, {item["id"] for item in items})
     if not items:
         return []
     with st.container(border=True):
         st.markdown("**Add to catalogue**")
+        if not may_change():
+            saved = _saved(key_prefix)
+            unlock_controls(key_prefix, "Adding to the catalogue needs the staff passcode.")
+            return [saved[item["id"]] for item in items if item["id"] in saved]
         if len(items) == 1:
             return _single_controls(items[0], key_prefix)
         return _table_controls(items, key_prefix)
@@ -344,7 +483,7 @@ def per_class_rows(summary: TrialSummary) -> list[dict[str, Any]]:
             "items": result.items,
             "right": result.accepted,
             "corrected": result.corrected,
-            "accuracy": result.accuracy,
+            "accuracy": 100 * result.accuracy,  # whole percent, as the page shows it
         }
         for result in summary.per_class
         if result.items

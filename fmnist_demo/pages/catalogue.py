@@ -1,34 +1,150 @@
-"""Catalogue page: the saved items, the trial's result, edit and delete, downloads."""
+"""Catalogue page: the saved items, the trial's result, edit, delete and restore, downloads.
+
+Everything the page reads is read first, in one place, so a database fault at any step is one
+plain message rather than half a page. Changes name the version they started from, so two staff
+editing one record never silently undo each other.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
-from fmnist_demo import catalogue
-from fmnist_demo.catalogue import CatalogueError, CatalogueRecord, CatalogueStore
+from fmnist_demo import catalogue, catalogue_export
+from fmnist_demo.catalogue import (
+    BIN_KEEP_DAYS,
+    CatalogueError,
+    CatalogueRecord,
+    CatalogueStore,
+    EditConflict,
+    RecordDeleted,
+    TrialSummary,
+)
 from fmnist_demo.data import CLASS_NAMES
-from fmnist_demo.pages._catalogue_ui import get_store, per_class_rows, trial_chart
+from fmnist_demo.evaluation import percent
+from fmnist_demo.pages._catalogue_ui import (
+    get_store,
+    lock_again,
+    may_change,
+    per_class_rows,
+    plain,
+    staff_passcode,
+    trial_chart,
+    unlock_controls,
+    visitor_zone,
+)
+from fmnist_demo.pages._photo_model_ui import teach_section
 
 SHOWN_RECORDS = 500  # newest records listed; the filters reach the rest
+BIN_SHOWN = 50  # most recently deleted records listed in the bin
 FLASH_KEY = "catalogue_flash"  # a message to show after a change and a rerun
-PENDING_DELETE_KEY = "catalogue_pending_delete"  # the record id waiting for "Yes, delete"
+UNDO_KEY = "catalogue_undo"  # the record id the flash offers to restore
+PENDING_DELETE_KEY = "catalogue_pending_delete"  # the record as shown when Delete was pressed
+BASE_KEY = "catalogue_edit_base"  # record id -> the record as it was when its form was filled
+REFRESH_KEY = "catalogue_edit_refresh"  # record id whose form is refilled from the database
+ORPHAN_KEY = "catalogue_orphan"  # changes typed for a record someone else deleted meanwhile
+FAULT_ADVICE = "Nothing you saved is lost. Reload the page in a moment to try again."
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything the page shows, read from the store in one go."""
+
+    total: int
+    summary: TrialSummary
+    records: list[CatalogueRecord]
+    matching: int
+    binned: list[CatalogueRecord]
+    read_only: bool
+    csv: bytes | None  # only for a visitor who may download
+
+
+def load_view(
+    store: CatalogueStore, total: int, label: int | None, search: str, downloads: bool, zone: Any
+) -> View:
+    """Every other read the page needs, once `total` is known; raises CatalogueError."""
+    return View(
+        total=total,
+        summary=store.trial_summary(),
+        records=store.records(label=label, search=search, limit=SHOWN_RECORDS) if total else [],
+        matching=store.count(label=label, search=search) if total else 0,
+        binned=store.binned(limit=BIN_SHOWN),
+        read_only=store.read_only(),
+        csv=(
+            catalogue_export.csv_bytes(store.records(with_images=False), zone)
+            if downloads and total
+            else None
+        ),
+    )
 
 
 def _record_label(record: CatalogueRecord) -> str:
+    # Select box options are plain text: no Markdown to escape here.
     name = f" · {record.name}" if record.name else ""
     return f"#{record.id} · {record.confirmed_name}{name}"
 
 
-def _flash(message: str) -> None:
+def _flash(message: str, undo: int | None = None) -> None:
     st.session_state[FLASH_KEY] = message
+    st.session_state[UNDO_KEY] = undo
     st.rerun()
 
 
-def trial_section(store: CatalogueStore) -> None:
+def _undo_delete(store: CatalogueStore, record_id: int) -> None:
+    # A button callback: runs before the page, so its message shows in the run it starts.
+    st.session_state[UNDO_KEY] = None
+    try:
+        store.restore(record_id)
+    except CatalogueError as exc:
+        st.session_state[FLASH_KEY] = f"Record #{record_id} could not be restored. {exc}"
+    else:
+        st.session_state[FLASH_KEY] = f"Record #{record_id} is back."
+
+
+def flash_message(store: CatalogueStore | None) -> None:
+    """The message left by the last change, with Undo after a delete."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    undo = st.session_state.pop(UNDO_KEY, None)
+    if not message:
+        return
+    if undo is None or store is None:
+        st.success(message, icon=":material/check:")
+        return
+    text, button = st.columns([4, 1], vertical_alignment="center")
+    text.success(message, icon=":material/delete:")
+    button.button(
+        "Undo",
+        icon=":material/undo:",
+        on_click=_undo_delete,
+        args=(store, undo),
+        key="cat_undo",
+    )
+
+
+def access_note() -> None:
+    """Who may change the catalogue, in one line."""
+    if staff_passcode() is None:
+        st.caption(
+            ":material/lock_open: Anyone who can open this app can add, change, delete and "
+            "download records: no staff passcode is set."
+        )
+    elif may_change():
+        note, button = st.columns([4, 1], vertical_alignment="center")
+        note.caption(":material/lock_open: Unlocked for this visit: you can change records.")
+        button.button("Lock", icon=":material/lock:", on_click=lock_again, key="cat_lock")
+    else:
+        st.caption(
+            ":material/lock: Anyone can look. Adding, changing, deleting and downloading "
+            "records need the staff passcode."
+        )
+
+
+def trial_section(summary: TrialSummary) -> None:
     """The trial's result in words, numbers and a chart per class."""
-    summary = store.trial_summary()
     st.subheader("The trial: how often was the model right?")
     st.markdown(f"**{summary.sentence()}**")
     items, right, corrected = st.columns(3)
@@ -37,31 +153,32 @@ def trial_section(store: CatalogueStore) -> None:
     corrected.metric("Corrected by staff", summary.corrected)
     st.altair_chart(trial_chart(summary), width="stretch")
     st.caption(
-        "Per class, by the class staff confirmed: how many items, and how often the model said it."
+        "Per kind, by the kind staff confirmed: how many items, and how often the model said it."
     )
+    # Four narrow columns, so a phone shows them all.
     st.dataframe(
         per_class_rows(summary),
         column_config={
-            "class": st.column_config.TextColumn("Class"),
-            "items": st.column_config.NumberColumn("Items"),
-            "right": st.column_config.NumberColumn("Model right"),
-            "corrected": st.column_config.NumberColumn("Corrected"),
+            "class": st.column_config.TextColumn("Kind", width=88),
+            "items": st.column_config.NumberColumn("Items", width=56),
+            "corrected": st.column_config.NumberColumn("Corrected", width=80),
             "accuracy": st.column_config.ProgressColumn(
-                "Right", min_value=0.0, max_value=1.0, format="percent"
+                "Model right", min_value=0.0, max_value=100.0, format="%.0f %%", width=120
             ),
         },
+        column_order=("class", "items", "corrected", "accuracy"),
         hide_index=True,
         key="cat_per_class",
     )
 
 
 def filter_controls() -> tuple[int | None, str]:
-    """The class filter and the name search."""
+    """The kind filter and the name search."""
     left, right = st.columns(2)
     label = left.selectbox(
-        "Class",
+        "Kind",
         options=[None, *range(len(CLASS_NAMES))],
-        format_func=lambda value: "All classes" if value is None else CLASS_NAMES[value],
+        format_func=lambda value: "All kinds" if value is None else CLASS_NAMES[value],
         key="cat_filter_class",
     )
     search = right.text_input(
@@ -70,33 +187,168 @@ def filter_controls() -> tuple[int | None, str]:
     return label, search
 
 
-def records_table(records: list[CatalogueRecord]) -> None:
-    """The records, newest first, with their thumbnails."""
+def on_a_phone() -> bool:
+    """True when the visitor's browser says it is a phone ("Mobi" in its user agent)."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError):  # no browser, e.g. a script run
+        return False
+    return "Mobi" in agent
+
+
+# The records table's columns, widths in pixels: a phone shows the first four (they fit its
+# width), a desk all of them.
+RECORD_COLUMNS = {
+    "kind": st.column_config.TextColumn("Kind", width=88),
+    "photo": st.column_config.ImageColumn("Photo", width=48),
+    "name": st.column_config.TextColumn("Name or SKU", width=112),
+    "model": st.column_config.TextColumn("Model said", width=104),
+    "saved": st.column_config.TextColumn("Saved", width=116),
+    "note": st.column_config.TextColumn("Note", width=150),
+    "file": st.column_config.TextColumn("Photo file", width=120),
+    "id": st.column_config.NumberColumn("Record", format="%d", width=64),
+}
+PHONE_COLUMNS = ("kind", "photo", "name", "model")
+
+
+def records_table(records: list[CatalogueRecord], zone: Any) -> None:
+    """The records, newest first: the kind first; on a phone, only what fits its width."""
+    rows = catalogue_export.table_rows(records, zone)
+    for row in rows:
+        # "Sneaker, 89 %": the model's answer and how sure it was, in one short column.
+        row["model"] = f"{row['predicted']}, {row['confidence']}"
+    columns = PHONE_COLUMNS if on_a_phone() else tuple(RECORD_COLUMNS)
     st.dataframe(
-        catalogue.table_rows(records),
-        column_config={
-            "id": st.column_config.NumberColumn("#", format="%d", width="small"),
-            "photo": st.column_config.ImageColumn("Photo", width="small"),
-            "time": st.column_config.DatetimeColumn("Saved (UTC)", format="YYYY-MM-DD HH:mm"),
-            "predicted": st.column_config.TextColumn("Model said"),
-            "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0.0, max_value=1.0, format="percent"
-            ),
-            "confirmed": st.column_config.TextColumn("Class"),
-            "right": st.column_config.CheckboxColumn("Model right"),
-            "name": st.column_config.TextColumn("Name or SKU"),
-            "note": st.column_config.TextColumn("Note"),
-        },
+        rows,
+        column_config={name: RECORD_COLUMNS[name] for name in columns},
+        column_order=columns,
         hide_index=True,
-        row_height=64,
+        row_height=56,
+        width="stretch",
         key="cat_records",
     )
 
 
+# -- editing ------------------------------------------------------------------------------------
+
+
+def _widget_keys(record_id: int) -> dict[str, str]:
+    return {
+        "confirmed": f"cat_edit_class_{record_id}",
+        "name": f"cat_edit_name_{record_id}",
+        "note": f"cat_edit_note_{record_id}",
+    }
+
+
+def _fill_form(record: CatalogueRecord) -> None:
+    """Put the record's values in its form's widgets and remember them as the edit's base."""
+    for field, key in _widget_keys(record.id).items():
+        st.session_state[key] = getattr(record, field)
+    # The base is the one record being edited, kept without its pictures (the session stays small).
+    st.session_state[BASE_KEY] = {
+        record.id: dataclasses.replace(record, thumbnail=None, model_input=None)
+    }
+
+
+def _prepare_form(record: CatalogueRecord) -> CatalogueRecord:
+    """The base of this record's edit; refills a form nobody has typed in when the record moved."""
+    bases = st.session_state.setdefault(BASE_KEY, {})
+    keys = _widget_keys(record.id)
+    refresh = st.session_state.pop(REFRESH_KEY, None) == record.id
+    base = bases.get(record.id)
+    untouched = base is not None and all(
+        st.session_state.get(key) == getattr(base, field) for field, key in keys.items()
+    )
+    if (
+        refresh
+        or base is None
+        or any(key not in st.session_state for key in keys.values())
+        or (untouched and base.version != record.version)
+    ):
+        _fill_form(record)
+    return st.session_state[BASE_KEY][record.id]
+
+
+def _use_theirs(record: CatalogueRecord) -> None:
+    # A button callback: widgets may be refilled only before they are drawn.
+    _fill_form(record)
+
+
+def _comparison(theirs: CatalogueRecord, yours: dict[str, Any], key: str) -> None:
+    """Both versions side by side, as plain text."""
+
+    def shown(field: str, value: Any) -> str:
+        return CLASS_NAMES[value] if field == "confirmed" else value
+
+    rows = [
+        {
+            "field": catalogue.FIELD_WORDS[field].removeprefix("the ").capitalize(),
+            "theirs": shown(field, getattr(theirs, field)),
+            "yours": shown(field, yours[field]),
+        }
+        for field in catalogue.EDITABLE_FIELDS
+    ]
+    st.dataframe(
+        rows,
+        column_config={
+            "field": st.column_config.TextColumn(""),
+            "theirs": st.column_config.TextColumn("Saved now (theirs)"),
+            "yours": st.column_config.TextColumn("Yours, not saved"),
+        },
+        hide_index=True,
+        width="stretch",
+        key=key,
+    )
+
+
+def orphan_section(store: CatalogueStore) -> None:
+    """Changes typed for a record that was deleted meanwhile: kept, with restore-and-save."""
+    orphan = st.session_state.get(ORPHAN_KEY)
+    if not orphan:
+        return
+    record: CatalogueRecord = orphan["record"]
+    typed: dict[str, Any] = orphan["typed"]
+    with st.container(border=True):
+        st.warning(
+            f"Record #{record.id} was deleted by someone else while you were changing it. "
+            "What you typed is kept here; it is not saved yet.",
+            icon=":material/delete:",
+        )
+        _comparison(record, typed, key="cat_orphan_compare")
+        restore, discard = st.columns(2)
+        if restore.button(
+            "Restore it with my changes",
+            icon=":material/restore_from_trash:",
+            key="cat_orphan_save",
+        ):
+            try:
+                back = store.restore(record.id)
+                store.update(record.id, based_on=back, **typed)
+            except CatalogueError as exc:
+                st.error(f"{exc} What you typed is still here.", icon=":material/error:")
+            else:
+                del st.session_state[ORPHAN_KEY]
+                st.session_state[REFRESH_KEY] = record.id
+                _flash(f"Record #{record.id} is back, with your changes.")
+        if discard.button("Forget my changes", icon=":material/close:", key="cat_orphan_drop"):
+            del st.session_state[ORPHAN_KEY]
+            st.rerun()
+
+
 def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
-    """Pick one of the listed records; change its class, name or note, or delete it."""
-    st.subheader("Edit or delete a record")
+    """Pick one of the listed records; change its kind, name or note, or delete it."""
+    st.subheader("Change or delete a record")
     by_id = {record.id: record for record in records}
+    selected = st.session_state.get("cat_edit_id")
+    if (
+        selected is not None
+        and selected not in by_id
+        and st.session_state.get(f"cat_edit_save_{selected}")
+        and selected in st.session_state.get(BASE_KEY, {})
+    ):
+        # Saved just as it left the list (deleted, or changed to another kind by someone else):
+        # its form is drawn once more so the save is answered and nothing typed is lost.
+        by_id[selected] = st.session_state[BASE_KEY][selected]
     record_id = st.selectbox(
         "Record",
         options=list(by_id),
@@ -104,129 +356,262 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
         key="cat_edit_id",
     )
     record = by_id[record_id]
+    base = _prepare_form(record)
+    keys = _widget_keys(record.id)
     picture, form = st.columns([1, 3])
     if record.thumbnail:
         picture.image(record.thumbnail, caption="Photo", width=160)
     if record.model_input is not None:
         picture.image(record.image(), caption="What the model saw", width=84, clamp=True)
-    picture.caption(f"Model said **{record.predicted_name}** ({record.confidence:.0%} sure).")
+    picture.caption(f"Model said **{record.predicted_name}** ({percent(record.confidence)} sure).")
     with form.form(key=f"cat_edit_form_{record.id}", border=False):
         confirmed = st.selectbox(
-            "Class",
+            "Kind",
             options=range(len(CLASS_NAMES)),
-            index=record.confirmed,
             format_func=CLASS_NAMES.__getitem__,
-            key=f"cat_edit_class_{record.id}",
+            key=keys["confirmed"],
         )
-        name = st.text_input(
-            "Name or SKU",
-            value=record.name,
-            max_chars=catalogue.NAME_MAX_CHARS,
-            key=f"cat_edit_name_{record.id}",
-        )
-        note = st.text_area(
-            "Note",
-            value=record.note,
-            max_chars=catalogue.NOTE_MAX_CHARS,
-            key=f"cat_edit_note_{record.id}",
-        )
+        name = st.text_input("Name or SKU", max_chars=catalogue.NAME_MAX_CHARS, key=keys["name"])
+        note = st.text_area("Note", max_chars=catalogue.NOTE_MAX_CHARS, key=keys["note"])
         save = st.form_submit_button(
             "Save changes", icon=":material/save:", key=f"cat_edit_save_{record.id}"
         )
     if save:
+        typed = {"confirmed": confirmed, "name": name, "note": note}
         try:
-            store.update(record.id, confirmed=confirmed, name=name, note=note)
+            store.update(record.id, based_on=base, **typed)
+        except EditConflict as exc:
+            # Saving again now means "mine win": the next save starts from their version.
+            st.session_state[BASE_KEY][record.id] = exc.current
+            with form:
+                st.error(
+                    f"{exc} Compare them below: press Save changes again to keep yours, or "
+                    "take theirs.",
+                    icon=":material/sync_problem:",
+                )
+                _comparison(exc.current, typed, key="cat_conflict_compare")
+                st.button(
+                    "Take theirs",
+                    icon=":material/undo:",
+                    on_click=_use_theirs,
+                    args=(exc.current,),
+                    key="cat_take_theirs",
+                )
+        except RecordDeleted as exc:
+            st.session_state[ORPHAN_KEY] = {"record": exc.record, "typed": typed}
+            st.session_state[BASE_KEY].pop(record.id, None)
+            st.rerun()
         except CatalogueError as exc:
             form.error(f"{exc} Your changes are still in the form.", icon=":material/error:")
         else:
+            st.session_state[REFRESH_KEY] = record.id
             _flash(f"Record #{record.id} saved.")
 
     if form.button("Delete this record…", icon=":material/delete:", key="cat_delete"):
-        st.session_state[PENDING_DELETE_KEY] = record.id
-    if st.session_state.get(PENDING_DELETE_KEY) == record.id:
+        st.session_state[PENDING_DELETE_KEY] = record
+    pending = st.session_state.get(PENDING_DELETE_KEY)
+    if pending is not None and pending.id == record.id:
         form.warning(
-            f"Delete record {_record_label(record)} for good? This cannot be undone.",
+            f"Move record #{record.id} to the bin? It can be restored from the bin for "
+            f"{BIN_KEEP_DAYS} days.",
             icon=":material/warning:",
         )
         yes, no = form.columns(2)
         if yes.button("Yes, delete it", type="primary", key="cat_delete_confirm"):
             del st.session_state[PENDING_DELETE_KEY]
             try:
-                store.delete(record.id)
+                store.delete(record.id, based_on=pending)
             except CatalogueError as exc:
                 form.error(str(exc), icon=":material/error:")
             else:
-                _flash(f"Record #{record.id} deleted.")
+                _flash(f"Record #{record.id} moved to the bin.", undo=record.id)
         if no.button("Cancel", key="cat_delete_cancel"):
             del st.session_state[PENDING_DELETE_KEY]
             st.rerun()
 
 
-def download_section(store: CatalogueStore) -> None:
-    """CSV of every record, and a ZIP with the CSV and the thumbnails."""
+def _restore(store: CatalogueStore, record_id: int) -> None:
+    # A button callback, like _undo_delete.
+    try:
+        store.restore(record_id)
+    except CatalogueError as exc:
+        st.session_state[FLASH_KEY] = f"Record #{record_id} could not be restored. {exc}"
+    else:
+        st.session_state[FLASH_KEY] = f"Record #{record_id} is back."
+
+
+def bin_section(store: CatalogueStore, binned: list[CatalogueRecord], zone: Any) -> None:
+    """Deleted records, each with Restore, for BIN_KEEP_DAYS days."""
+    if not binned:
+        return
+    word = "record" if len(binned) == 1 else "records"
+    with st.expander(f"Bin: {len(binned)} deleted {word}", icon=":material/delete:"):
+        st.caption(
+            f"Deleted records stay here for {BIN_KEEP_DAYS} days, then they are removed for good."
+        )
+        for record in binned:
+            picture, text, button = st.columns([1, 8, 2], vertical_alignment="center")
+            if record.thumbnail:
+                picture.image(record.thumbnail, width=40)
+            name = f" · {plain(record.name)}" if record.name else ""
+            deleted = catalogue_export.local_time(record.deleted_at, zone)
+            text.markdown(f"#{record.id} · **{record.confirmed_name}**{name} · deleted {deleted}")
+            button.button(
+                "Restore",
+                icon=":material/restore_from_trash:",
+                on_click=_restore,
+                args=(store, record.id),
+                key=f"cat_restore_{record.id}",
+            )
+
+
+# -- downloading --------------------------------------------------------------------------------
+
+
+def download_section(store: CatalogueStore, view: View, zone: Any) -> None:
+    """CSV of every record, and a ZIP with the CSV and the thumbnails (made on request)."""
     st.subheader("Download")
-    today = dt.date.today().isoformat()
+    if view.csv is None:
+        st.caption("Downloads need the staff passcode: unlock above.")
+        return
+    today = dt.datetime.now(dt.UTC).astimezone(zone).date().isoformat()
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV",
-        data=store.export_csv(),
+        "Download CSV (for a spreadsheet)",
+        data=view.csv,
         file_name=f"catalogue-{today}.csv",
         mime="text/csv",
         icon=":material/table:",
+        on_click="ignore",
         key="cat_download_csv",
     )
-    right.download_button(
-        "Download ZIP (CSV and photos)",
-        data=store.export_zip,  # made only when clicked: it holds every thumbnail
-        file_name=f"catalogue-{today}.zip",
-        mime="application/zip",
-        icon=":material/folder_zip:",
-        key="cat_download_zip",
-    )
+    with right:
+        if st.button("Prepare ZIP (CSV and photos)", icon=":material/folder_zip:", key="cat_zip"):
+            try:
+                archive = catalogue_export.zip_bytes(store.records(), zone)
+            except CatalogueError as exc:
+                st.error(f"The ZIP could not be made. {exc}", icon=":material/error:")
+            else:
+                st.download_button(
+                    "Download ZIP",
+                    data=archive,
+                    file_name=f"catalogue-{today}.zip",
+                    mime="application/zip",
+                    icon=":material/download:",
+                    on_click="ignore",
+                    key="cat_download_zip",
+                )
 
+
+def hosting_notes(store: CatalogueStore | None) -> None:
+    """Where records are kept and how to lock the catalogue, for whoever runs the app."""
+    with st.expander("For whoever hosts this app", icon=":material/dns:", expanded=False):
+        if store is not None and store.is_sqlite_file:
+            st.markdown(
+                "Records are kept in a file on this server's disk. On Streamlit Community Cloud "
+                "that disk is wiped when the app restarts, so keep the catalogue in a hosted "
+                "PostgreSQL database instead: add its address to the app's secrets as "
+                "`[connections.sql]`."
+            )
+        else:
+            st.markdown("Records are kept in the database set in the app's secrets.")
+        st.markdown(
+            "To let only staff change records, set a passcode in the app's secrets: "
+            '`[catalogue]` `passcode = "..."`.'
+        )
+
+
+# -- the page -----------------------------------------------------------------------------------
 
 st.title("Catalogue")
-if FLASH_KEY in st.session_state:
-    st.success(st.session_state.pop(FLASH_KEY), icon=":material/check:")
-
+problem = st.empty()  # where a database fault is said, once
+store: CatalogueStore | None = None
 try:
     store = get_store()
-    total = store.count()
 except CatalogueError as exc:
-    st.error(f"The catalogue cannot be opened. {exc}", icon=":material/error:")
+    problem.error(f"The catalogue cannot be opened. {exc}", icon=":material/error:")
+    hosting_notes(None)
     st.stop()
 
-if total == 0:
-    st.info(
+flash_message(store)
+access_note()
+zone = visitor_zone()
+changing = may_change()
+
+top = st.container()  # the trial's result, drawn once everything is read
+head = st.empty()  # the filters: taken away again if the records cannot be read
+try:
+    total = store.count()
+    label, search = None, ""
+    if total:
+        with head.container():
+            st.subheader("Records")
+            label, search = filter_controls()
+    view = load_view(store, total, label, search, downloads=changing, zone=zone)
+except CatalogueError as exc:
+    head.empty()
+    problem.error(
+        f"The catalogue cannot be shown just now. {exc} {FAULT_ADVICE}", icon=":material/error:"
+    )
+    st.stop()
+
+if view.read_only:
+    top.info(
+        "The catalogue's database may only be read just now: records can be viewed and "
+        "downloaded, but not added, changed or deleted.",
+        icon=":material/visibility:",
+    )
+    changing = False
+
+if view.total == 0:
+    top.info(
         "The catalogue is empty. Classify a photo on the **Classify a photo** page and press "
         "**Add to catalogue**: every item added shows up here, with how often the model was right.",
         icon=":material/inventory_2:",
     )
-    st.page_link(
-        "fmnist_demo/pages/classify.py", label="Classify a photo", icon=":material/photo_camera:"
-    )
-    st.stop()
-
-trial_section(store)
-
-st.subheader("Records")
-label, search = filter_controls()
-records = store.records(label=label, search=search, limit=SHOWN_RECORDS)
-matching = store.count(label=label, search=search)
-if not records:
-    st.info(
-        "No records match. Choose another class or change the search.", icon=":material/search:"
-    )
+    with top:
+        st.page_link(
+            "fmnist_demo/pages/classify.py",
+            label="Classify a photo",
+            icon=":material/photo_camera:",
+        )
 else:
-    shown = f"the newest {len(records)} of " if matching > len(records) else ""
-    st.caption(f"Showing {shown}{matching} of {total} records, newest first.")
-    records_table(records)
-    edit_section(store, records)
+    with top:
+        trial_section(view.summary)
+        try:
+            teach_section(store, changing)
+        except CatalogueError as exc:
+            st.error(
+                f"Teaching the model is not available just now. {exc} {FAULT_ADVICE}",
+                icon=":material/error:",
+            )
 
-download_section(store)
-if store.is_sqlite_file:
-    st.caption(
-        f"Records are kept in a SQLite file on this server (`{store.url}`). On Streamlit "
-        "Community Cloud that disk is wiped when the app restarts: see the README to keep the "
-        "catalogue in PostgreSQL instead."
+try:
+    if view.total and not view.records:
+        st.info(
+            "No records match. Choose another kind or change the search.", icon=":material/search:"
+        )
+    elif view.records:
+        shown = f"the newest {len(view.records)} of " if view.matching > len(view.records) else ""
+        st.caption(f"Showing {shown}{view.matching} of {view.total} records, newest first.")
+        records_table(view.records, zone)
+    if staff_passcode() is not None and not may_change() and (view.total or view.binned):
+        why = (
+            "Downloading needs the staff passcode."
+            if view.read_only
+            else "Changing, deleting and downloading need the staff passcode."
+        )
+        with st.container(border=True):
+            unlock_controls("cat", why)
+    if changing:
+        orphan_section(store)
+        if view.records:
+            edit_section(store, view.records)
+        bin_section(store, view.binned, zone)
+    if view.total:
+        download_section(store, view, zone)
+except CatalogueError as exc:  # a fault no section caught itself: one message, nothing lost
+    problem.error(
+        f"The catalogue cannot be shown just now. {exc} {FAULT_ADVICE}", icon=":material/error:"
     )
+hosting_notes(store)

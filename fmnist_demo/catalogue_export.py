@@ -1,0 +1,123 @@
+"""The catalogue as people read it: a CSV that opens well in a spreadsheet, a ZIP with the photos,
+rows for the page's table. Kinds by name, confidence in whole percent, times in the reader's zone.
+
+No Streamlit and no database here: these take records from `catalogue.CatalogueStore`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from fmnist_demo.catalogue import CatalogueRecord, thumbnail_data_url
+from fmnist_demo.evaluation import percent
+
+# Column headings of the CSV, in order (the first row of the file).
+CSV_COLUMNS = (
+    "Record",
+    "Saved",
+    "Kind",
+    "Model said",
+    "Model's confidence",
+    "Model right",
+    "Name or SKU",
+    "Note",
+    "Photo file",
+)
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # what spreadsheets read as a date and time
+# Excel opens a UTF-8 CSV as UTF-8 (names like "Ünïcode") only when it starts with this mark.
+BYTE_ORDER_MARK = "\ufeff"
+# A spreadsheet runs a cell that starts with one of these as a formula; such text gets a leading
+# apostrophe in the CSV (the spreadsheets' own "this is text" mark), and read_csv takes it off.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """An aware moment as '2025-06-01 14:05' in `zone` (the server's local zone when None)."""
+    return moment.astimezone(zone).strftime(TIME_FORMAT)
+
+
+def _text(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _from_text(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+
+
+def csv_text(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) -> str:
+    """Records as CSV text (CSV_COLUMNS), newest first as given, times in `zone`."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        writer.writerow(
+            [
+                r.id,
+                local_time(r.created_at, zone),
+                r.confirmed_name,
+                r.predicted_name,
+                percent(r.confidence),
+                "yes" if r.accepted else "no",
+                _text(r.name),
+                _text(r.note),
+                _text(r.file_name),
+            ]
+        )
+    return out.getvalue()
+
+
+def csv_bytes(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) -> bytes:
+    """The CSV as UTF-8 bytes with the mark that makes spreadsheets read it as UTF-8."""
+    return (BYTE_ORDER_MARK + csv_text(records, zone)).encode("utf-8")
+
+
+def read_csv(text: str | bytes) -> list[dict[str, str]]:
+    """Rows of an exported CSV (heading -> text), with the spreadsheet text marks taken off."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    text = text.removeprefix(BYTE_ORDER_MARK)
+    return [
+        {key: _from_text(value) for key, value in row.items()}
+        for row in csv.DictReader(io.StringIO(text, newline=""))
+    ]
+
+
+def zip_bytes(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) -> bytes:
+    """A ZIP with catalogue.csv and thumbnails/<record>.jpg."""
+    records = list(records)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("catalogue.csv", csv_bytes(records, zone))
+        for record in records:
+            if record.thumbnail:
+                # JPEG is compressed already.
+                archive.writestr(
+                    f"thumbnails/{record.id}.jpg", record.thumbnail, zipfile.ZIP_STORED
+                )
+    return out.getvalue()
+
+
+def table_rows(
+    records: Iterable[CatalogueRecord], zone: tzinfo | None = None
+) -> list[dict[str, Any]]:
+    """Records as plain rows for the page's table: the kind first, thumbnail as a data: URL."""
+    return [
+        {
+            "kind": r.confirmed_name,
+            "photo": thumbnail_data_url(r.thumbnail),
+            "name": r.name,
+            "predicted": r.predicted_name,
+            "confidence": percent(r.confidence),
+            "right": r.accepted,
+            "saved": local_time(r.created_at, zone),
+            "note": r.note,
+            "file": r.file_name,
+            "id": r.id,
+        }
+        for r in records
+    ]

@@ -1,0 +1,117 @@
+"""The catalogue as people read it: the CSV in a spreadsheet, the ZIP, the page's table rows."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from PIL import Image
+
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_export import (
+    BYTE_ORDER_MARK,
+    CSV_COLUMNS,
+    csv_bytes,
+    csv_text,
+    local_time,
+    read_csv,
+    table_rows,
+    zip_bytes,
+)
+
+
+@pytest.fixture
+def store(catalogue_url: str) -> Iterator[CatalogueStore]:
+    with CatalogueStore(catalogue_url) as s:
+        yield s
+
+
+def _photo_bytes(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_csv_reads_well_in_a_spreadsheet(store: CatalogueStore) -> None:
+    store.add(
+        predicted=7,
+        confidence=0.8712,
+        confirmed=5,
+        name='Sandal "Basic", 1',
+        note="left only\nscuffed",
+        file_name="IMG_0042.JPG",
+    )
+    store.add(predicted=9, confidence=0.995, name="ünïcode ✓")
+    _newest, oldest = store.records()
+    kolkata = ZoneInfo("Asia/Kolkata")  # UTC+05:30: a zone whose clock differs from UTC's
+    rows = read_csv(csv_text(store.records(), kolkata))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert rows[1] == {
+        "Record": str(oldest.id),
+        "Saved": oldest.created_at.astimezone(kolkata).strftime("%Y-%m-%d %H:%M"),
+        "Kind": "Sandal",  # names, not codes
+        "Model said": "Sneaker",
+        "Model's confidence": "87 %",  # whole percent
+        "Model right": "no",
+        "Name or SKU": 'Sandal "Basic", 1',
+        "Note": "left only\nscuffed",
+        "Photo file": "IMG_0042.JPG",
+    }
+    assert rows[0]["Model's confidence"] == "over 99 %"  # never rounded up to certainty
+    assert (rows[0]["Kind"], rows[0]["Model right"], rows[0]["Photo file"]) == (
+        "Ankle boot",
+        "yes",
+        "",
+    )
+    assert "UTC" not in csv_text(store.records(), kolkata)
+
+
+def test_csv_starts_with_the_mark_spreadsheets_need_for_utf8(store: CatalogueStore) -> None:
+    store.add(predicted=0, confidence=0.5, name="Ünïcode")
+    data = csv_bytes(store.records())
+    assert data.startswith(BYTE_ORDER_MARK.encode("utf-8"))
+    assert read_csv(data)[0]["Name or SKU"] == "Ünïcode"
+
+
+def test_csv_is_safe_to_open_in_a_spreadsheet(store: CatalogueStore) -> None:
+    store.add(predicted=0, confidence=0.5, name="=HYPERLINK(1)", note="-2+3", file_name="@x.png")
+    store.add(predicted=1, confidence=0.5, name="plain", note="'quoted'")
+    text = csv_text(store.records())
+    assert "'=HYPERLINK(1)" in text and "'-2+3" in text and "'@x.png" in text
+    rows = {r["Name or SKU"]: r for r in read_csv(text)}
+    assert rows["=HYPERLINK(1)"]["Note"] == "-2+3"
+    assert rows["plain"]["Note"] == "'quoted'"
+
+
+def test_local_time_is_in_the_given_zone() -> None:
+    moment = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
+    assert local_time(moment, ZoneInfo("Europe/Berlin")) == "2025-06-02 01:30"
+    assert local_time(moment, ZoneInfo("America/New_York")) == "2025-06-01 19:30"
+
+
+def test_zip_holds_the_csv_and_the_thumbnails(store: CatalogueStore) -> None:
+    with_photo = store.add(predicted=3, confidence=0.5, photo=_photo_bytes((300, 900)))
+    without = store.add(predicted=4, confidence=0.5)
+    archive = zipfile.ZipFile(io.BytesIO(zip_bytes(store.records())))
+    assert sorted(archive.namelist()) == ["catalogue.csv", f"thumbnails/{with_photo}.jpg"]
+    rows = read_csv(archive.read("catalogue.csv"))
+    assert [r["Record"] for r in rows] == [str(without), str(with_photo)]
+    thumb = Image.open(io.BytesIO(archive.read(f"thumbnails/{with_photo}.jpg")))
+    assert thumb.size == (85, 256)
+
+
+def test_table_rows_put_the_kind_first(store: CatalogueStore) -> None:
+    store.add(predicted=2, confidence=0.5, confirmed=4, name="C-1", photo=_photo_bytes((64, 64)))
+    (row,) = table_rows(store.records(), ZoneInfo("Asia/Tokyo"))
+    assert next(iter(row)) == "kind"
+    assert (row["kind"], row["predicted"], row["right"], row["confidence"]) == (
+        "Coat",
+        "Pullover",
+        False,
+        "50 %",
+    )
+    assert row["photo"].startswith("data:image/jpeg;base64,")

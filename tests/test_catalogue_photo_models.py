@@ -1,0 +1,106 @@
+"""Improved photo models kept in the catalogue's own database (SQLite and PostgreSQL): the blob's
+round trip, which one is in use, the way back to the shipped model, and the migration from a
+database made before the table existed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from fmnist_demo import catalogue
+from fmnist_demo.catalogue import CatalogueStore, RecordNotFound
+
+
+@pytest.fixture
+def store(catalogue_url: str) -> Iterator[CatalogueStore]:
+    with CatalogueStore(catalogue_url) as s:
+        yield s
+
+
+def _blob(seed: int, size: int = 300_000) -> bytes:
+    return np.random.default_rng(seed).integers(0, 256, size, dtype=np.uint8).tobytes()
+
+
+def test_a_model_blob_and_its_card_come_back_as_saved(store: CatalogueStore) -> None:
+    blob = _blob(1)
+    card = {"date": "2026-05-03T10:00:00+00:00", "records_learnt": 212, "after": {"right": 41}}
+    model_id = store.save_photo_model(blob, card, adopt=False)
+    assert store.photo_model_bytes(model_id) == blob
+    (entry,) = store.photo_models()
+    assert (entry.id, entry.card, entry.adopted) == (model_id, card, False)
+    assert store.adopted_photo_model() is None  # not adopted: the shipped model stays in use
+
+
+def test_adopting_one_model_and_going_back_to_the_shipped_one(store: CatalogueStore) -> None:
+    first = store.save_photo_model(_blob(1, 1000), {"n": 1}, adopt=True)
+    assert store.adopted_photo_model().id == first
+    second = store.save_photo_model(_blob(2, 1000), {"n": 2}, adopt=True)
+    assert store.adopted_photo_model().id == second  # only one is ever in use
+    assert sum(e.adopted for e in store.photo_models()) == 1
+    store.adopt_photo_model(first)  # a person may choose an earlier one
+    assert store.adopted_photo_model().card == {"n": 1}
+    store.adopt_photo_model(None)  # one click back to the shipped model
+    assert store.adopted_photo_model() is None
+    assert len(store.photo_models()) == 2  # the improved ones are still kept
+
+
+def test_old_models_nobody_uses_are_removed(store: CatalogueStore) -> None:
+    adopted = store.save_photo_model(_blob(0, 100), {"n": 0}, adopt=True)
+    for n in range(1, 6):
+        store.save_photo_model(_blob(n, 100), {"n": n}, adopt=False)
+    kept = [e.card["n"] for e in store.photo_models()]
+    assert kept[: catalogue.KEEP_PHOTO_MODELS] == [5, 4, 3]
+    assert 0 in kept and len(kept) == catalogue.KEEP_PHOTO_MODELS + 1  # the one in use stays
+    assert store.adopted_photo_model().id == adopted
+
+
+def test_a_removed_model_is_a_plain_not_found(store: CatalogueStore) -> None:
+    with pytest.raises(RecordNotFound, match="no longer kept"):
+        store.photo_model_bytes(99)
+    with pytest.raises(RecordNotFound, match="no longer kept"):
+        store.adopt_photo_model(99)
+
+
+def test_teaching_rows_are_the_kept_pictures_of_records_not_deleted(store: CatalogueStore) -> None:
+    pixels = np.arange(784, dtype=np.uint8).reshape(28, 28)
+    kept = store.add(predicted=1, confidence=0.9, confirmed=3, model_input=pixels)
+    gone = store.add(predicted=1, confidence=0.9, model_input=pixels)
+    store.add(predicted=1, confidence=0.9)  # no picture: nothing to learn from
+    store.delete(gone)
+    (row,) = store.teaching_rows()
+    assert (row.id, row.version, row.confirmed) == (kept, 1, 3)
+    assert bytes(row.model_input) == pixels.tobytes()
+
+
+def test_a_version_2_database_gets_the_new_table_on_first_use(catalogue_url: str) -> None:
+    # A database as the previous release left it: schema 2, one record, no photo models table.
+    engine = sa.create_engine(catalogue_url)
+    with engine.begin() as conn:
+        catalogue.SCHEMA_TABLE.create(conn)
+        catalogue._migrate_to_1(conn)
+        catalogue._migrate_to_2(conn)
+        conn.execute(catalogue.SCHEMA_TABLE.insert().values(id=1, version=2))
+        now = datetime.now(UTC)
+        conn.execute(
+            catalogue.ITEMS.insert().values(
+                created_at=now,
+                updated_at=now,
+                predicted=1,
+                confidence=0.5,
+                confirmed=1,
+                name="old",
+                note="",
+            )
+        )
+        assert not sa.inspect(conn).has_table("catalogue_photo_models")
+    engine.dispose()
+    with CatalogueStore(catalogue_url) as store:
+        assert store.adopted_photo_model() is None  # the first use migrates
+        assert store.schema_version() == catalogue.SCHEMA_VERSION == 3
+        assert store.count() == 1
+        model_id = store.save_photo_model(b"keras bytes", {"n": 1}, adopt=True)
+        assert store.photo_model_bytes(model_id) == b"keras bytes"
