@@ -1,14 +1,18 @@
 """Real-photo accuracy: the app's pipeline and photo model against the naive demo, one JSON line.
 
-    python benchmarks/photo_accuracy.py --photos /work/shared/real-photos --make-12mp
+    python benchmarks/photo_accuracy.py --photos DIR --other DIR --make-12mp
 
 DIR holds photos and labels.csv (file,label,class_name). "ours" is the Classify page's own call,
 photo_model.classify_photo (photo.prepare, then the app's model, load_photo_model); "naive" is what
 common demos do: PIL grayscale, resize to 28 x 28, model.predict with the chapter's model.
 Times are bytes -> probabilities, per photo.
-Besides accuracy: "sure_share" and "sure_acc" / "unsure_acc" (the page calls an answer sure at
-50 % or more), "shoe_or_not_acc" (shoes told from everything else by the three shoe classes'
-summed probability) and "shoe_kind_acc" (the kind right, among shoes the model called a shoe).
+Besides accuracy: "per_class"; "ece" (expected calibration error of the top answer); "sure_share"
+and "sure_acc" / "unsure_acc" (the page's green "sure" verdict, photo_model.verdict_of);
+"set_aside_share" (real items wrongly called none of the ten kinds); "shoe_or_not_acc" (shoes told
+from everything else by the three shoe kinds' summed probability) and "shoe_kind_acc" (the kind
+right, among shoes the model called a shoe). With --other DIR (photos of items that are none of
+the ten kinds, dev_* files): "other_n", "other_flagged_share" (not given a sure verdict) and
+"other_named_share" (called "not one of the ten kinds").
 With --make-12mp, one photo is upscaled to a 4000 x 3000 JPEG and timed the same way
 ("p50_12mp_ms", median of --runs-12mp runs). --subset odd/even measures a half of the photos
 (by file number), e.g. one half used while developing and the other held out.
@@ -25,6 +29,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -34,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fmnist_demo import photo
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.model import load_default_model, load_model, load_photo_model
-from fmnist_demo.photo_model import CONFIDENT, FOOTWEAR, classify_photo
+from fmnist_demo.photo_model import OTHER, PhotoResult, classify_photo, photo_figures
 
 
 def read_labels(folder: Path, subset: str = "all") -> list[tuple[Path, int]]:
@@ -53,9 +58,9 @@ def _number(path: Path) -> int:
     return int(digits[-1]) if digits else 0
 
 
-def ours(model, data: bytes) -> np.ndarray:
-    """The app's way, as the Classify page calls it: pipeline -> photo model -> (10,)."""
-    return classify_photo(model, data).probabilities
+def ours(model, data: bytes) -> PhotoResult:
+    """The app's way, as the Classify page calls it: pipeline -> photo model -> verdict."""
+    return classify_photo(model, data)
 
 
 def naive(model, data: bytes) -> np.ndarray:
@@ -65,8 +70,8 @@ def naive(model, data: bytes) -> np.ndarray:
     return model.predict(batch, verbose=0)[0]
 
 
-def timed(fn, model, data: bytes) -> tuple[np.ndarray | None, float]:
-    """(probabilities or None for a refused photo, milliseconds)."""
+def timed(fn, model, data: bytes) -> tuple[Any, float]:
+    """(the answer, or None for a refused photo; milliseconds)."""
     start = time.perf_counter()
     try:
         probs = fn(model, data)
@@ -84,63 +89,42 @@ def twelve_megapixel_jpeg(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def honesty_figures(probs: np.ndarray, labels: np.ndarray) -> dict:
-    """What the Classify page's words rest on: how often a sure answer is right, and how much
-    surer "a shoe" is than "which kind of shoe".
-
-    (N, 10) probabilities of our pipeline + (N,) labels -> figures rounded for the JSON line.
-    """
-    top = probs.max(axis=1)
-    predicted = np.where(top > 0, probs.argmax(axis=1), -1)  # a refused photo (all 0) is wrong
-    right = predicted == labels
-    sure = top >= CONFIDENT
-    shoe = np.isin(labels, FOOTWEAR)
-    said_shoe = np.isin(predicted, FOOTWEAR)
-    shoe_or_not = (probs[:, list(FOOTWEAR)].sum(axis=1) >= 0.5) == shoe
-
-    def share(mask: np.ndarray) -> float | None:
-        return round(float(mask.mean()), 4) if mask.size else None
-
-    return {
-        "sure_share": share(sure),
-        "sure_acc": share(right[sure]),
-        "unsure_acc": share(right[~sure]),
-        "shoe_or_not_acc": share(shoe_or_not),
-        "shoe_kind_acc": share(right[shoe & said_shoe]),
-    }
-
-
 def run(
-    folder: Path, model_path: Path | None, make_12mp: bool, runs_12mp: int, subset: str = "all"
+    folder: Path,
+    model_path: Path | None,
+    make_12mp: bool,
+    runs_12mp: int,
+    subset: str = "all",
+    other: Path | None = None,
 ) -> dict:
-    """Classify every labelled photo both ways; accuracy, per-class accuracy and median times."""
+    """Classify every labelled photo both ways; accuracy, verdict figures and median times."""
     model = load_model(model_path) if model_path else load_photo_model()
     chapter = load_default_model()
     rows = read_labels(folder, subset)
+    if other is not None:  # photos of no kind: dev_hat_* (the train_hat_* ones are learnt from)
+        rows += [(path, OTHER) for path in sorted(other.glob("dev_*")) if path.is_file()]
     blobs = [path.read_bytes() for path, _ in rows]
     labels = np.array([label for _, label in rows])
     # one warm-up call each, so graph tracing is not counted as the first photo's time
     timed(ours, model, blobs[0])
     timed(naive, chapter, blobs[0])
-    ours_probs, naive_pred, ours_ms, naive_ms = [], [], [], []
+    kinds, others, refused, ours_ms, naive_pred, naive_ms = [], [], [], [], [], []
     for data in blobs:
-        probs, ms = timed(ours, model, data)
-        ours_probs.append(np.zeros(len(CLASS_NAMES)) if probs is None else probs)  # refused: wrong
+        result, ms = timed(ours, model, data)
+        kinds.append(np.zeros(len(CLASS_NAMES)) if result is None else result.probabilities)
+        others.append(0.0 if result is None else result.other)
+        refused.append(result is None)  # refused: counted wrong and not sure
         ours_ms.append(ms)
         probs, ms = timed(naive, chapter, data)
         naive_pred.append(-1 if probs is None else int(np.argmax(probs)))
         naive_ms.append(ms)
-    probs = np.stack(ours_probs)  # (N, 10); a refused photo is all zeros
-    ours_right = np.where(probs.max(axis=1) > 0, probs.argmax(axis=1), -1) == labels
+    figures = photo_figures(np.stack(kinds), np.array(others), labels, np.array(refused))
+    real = labels != OTHER
     result = {
-        "n": len(rows),
-        "ours_acc": round(float(ours_right.mean()), 4),
-        "naive_acc": round(float(np.mean(np.array(naive_pred) == labels)), 4),
-        "per_class": {
-            CLASS_NAMES[c]: round(float(ours_right[labels == c].mean()), 4)
-            for c in sorted(set(labels.tolist()))
-        },
-        **honesty_figures(probs, labels),
+        "n": figures["n"],
+        "ours_acc": figures["accuracy"],
+        "naive_acc": round(float(np.mean(np.array(naive_pred)[real] == labels[real])), 4),
+        **{k: v for k, v in figures.items() if k not in ("n", "accuracy")},
         "p50_ms": round(statistics.median(ours_ms), 2),
         "naive_p50_ms": round(statistics.median(naive_ms), 2),
     }
@@ -161,8 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--subset", choices=["all", "odd", "even"], default="all", help="odd/even-numbered files"
     )
+    parser.add_argument(
+        "--other", type=Path, default=None, help="folder of dev_* photos of none of the ten kinds"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.photos, args.model, args.make_12mp, args.runs_12mp, args.subset)))
+    figures = run(args.photos, args.model, args.make_12mp, args.runs_12mp, args.subset, args.other)
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

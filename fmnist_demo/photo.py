@@ -40,6 +40,22 @@ ITEM_FLOOR = 0.35  # the faintest item pixel, so pale items keep their outline o
 
 _TOO_LARGE = "This picture is too large (over 50 megapixels). Please send a smaller photo."
 
+# The picture formats the pipeline reads (Pillow's names) and the file endings people know them by.
+PHOTO_FORMATS = {
+    "JPEG": ("jpg", "jpeg"),
+    "PNG": ("png",),
+    "WEBP": ("webp",),
+    "AVIF": ("avif",),
+    "GIF": ("gif",),
+    "BMP": ("bmp",),
+    "TIFF": ("tif", "tiff"),
+}
+FORMAT_NAMES = "JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF"  # for people, in the order above
+UPLOAD_TYPES = [ending for endings in PHOTO_FORMATS.values() for ending in endings]
+_NOT_READABLE = (
+    f"This file is not a picture this app can read. Please send a photo: {FORMAT_NAMES}."
+)
+
 
 class PhotoError(ValueError):
     """A file that is not a usable photo; the message is meant for the person who sent it."""
@@ -73,9 +89,11 @@ def _read_bytes(source: PhotoSource) -> bytes:
                 source.seek(0)
         data = source.read(MAX_FILE_BYTES + 1)
     else:
-        raise PhotoError("This is not a photo: please send a picture file such as a JPEG or PNG.")
+        raise PhotoError(_NOT_READABLE)
     if isinstance(data, str):
-        raise PhotoError("This file holds text, not a picture. Please send a photo (JPEG or PNG).")
+        raise PhotoError(
+            f"This file holds text, not a picture. Please send a photo: {FORMAT_NAMES}."
+        )
     return bytes(data)
 
 
@@ -95,9 +113,7 @@ def _open(source: PhotoSource) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoError(_TOO_LARGE) from None
     except UnidentifiedImageError:
-        raise PhotoError(
-            "This file is not a picture this app can read. Please send a JPEG, PNG or WebP photo."
-        ) from None
+        raise PhotoError(_NOT_READABLE) from None
     except Exception:  # a damaged header can raise almost anything inside a decoder
         raise PhotoError(
             "This picture is damaged and cannot be opened. Please try another."
@@ -135,6 +151,8 @@ def _to_rgb_and_alpha(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
 def decode(source: PhotoSource) -> tuple[np.ndarray, np.ndarray | None]:
     """Decode safely and upright -> ((H, W, 3) uint8 RGB, alpha or None), longest side <= 480."""
     im = _open(source)
+    if im.format is not None and im.format not in PHOTO_FORMATS and im.format != "MPO":
+        raise PhotoError(_NOT_READABLE)  # MPO: a phone's JPEG with a second picture inside
     try:
         width, height = im.size
         if width * height > MAX_PIXELS:
@@ -294,7 +312,14 @@ def fit_to_frame(item: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def prepare(source: PhotoSource) -> PreparedPhoto:
     """Decode, find the item, remove the background, crop, fit and centre -> PreparedPhoto."""
-    preview, alpha = decode(source)
+    return prepare_decoded(*decode(source))
+
+
+def prepare_decoded(preview: np.ndarray, alpha: np.ndarray | None = None) -> PreparedPhoto:
+    """(H, W, 3) uint8 RGB (+ alpha) already decoded -> PreparedPhoto; see `prepare`.
+
+    Training calls this directly on photos it has varied (cropped, turned, re-lit).
+    """
     work = _resize_to(preview, WORK_SIDE)  # (h, w, 3) uint8, longest side WORK_SIDE
     if alpha is not None and (alpha < 128).mean() > 0.01:
         mask = _alpha_mask(alpha, work.shape[:2])

@@ -1,10 +1,12 @@
-"""AppTest of the Classify page: uploads and the camera give a result per photo, bad files a plain
-error, and reruns reuse the results kept in the session."""
+"""AppTest of the Classify page: each of the three verdicts (sure, not sure, not one of the ten
+kinds), bad files in plain words, a camera photo named for a person, the visitor's own model as a
+comparison only, and reruns reusing the results kept in the session."""
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,24 +14,38 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
-from fmnist_demo.data import CLASS_NAMES
+from fmnist_demo import photo
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this test file
 PAGE = "fmnist_demo/pages/classify.py"
-DEV_PHOTOS = Path(os.environ.get("FMNIST_PHOTOS_DIR", "/work/shared/real-photos"))
+DEV_PHOTOS = Path(os.environ.get("FMNIST_PHOTOS_DIR", "missing"))
+OTHER_ITEMS = Path(os.environ.get("FMNIST_OTHER_DIR", "missing"))
 
 
-def _photo_bytes() -> bytes:
-    """A real dev photo when the folder is there, else a drawn one (dark item, light floor)."""
-    real = DEV_PHOTOS / "1_pants_001.jpg"
-    if real.is_file():
-        return real.read_bytes()
+def _dev_photo(name: str, folder: Path = DEV_PHOTOS) -> bytes:
+    path = folder / name
+    if not path.is_file():
+        pytest.skip(f"{name} is not here (set FMNIST_PHOTOS_DIR and FMNIST_OTHER_DIR)")
+    return path.read_bytes()
+
+
+def _drawn_photo() -> bytes:
+    """A drawn scene: a tall dark item on a light floor."""
     scene = np.full((400, 300, 3), 210, np.uint8)
     scene[40:360, 90:210] = (30, 40, 90)
     out = io.BytesIO()
     Image.fromarray(scene).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _bars() -> bytes:
+    """A camera test pattern: seven colour bars."""
+    colours = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192)]
+    colours += [(192, 0, 0), (0, 0, 192)]
+    scene = np.repeat(np.array(colours, np.uint8)[None], 360, axis=0).repeat(70, axis=1)
+    out = io.BytesIO()
+    Image.fromarray(scene).save(out, "PNG")
     return out.getvalue()
 
 
@@ -43,71 +59,129 @@ def page() -> AppTest:
     return at
 
 
-def _verdicts(at: AppTest) -> list[str]:
-    """The text of every verdict (confident or not)."""
-    return [e.value for e in at.success] + [e.value for e in at.warning]
+def _upload(page: AppTest, *files: tuple[str, bytes]) -> None:
+    page.file_uploader(key="classify_upload").set_value(
+        [(name, data, "image/jpeg") for name, data in files]
+    )
+    page.run()
+    assert not page.exception
 
 
-def test_page_shows_the_active_model_and_the_inputs(page):
+def test_page_names_the_photo_model_and_how_right_it_is(page):
+    from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
+    from fmnist_demo.evaluation import percent
+
     captions = " ".join(c.value for c in page.caption)
-    assert "Active model" in captions
-    real = read_card(PHOTO_MODEL_PATH)["real_photo_accuracy"]["accuracy"]
-    assert f"right on {real:.0%} of real phone photos" in captions  # honest about real photos
+    dev = read_card(PHOTO_MODEL_PATH)["development_photos"]["calibrated"]
+    assert "Photo model in use" in captions
+    assert f"right on {percent(dev['accuracy'])} of phone photos it never saw" in captions
     assert page.file_uploader(key="classify_upload").accept_multiple_files
     assert len(page.camera_input) == 1
     tips = " ".join(i.value for i in page.info)  # before any photo: how to take a good one
     assert "plain background" in tips and "one shoe from the side" in tips
+    assert not page.toggle  # no comparison offered before the visitor has trained a model
 
 
-def test_upload_a_photo_and_a_non_image(page):
-    page.file_uploader(key="classify_upload").set_value(
-        [
-            ("trousers.jpg", _photo_bytes(), "image/jpeg"),
-            ("notes.jpg", b"shopping list: socks, a shirt\n" * 10, "image/jpeg"),
-        ]
-    )
+def test_clear_trousers_are_sure(page):
+    _upload(page, ("trousers.jpg", _dev_photo("1_pants_001.jpg")))
+    assert [s.value for s in page.success] == [page.success[0].value]
+    assert "**Trouser** — sure (" in page.success[0].value
+    assert not page.warning and not page.error
+    assert len(page.get("vega_lite_chart")) == 1  # the ten-kind probability chart
+
+
+def test_a_hat_and_a_test_pattern_are_not_given_a_sure_verdict(page):
+    _upload(page, ("hat.jpg", _dev_photo("dev_hat_001.jpg", OTHER_ITEMS)), ("bars.png", _bars()))
+    assert not page.success  # never a confident "Bag"
+    words = " ".join(e.value for e in [*page.info, *page.warning])
+    assert "does not look like any of the ten kinds I know" in words or "Not sure" in words
+    results = page.session_state["classify_results"]
+    assert all(r.verdict.value != "sure" for r in results.values())
+
+
+def test_an_in_between_case_is_unsure(page):
+    from fmnist_demo.photo_model import PhotoResult, Verdict
+
+    _upload(page, ("trousers.jpg", _dev_photo("1_pants_001.jpg")))
+    result = next(iter(page.session_state["classify_results"].values()))
+    # halfway between trousers and a dress: the model's own probabilities for both, averaged
+    blend = (result.probabilities + np.roll(result.probabilities, 2)) / 2
+    between = PhotoResult(prepared=result.prepared, probabilities=blend, other=result.other)
+    assert between.verdict is Verdict.UNSURE
+    page.session_state["classify_results"] = {
+        key: between for key in page.session_state["classify_results"]
+    }
     page.run()
-    assert not page.exception
+    assert not page.success
+    unsure = page.warning[0].value
+    assert unsure.startswith("**Not sure.** Best guess **") and "then **" in unsure
+
+
+def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
+    from fmnist_demo.data import CLASS_NAMES
+    from fmnist_demo.photo_model import OTHER_AT, PhotoResult
+
+    _upload(page, ("thing.jpg", _drawn_photo()))
+    key, result = next(iter(page.session_state["classify_results"].items()))
+    kinds = result.probabilities * (1 - OTHER_AT - 0.05)
+    none = PhotoResult(prepared=result.prepared, probabilities=kinds, other=OTHER_AT + 0.05)
+    page.session_state["classify_results"] = {key: none}
+    page.run()
+    words = " ".join(i.value for i in page.info)
+    assert "does not look like any of the ten kinds I know" in words
+    assert all(name in words for name in CLASS_NAMES)
+    assert not page.success and not page.warning
+
+
+def test_bad_files_get_plain_words(page):
+    _upload(
+        page,
+        ("notes.txt", b"shopping list: socks, a shirt\n" * 10),
+        ("drawing.ppm", b"P6 4 4 255\n" + bytes(48)),
+        ("thing.jpg", _drawn_photo()),
+    )
     errors = [e.value for e in page.error]
-    assert len(errors) == 1 and "notes.jpg" in errors[0] and "not a picture" in errors[0]
-    verdicts = _verdicts(page)
-    assert len(verdicts) == 1
-    assert any(name in verdicts[0] for name in CLASS_NAMES)
-    assert len(page.get("vega_lite_chart")) == 1  # the ten-class probability chart
-    results = page.session_state["classify_results"]
-    assert len(results) == 2
-
+    assert len(errors) == 2
+    assert "notes.txt" in errors[0] and photo.FORMAT_NAMES in errors[0]
+    assert "drawing.ppm" in errors[1] and photo.FORMAT_NAMES in errors[1]
+    assert len(page.session_state["classify_results"]) == 3
     page.run()  # a rerun reuses the session's results
-    assert not page.exception
-    assert len(page.session_state["classify_results"]) == 2
-    assert _verdicts(page) == verdicts
+    assert not page.exception and len(page.session_state["classify_results"]) == 3
 
 
-def test_camera_photo_is_classified(page):
-    page.camera_input(key="classify_camera").set_value(("shot.jpg", _photo_bytes(), "image/jpeg"))
+def test_camera_photo_is_named_for_a_person(page):
+    page.camera_input(key="classify_camera").set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
+    page.run()
+    assert not page.exception and not page.error
+    names = [m.value for m in page.markdown if m.value.startswith("**Camera photo, ")]
+    assert len(names) == 1 and re.fullmatch(r"\*\*Camera photo, \d\d:\d\d\*\*", names[0])
+
+
+def test_your_model_is_a_comparison_not_a_replacement(page, fmnist):
+    from fmnist_demo.model import build_model
+    from fmnist_demo.pages._common import USER_MODEL_KEY
+
+    page.session_state[USER_MODEL_KEY] = {
+        "model": build_model(128),  # untrained: its answers differ from the photo model's
+        "trained_at": "14:05",
+        "hidden_units": 128,
+        "epochs": 1,
+        "samples": 600,
+        "train_accuracy": 0.5,
+        "test_accuracy": 0.5,
+    }
+    page.run()
+    toggle = page.toggle(key="classify_compare")
+    assert "trained at 14:05" in toggle.label and toggle.value is False
+    _upload(page, ("trousers.jpg", _drawn_photo()))
+    captions = " ".join(c.value for c in page.caption)
+    assert "Your model (trained at 14:05) says" not in captions  # off until asked
+    before = {k: v for k, v in page.session_state["classify_results"].items()}
+    page.toggle(key="classify_compare").set_value(True)
     page.run()
     assert not page.exception
-    assert not page.error
-    assert len(_verdicts(page)) == 1
-
-
-def test_a_shoe_says_shoe_or_not_apart_from_which_kind(page):
-    boot = DEV_PHOTOS / "9_shoes_007.jpg"  # an ankle boot from the side, like the dataset's
-    if not boot.is_file():
-        pytest.skip("the development photos are not here (set FMNIST_PHOTOS_DIR)")
-    page.file_uploader(key="classify_upload").set_value(
-        [
-            ("boot.jpg", boot.read_bytes(), "image/jpeg"),
-            ("trousers.jpg", _photo_bytes(), "image/jpeg"),
-        ]
-    )
-    page.run()
-    assert not page.exception
-    notes = [e.value for e in page.info if "A shoe" in e.value]
-    assert len(notes) == 1  # for the boot, not for the trousers
-    assert "of the probability is on the three kinds of shoe" in notes[0]
-    assert "which kind" in notes[0]
-    assert "photograph one shoe from the side" in notes[0]
+    captions = " ".join(c.value for c in page.caption)
+    assert "Your model (trained at 14:05) says" in captions
     results = page.session_state["classify_results"]
-    boot_result = next(r for (file_id, _), r in results.items() if r.footwear)
-    assert f"{boot_result.footwear_probability:.0%}" in notes[0]
+    photo_key = next(k for k in results if k[1] == "photo")
+    assert results[photo_key] is before[photo_key]  # the verdict still comes from the photo model

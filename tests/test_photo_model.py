@@ -1,5 +1,6 @@
-"""photo_model.py: augmentations keep the input contract, folding batch norm changes nothing, and
-a photo is classified through the same call the page makes."""
+"""photo_model.py: verdicts from probabilities, calibration on small arrays, folding and the
+temperature layer change no answer, and a photo is classified through the same call the page
+makes; the shipped model's card and code agree on the thresholds."""
 
 from __future__ import annotations
 
@@ -37,59 +38,122 @@ def _trained_looking(pm):
     return model
 
 
-def test_augment_keeps_the_input_contract(pm, fmnist):
-    (x_train, y_train), _ = fmnist
-    first = pm.augment(x_train[:64], y_train[:64], seed=3)
-    again = pm.augment(x_train[:64], y_train[:64], seed=3)
-    assert first.shape == (64, IMAGE_SIZE, IMAGE_SIZE) and first.dtype == np.float32
-    assert first.min() >= 0.0 and first.max() <= 1.0
-    np.testing.assert_array_equal(first, again)  # seeded
-    assert not np.array_equal(first, pm.augment(x_train[:64], y_train[:64], seed=4))
-    # the item still touches a side of the frame: longest side fitted to 28, as the pipeline does
-    touches = (first[:, 0].max(1) > 0) | (first[:, -1].max(1) > 0)
-    touches |= (first[:, :, 0].max(1) > 0) | (first[:, :, -1].max(1) > 0)
-    assert touches.mean() > 0.8
+def _kinds(top: int, p: float) -> np.ndarray:
+    """(10,) probabilities with `p` on kind `top` and the rest spread evenly."""
+    probs = np.full(NUM_CLASSES, (1 - p) / (NUM_CLASSES - 1), np.float32)
+    probs[top] = p
+    return probs
 
 
-def test_folding_batch_norm_changes_no_output(pm):
+def test_three_verdicts_from_probabilities(pm):
+    assert pm.verdict_of(_kinds(1, 0.97), other=0.01) is pm.Verdict.SURE
+    assert pm.verdict_of(_kinds(1, pm.SURE_AT), other=0.0) is pm.Verdict.SURE  # at the line
+    assert pm.verdict_of(_kinds(1, pm.SURE_AT - 0.01), other=0.0) is pm.Verdict.UNSURE
+    assert pm.verdict_of(_kinds(6, 0.45) * 0.5, other=0.5 + pm.OTHER_AT / 2) is pm.Verdict.OTHER
+    # "none of these" wins over a sure-looking kind: a hat must never get a green "Bag"
+    assert pm.verdict_of(_kinds(8, 0.99), other=pm.OTHER_AT) is pm.Verdict.OTHER
+    assert 0.5 <= pm.SURE_AT < 1.0 and 0.0 < pm.OTHER_AT < 1.0
+
+
+def test_ten_and_eleven_outputs_split_alike(pm):
+    eleven = np.array([[0.1] * 9 + [0.05, 0.05]], np.float32)
+    kinds, other = pm.split_outputs(eleven)
+    assert kinds.shape == (1, NUM_CLASSES) and other[0] == pytest.approx(0.05)
+    ten = np.full((2, NUM_CLASSES), 0.1, np.float32)  # a visitor's chapter model never says none
+    kinds, other = pm.split_outputs(ten)
+    assert kinds.shape == (2, NUM_CLASSES) and (other == 0).all()
+
+
+def _overconfident(n: int = 4000, seed: int = 0):
+    """Two-view probabilities of a model that is right 70 % of the time but says about 97 %."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    right = rng.random(n) < 0.7
+    answer = np.where(right, labels, (labels + rng.integers(1, 3, n)) % 3)
+    logits = rng.normal(0, 0.3, (n, 2, 3))
+    logits[np.arange(n), :, answer] += 4.0
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    return probs, labels
+
+
+def test_temperature_scaling_mends_an_overconfident_model(pm):
+    views, labels = _overconfident()
+    weights = np.ones(len(labels))
+    before = pm.expected_calibration_error(pm.with_temperature(views, 1.0), labels)
+    t = pm.fit_temperature(views, labels, weights)
+    after = pm.expected_calibration_error(pm.with_temperature(views, t), labels)
+    assert t > 1.5  # softened
+    assert before > 0.2 and after < 0.05
+    same = pm.with_temperature(views, t).argmax(1) == pm.with_temperature(views, 1.0).argmax(1)
+    assert same.all()  # a temperature never changes the answer
+
+
+def test_ece_of_an_honest_forecaster_is_small(pm):
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0.5, 1.0, 20000)
+    labels = (rng.random(20000) >= p).astype(int)  # kind 0 comes true with probability p
+    probs = np.stack([p, 1 - p], axis=1)
+    assert pm.expected_calibration_error(probs, labels) < 0.02
+    assert pm.expected_calibration_error(np.stack([np.ones(4), np.zeros(4)], 1), np.ones(4, int))
+    assert pm.expected_calibration_error(np.eye(2), np.arange(2)) == 0.0
+
+
+def test_thresholds_are_fitted_to_their_targets(pm):
+    rng = np.random.default_rng(2)
+    n = 3000
+    labels = rng.integers(0, NUM_CLASSES, n)
+    top = rng.uniform(0.3, 1.0, n)
+    right = rng.random(n) < top  # calibrated: a 0.8 answer is right 80 % of the time
+    answer = np.where(right, labels, (labels + 1) % NUM_CLASSES)
+    probs = np.zeros((n, pm.NUM_OUTPUTS), np.float32)
+    probs[:, pm.OTHER] = rng.uniform(0, 0.05, n)
+    probs[np.arange(n), answer] = top
+    hats = np.zeros((60, pm.NUM_OUTPUTS), np.float32)
+    hats[:, pm.OTHER] = rng.uniform(0.4, 0.95, 60)
+    hats[:, 8] = 1 - hats[:, pm.OTHER]  # a hat looks a little like a bag
+    all_probs = np.concatenate([probs, hats])
+    all_labels = np.concatenate([labels, np.full(60, pm.OTHER)])
+    sure_at, other_at = pm.fit_thresholds(all_probs, all_labels, np.ones(len(all_labels)))
+    chosen = probs[:, :NUM_CLASSES].max(1) >= sure_at
+    assert right[chosen].mean() >= pm.SURE_PRECISION  # sure answers right often enough
+    assert right[probs[:, :NUM_CLASSES].max(1) >= sure_at - 0.05].mean() < pm.SURE_PRECISION + 0.01
+    assert other_at >= 0.3 and (probs[:, pm.OTHER] >= other_at).mean() <= pm.OTHER_FALSE_ALARMS
+
+
+def test_folding_and_temperature_change_no_answer(pm):
     from fmnist_demo.model import predict_proba
 
     model = _trained_looking(pm)
     folded = pm.fold_batch_norm(model)
     images = np.random.default_rng(1).random((8, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
-    np.testing.assert_allclose(
-        predict_proba(folded, images), predict_proba(model, images), atol=1e-5
-    )
+    plain = predict_proba(model, images)
+    np.testing.assert_allclose(predict_proba(folded, images), plain, atol=1e-5)
     assert len(folded.layers) < len(model.layers)
-    restored = pm.build_photo_model()
-    pm._load_weights(restored, folded)  # continuing training from a folded file is exact too
+    warm = pm.calibrated(folded, 2.0)
+    softened = predict_proba(warm, images)
     np.testing.assert_allclose(
-        predict_proba(restored, images), predict_proba(model, images), atol=1e-5
+        softened, pm.with_temperature(plain[:, None], 2.0), rtol=1e-3, atol=1e-5
     )
+    assert (softened.argmax(1) == plain.argmax(1)).all()
 
 
-def test_ensemble_averages_its_members(pm):
-    from fmnist_demo.model import predict_proba
-
-    first, second = _trained_looking(pm), pm.build_photo_model()
-    images = np.random.default_rng(2).random((4, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
-    expected = (predict_proba(first, images) + predict_proba(second, images)) / 2
-    ensemble = pm.build_ensemble([first, second])
-    np.testing.assert_allclose(predict_proba(ensemble, images), expected, atol=1e-6)
+def _scene_jpeg(scene: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(scene).save(out, "JPEG")
+    return out.getvalue()
 
 
-def test_classify_photo_gives_ten_probabilities(pm):
+def test_classify_photo_gives_ten_kinds_and_none(pm):
     from fmnist_demo.model import load_photo_model
 
     scene = np.full((400, 300, 3), 215, np.uint8)
     scene[40:360, 100:200] = (30, 40, 90)  # a tall dark item on a light floor
-    out = io.BytesIO()
-    Image.fromarray(scene).save(out, "JPEG")
-    result = pm.classify_photo(load_photo_model(), out.getvalue())
+    result = pm.classify_photo(load_photo_model(), _scene_jpeg(scene))
     assert result.probabilities.shape == (NUM_CLASSES,)
-    assert abs(float(result.probabilities.sum()) - 1.0) < 1e-4
+    assert float(result.probabilities.sum()) + result.other == pytest.approx(1.0, abs=1e-4)
     assert result.runner_up != result.predicted
-    assert result.confident == (result.confidence >= pm.CONFIDENT)
+    assert result.verdict in set(pm.Verdict)
+    assert result.confident == (result.verdict is pm.Verdict.SURE)
     assert result.prepared.model_input.shape == (IMAGE_SIZE, IMAGE_SIZE)
 
 
@@ -98,9 +162,7 @@ def test_shoe_or_not_adds_up_the_three_kinds_of_shoe(pm):
 
     scene = np.full((300, 400, 3), 220, np.uint8)
     scene[120:200, 60:340] = (40, 30, 30)  # a long, low dark item
-    out = io.BytesIO()
-    Image.fromarray(scene).save(out, "JPEG")
-    prepared = photo.prepare(out.getvalue())
+    prepared = photo.prepare(_scene_jpeg(scene))
     probs = np.array([0.02, 0.0, 0.0, 0.0, 0.1, 0.25, 0.08, 0.35, 0.0, 0.2], np.float32)
     shoe = pm.PhotoResult(prepared=prepared, probabilities=probs)
     assert shoe.predicted == 7 and shoe.footwear  # Sneaker
@@ -110,14 +172,34 @@ def test_shoe_or_not_adds_up_the_three_kinds_of_shoe(pm):
     assert coat.footwear_probability == pytest.approx(0.02)  # Sandal 0, Sneaker 0.02, boot 0
 
 
-def test_the_shipped_model_loads_as_a_trainable_twin(pm):
-    from fmnist_demo.assets import PHOTO_MODEL_PATH
-    from fmnist_demo.model import load_model, predict_proba
+def test_shipped_model_card_and_code_agree(pm):
+    from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
+    from fmnist_demo.model import load_photo_model
 
-    images = np.random.default_rng(5).random((6, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
-    shipped = load_model(PHOTO_MODEL_PATH)
-    trainable = pm.load_trainable(PHOTO_MODEL_PATH)  # batch norm put back, ready to fine-tune
-    assert any(layer.__class__.__name__ == "BatchNormalization" for layer in trainable.layers)
-    np.testing.assert_allclose(
-        predict_proba(trainable, images), predict_proba(shipped, images), atol=1e-5
-    )
+    card = read_card(PHOTO_MODEL_PATH)
+    fit = card["calibration"]
+    assert (fit["sure_at"], fit["other_at"]) == (pm.SURE_AT, pm.OTHER_AT)
+    assert fit["fitted_to"] == {
+        "sure_precision": pm.SURE_PRECISION,
+        "other_false_alarms": pm.OTHER_FALSE_ALARMS,
+    }
+    assert fit["ece_after"] <= fit["ece_before"] + 0.01
+    model = load_photo_model()
+    assert model.output_shape[-1] == pm.NUM_OUTPUTS
+    assert model.layers[-2].name == "temperature"
+    assert PHOTO_MODEL_PATH.stat().st_size <= 5_000_000  # small enough to ship and load fast
+    assert card["outputs"][-1] == "none of these"
+    assert card["test_accuracy"] >= 0.87  # still knows the chapter's pictures
+
+
+def test_bags_as_product_photos_are_still_bags(pm, fmnist):
+    """No real bag photos were learnt from: the dataset's bags, photographed, must still be bags."""
+    from fmnist_demo import photo
+    from fmnist_demo.model import load_photo_model
+    from fmnist_demo.photo_training import fashion_photo
+
+    _, (x_test, y_test) = fmnist
+    bags = x_test[y_test == 8][200:300]  # not the 200 the model card measures
+    inputs = np.stack([photo.prepare(fashion_photo(b)).model_input for b in bags])
+    predicted = pm.photo_probabilities_batch(load_photo_model(), inputs).argmax(axis=1)
+    assert (predicted == 8).mean() >= 0.85

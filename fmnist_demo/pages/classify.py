@@ -1,20 +1,26 @@
-"""Classify a photo: camera or uploads -> the item found, what the model sees, ten probabilities."""
+"""Classify a photo: camera or uploads -> the verdict first, then what the model saw and why."""
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from fmnist_demo import photo
 from fmnist_demo.data import CLASS_NAMES
+from fmnist_demo.evaluation import confidence, percent
 from fmnist_demo.pages._catalogue_ui import save_controls
-from fmnist_demo.pages._common import photo_model_choice
-from fmnist_demo.photo_model import PhotoResult, classify_photo
+from fmnist_demo.pages._common import current_user_model, shipped_card, shipped_photo_model
+from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
 from fmnist_demo.plots import class_probability_chart
 
-RESULTS_KEY = "classify_results"  # {(file id, model label): PhotoResult or an error message}
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "gif", "bmp", "tif", "tiff", "avif"]
+RESULTS_KEY = "classify_results"  # {(file id, "photo" or "yours"): PhotoResult or an error text}
+SHOT_TIMES_KEY = "classify_shot_times"  # {file id: "14:05"}, when each camera photo was taken
+COMPARE_KEY = "classify_compare"
+KNOWN_KINDS = ", ".join(CLASS_NAMES)
 TIP = (
     "Tip: lay the item flat on a plain background that contrasts with it (a dark item on a light "
     "sheet, a light item on a dark floor), and keep the whole item in the frame."
@@ -25,37 +31,56 @@ SHOE_TIP = (
     "the wrong kind."
 )
 
-if RESULTS_KEY not in st.session_state:
-    st.session_state[RESULTS_KEY] = {}
+for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {})):
+    if _key not in st.session_state:
+        st.session_state[_key] = _empty
+
+
+def local_now() -> dt.datetime:
+    """Now in the visitor's time zone (the browser's), or the server's when it is unknown."""
+    try:
+        zone = zoneinfo.ZoneInfo(st.context.timezone) if st.context.timezone else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = None
+    return dt.datetime.now(zone) if zone else dt.datetime.now().astimezone()
 
 
 def photo_controls() -> list[tuple[str, str, bytes]]:
-    """Camera and upload widgets -> [(file id, file name, bytes)] of every photo given."""
+    """Camera and upload widgets -> [(file id, name for a person, bytes)] of every photo given."""
     camera_tab, upload_tab = st.tabs(["Camera", "Upload photos"])
     with camera_tab:
-        shot = st.camera_input("Hold the item in front of the camera", key="classify_camera")
+        # 480 lines is all the pipeline uses (it works on at most 480 pixels), and is quick to send
+        shot = st.camera_input(
+            "Hold the item in front of the camera", key="classify_camera", resolution="480p"
+        )
     with upload_tab:
         uploads = st.file_uploader(
             "Photos of clothes, shoes or bags (from a phone too)",
-            type=UPLOAD_TYPES,
+            type=None,  # anything is accepted here; the pipeline names the formats it reads
             accept_multiple_files=True,
             key="classify_upload",
+            help=f"Picture files: {photo.FORMAT_NAMES}.",
         )
-    files = ([shot] if shot is not None else []) + list(uploads or [])
-    return [(f.file_id, f.name, f.getvalue()) for f in files]
+    given = []
+    if shot is not None:
+        times = st.session_state[SHOT_TIMES_KEY]
+        taken = times.setdefault(shot.file_id, local_now().strftime("%H:%M"))
+        given.append((shot.file_id, f"Camera photo, {taken}", shot.getvalue()))
+    given += [(f.file_id, f.name, f.getvalue()) for f in uploads or []]
+    return given
 
 
 def forget_removed(file_ids: set[str]) -> None:
     """Drop kept results of photos no longer given, so the session does not grow without end."""
-    results = st.session_state[RESULTS_KEY]
-    for key in [key for key in results if key[0] not in file_ids]:
-        del results[key]
+    for store in (st.session_state[RESULTS_KEY], st.session_state[SHOT_TIMES_KEY]):
+        for key in [k for k in store if (k[0] if isinstance(k, tuple) else k) not in file_ids]:
+            del store[key]
 
 
-def result_for(file_id: str, data: bytes, model: Any, model_label: str) -> PhotoResult | str:
+def result_for(file_id: str, data: bytes, model: Any, which: str) -> PhotoResult | str:
     """The photo's result, computed once per file and model and kept in the session."""
     results = st.session_state[RESULTS_KEY]
-    key = (file_id, model_label)
+    key = (file_id, which)
     if key not in results:
         try:
             results[key] = classify_photo(model, data)
@@ -64,79 +89,126 @@ def result_for(file_id: str, data: bytes, model: Any, model_label: str) -> Photo
     return results[key]
 
 
-def shoe_note(result: PhotoResult) -> None:
-    """For shoes: "a shoe" is far surer than which kind, on real photos; say both."""
-    text = (
-        f"**A shoe**: {result.footwear_probability:.0%} of the probability is on the three kinds "
-        "of shoe. On phone photos, *shoe or not* comes out far more reliably than *which kind*, "
-        "so check the kind."
-    )
-    if result.confident:  # the unsure verdict already carries the shoe tip
-        text += f"\n\n{SHOE_TIP}"
-    st.info(text, icon=":material/steps:")
-
-
-def show_result(name: str, result: PhotoResult) -> None:
-    """The photo, what the model sees, the verdict and the probability chart."""
+def verdict_box(result: PhotoResult) -> None:
+    """The verdict in plain words: sure, not sure (with the runner-up and a tip), or none."""
     top, second = CLASS_NAMES[result.predicted], CLASS_NAMES[result.runner_up]
+    verdict = result.verdict
+    if verdict is Verdict.OTHER:
+        st.info(
+            "**This does not look like any of the ten kinds I know** "
+            f"({confidence(result.other)} sure it is none of them).\n\n"
+            f"I know only these: {KNOWN_KINDS}. A hat, a face, a wall or a pattern is none of "
+            "them.",
+            icon=":material/block:",
+        )
+    elif verdict is Verdict.SURE:
+        st.success(f"**{top}** — sure ({confidence(result.confidence)})", icon=":material/check:")
+    else:
+        second_p = float(result.probabilities[result.runner_up])
+        tip = SHOE_TIP if result.footwear else TIP
+        st.warning(
+            f"**Not sure.** Best guess **{top}** ({confidence(result.confidence)}), then "
+            f"**{second}** ({confidence(second_p)}).\n\n{tip}",
+            icon=":material/help:",
+        )
+    if result.footwear and verdict is not Verdict.OTHER:
+        text = (
+            f"**A shoe: {confidence(result.footwear_probability)}** (the three kinds of shoe "
+            "added up). On phone photos, *shoe or not* comes out far more reliably than *which "
+            "kind*, so check the kind."
+        )
+        if verdict is Verdict.SURE:  # the unsure verdict already carries the shoe tip
+            text += f"\n\n{SHOE_TIP}"
+        st.caption(text)
+
+
+def comparison(result: PhotoResult | str, user: dict) -> None:
+    """One line: what the visitor's own model (trained on Train live) says about the photo."""
+    who = f"Your model (trained at {user['trained_at']})"
+    if isinstance(result, str):
+        return
+    st.caption(
+        f":material/compare_arrows: {who} says **{CLASS_NAMES[result.predicted]}** "
+        f"({confidence(result.confidence)}). It learnt from the dataset's pictures only, so on "
+        "photos the photo model above is the one to trust."
+    )
+
+
+def show_result(name: str, result: PhotoResult, yours: PhotoResult | str | None, user: Any) -> None:
+    """The verdict first (on a phone too), then the photo, what the model saw and all ten kinds."""
     with st.container(border=True):
         st.markdown(f"**{name}**")
-        left, middle, right = st.columns([2, 2, 3])
-        left.image(result.prepared.preview, caption="Your photo", width="stretch")
-        middle.image(
-            photo.enlarge(result.prepared.model_input),
-            caption="What the model sees (28 × 28, light item on black)",
-            width="stretch",
+        verdict_box(result)
+        if yours is not None:
+            comparison(yours, user)
+        if not result.prepared.separated:
+            st.caption(
+                ":material/crop_free: The item could not be told apart from the background, "
+                "so the model was shown the whole photo."
+            )
+        shown, seen, chart = st.columns([2, 1, 3], vertical_alignment="center")
+        shown.image(result.prepared.preview, caption="Your photo", width=220)
+        seen.image(
+            photo.enlarge(result.prepared.model_input, 4),
+            caption="What the model sees: 28 × 28, light on black",
+            width=112,
         )
-        with right:
-            if not result.prepared.separated:
-                st.info(
-                    "The item could not be told apart from the background, so the model was "
-                    "shown the whole photo.",
-                    icon=":material/crop_free:",
-                )
-            if result.confident:
-                st.success(
-                    f"**{top}** — {result.confidence:.0%} confident", icon=":material/check:"
-                )
-            else:
-                second_p = float(result.probabilities[result.runner_up])
-                tip = SHOE_TIP if result.footwear else TIP
-                st.warning(
-                    f"The model is not sure: its best guess is **{top}** at only "
-                    f"{result.confidence:.0%}, then **{second}** at {second_p:.0%}.\n\n{tip}",
-                    icon=":material/help:",
-                )
-            if result.footwear:
-                shoe_note(result)
+        with chart:
             st.altair_chart(class_probability_chart(result.probabilities), width="stretch")
+
+
+def photo_model_caption() -> None:
+    """Which model names the photos, and how right it is on real photos."""
+    card = shipped_card(True)
+    dev = card.get("development_photos", {}).get("calibrated", {})
+    text = "Photo model in use: the app's own, learnt from Fashion-MNIST and real phone photos"
+    if dev.get("accuracy") is not None:
+        text += (
+            f"; right on {percent(dev['accuracy'])} of phone photos it never saw, and on "
+            f"{percent(dev['sure_acc'])} of those it calls sure"
+        )
+    st.caption(f":material/inventory_2: {text}.")
 
 
 st.title("Classify a photo")
 st.write(
     "Take a photo of a piece of clothing, a shoe or a bag, or upload several. The app finds the "
     "item, removes the background and shrinks it to 28 × 28 pixels, light on black, the way the "
-    "Fashion-MNIST images were made; then the model names it."
+    "Fashion-MNIST images were made; then the model names it, and says plainly when it is not "
+    "sure or when the item is none of the ten kinds it knows."
 )
-active = photo_model_choice(key="classify_model")
+photo_model_caption()
+user = current_user_model()
+compare = False
+if user is not None:
+    compare = st.toggle(
+        f"Compare with your model (trained at {user['trained_at']} on Train live)",
+        key=COMPARE_KEY,
+        help="Your model learnt from the dataset's pictures only; its answer is shown beside the "
+        "photo model's, for comparison.",
+    )
 photos = photo_controls()
 forget_removed({file_id for file_id, _, _ in photos})
 if not photos:
     st.info(f"{TIP}\n\n{SHOE_TIP}", icon=":material/lightbulb:")
 
+model = shipped_photo_model() if photos else None
 catalogue_items: list[dict] = []  # plain dicts for the catalogue's "save" controls, see below
 for file_id, name, data in photos:
-    outcome = result_for(file_id, data, active.model, active.label)
+    outcome = result_for(file_id, data, model, "photo")
     if isinstance(outcome, str):
         st.error(f"**{name}**: {outcome}", icon=":material/broken_image:")
         continue
-    show_result(name, outcome)
+    yours = None
+    if compare and user is not None:  # keyed by training time: a new model gets fresh answers
+        yours = result_for(file_id, data, user["model"], f"yours {user['trained_at']}")
+    show_result(name, outcome, yours, user)
     catalogue_items.append(
         {
             "id": file_id,
             "predicted": outcome.predicted,
             "confidence": outcome.confidence,
-            "model_input": outcome.prepared.model_input,
+            "model_input": np.asarray(outcome.prepared.model_input),
             "photo": data,
             "file_name": name,
         }

@@ -1,0 +1,776 @@
+"""How the photo model learns: Fashion-MNIST made to look like prepared photos, real phone photos,
+items that are none of the ten kinds, mixed each epoch; then calibration on held-back photos and
+the model card. One seeded command makes the shipped model:
+
+    python -m fmnist_demo.photo_training --photos DIR --other DIR --dev DIR --seed 1
+
+No Streamlit here. Real photos go through the app's own pipeline (`photo.prepare_decoded`), and
+the Fashion-MNIST augmentations run the pipeline's last steps (`photo.stretch_item`,
+`photo.fit_to_frame`), so the network learns from exactly the kind of input the app gives it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from fmnist_demo import photo
+from fmnist_demo.assets import PHOTO_MODEL_PATH
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, load_fashion_mnist, normalise
+from fmnist_demo.model import keras, save_model
+from fmnist_demo.photo_model import (
+    FOOTWEAR,
+    NUM_OUTPUTS,
+    OTHER,
+    OTHER_FALSE_ALARMS,
+    SURE_PRECISION,
+    build_photo_model,
+    calibrated,
+    class_weights,
+    expected_calibration_error,
+    fit_temperature,
+    fit_thresholds,
+    fold_batch_norm,
+    photo_figures,
+    photo_probabilities_batch,
+    split_outputs,
+    with_temperature,
+)
+
+UP = 2  # augmentations work at 2x so that one-pixel mask errors are half a final pixel
+CANVAS = 40  # pixels; the item is padded so rotations and pairs are not cut off
+HOLD_BACK_SHARE = 0.15  # of the real photos (and hats) kept out of learning, for calibration
+PIPELINE_VERSION = 1  # bump when photo.py changes what it makes, so cached inputs are remade
+CACHE_DIR = Path.home() / ".cache" / "fmnist-demo"
+
+AUGMENTATIONS = {
+    "flip": "mirror left-right with probability 0.5 (shoes point either way in photos)",
+    "footwear_pair": "sandals, sneakers, boots: two copies side by side (a pair), probability 0.6",
+    "footwear_rotation": "sandals, sneakers, boots: any angle, probability 0.6 (lying on a floor)",
+    "affine": "rotation N(0, 10 deg), width x0.85-1.35 (log-uniform), height x0.9-1.1, shear +-0.1",
+    "mask_edge": "item outline eroded or dilated by 1-3 px at 2x scale (imperfect masks)",
+    "leftover": "an ellipse of shadow or background stuck to the item, probability 0.3",
+    "frame_cut": "item cut by the photo's edge (up to 20 % of one side), probability 0.15",
+    "refit": "crop, longest side to 28 and centre again, as the photo pipeline does",
+    "intensity": "photo.stretch_item as the pipeline; then gamma 0.5-2, inverted texture p=0.2, "
+    "flat silhouette p=0.1; raw Fashion-MNIST kept with probability 0.25",
+    "blur": "Gaussian sigma 0-0.8 px, probability 0.5",
+    "noise": "Gaussian noise sd 0-0.04 on the item, probability 0.5",
+}
+PHOTO_VARIATIONS = {
+    "crop": "0-8 % cut from each side of the photo independently (framing)",
+    "turn": "rotation +-12 degrees, edges repeated",
+    "light": "brightness x0.7-1.3, contrast x0.7-1.3, each colour channel x0.85-1.15",
+    "blur": "Gaussian sigma 0.5-1.5 px at 400 px, probability 0.3",
+    "then": "the app's own pipeline (GrabCut, crop, fit, centre); per epoch a mirror image with "
+    "probability 0.5 and gamma 0.7-1.4 on the item",
+}
+SYNTHETIC_OTHERS = {
+    "test_pattern": "colour bars, stripes, checkerboards and grids at any angle",
+    "texture": "smooth random noise in two colours (carpet, wallpaper, a wall)",
+    "shapes": "one to four circles, triangles or stars on a plain or noisy background",
+    "face": "a skin-coloured oval with hair, eyes and mouth",
+}
+
+
+def _rotate(image: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate about the centre."""
+    size = image.shape[0]
+    matrix = cv2.getRotationMatrix2D((size / 2, size / 2), degrees, 1.0)
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR)
+
+
+def _affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Rotate, scale per axis and shear about the centre (56 x 56 float32)."""
+    size = image.shape[0]
+    angle = np.deg2rad(np.clip(rng.normal(0, 10), -25, 25))
+    # garments laid flat or hung spread wider than on a model: photos are wider than the dataset
+    sx = np.exp(rng.uniform(np.log(0.85), np.log(1.35)))
+    sy = rng.uniform(0.9, 1.1)
+    shear = rng.uniform(-0.1, 0.1)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    lin = rot @ np.array([[sx, shear], [0, sy]])
+    centre = np.array([size / 2, size / 2])
+    matrix = np.hstack([lin, (centre - lin @ centre)[:, None]]).astype(np.float32)
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR)
+
+
+def _mask_edge(image: np.ndarray, support: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Erode or dilate the item's outline a little, as an imperfect mask does."""
+    radius = int(rng.integers(1, 4))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    if rng.random() < 0.5:
+        keep = cv2.erode(support.astype(np.uint8), kernel).astype(bool)
+        return np.where(keep, image, 0.0).astype(np.float32)
+    grown = cv2.dilate(image, kernel)  # the rim takes its neighbours' grey, like a shadow would
+    return np.where(support, image, grown).astype(np.float32)
+
+
+def _leftover(image: np.ndarray, support: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Stick an ellipse of shadow or background to the item's edge."""
+    ys, xs = np.nonzero(support)
+    if len(ys) == 0:
+        return image
+    i = int(rng.integers(len(ys)))
+    axes = (int(rng.integers(3, 12)), int(rng.integers(2, 7)))
+    blob = np.zeros_like(image)
+    level = float(rng.uniform(0.2, 0.8))
+    cv2.ellipse(blob, (int(xs[i]), int(ys[i])), axes, float(rng.uniform(0, 180)), 0, 360, level, -1)
+    return np.maximum(image, np.where(support, 0.0, blob)).astype(np.float32)
+
+
+def _frame_cut(image: np.ndarray, support: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Cut away up to 20 % of the item on one side, as when it runs off the photo."""
+    top, left, bottom, right = photo.bounding_box(support)
+    out = image.copy()
+    share = rng.uniform(0.05, 0.2)
+    side = int(rng.integers(4))
+    if side == 0:
+        out[: top + int(share * (bottom - top))] = 0
+    elif side == 1:
+        out[bottom - int(share * (bottom - top)) :] = 0
+    elif side == 2:
+        out[:, : left + int(share * (right - left))] = 0
+    else:
+        out[:, right - int(share * (right - left)) :] = 0
+    return out
+
+
+def _pair(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Two copies of a shoe side by side, one mirrored, as a pair is usually photographed."""
+    size = image.shape[0]
+    other = image[:, ::-1] if rng.random() < 0.7 else image
+    dy = int(rng.uniform(0.25, 0.45) * size) * (1 if rng.random() < 0.5 else -1)
+    dx = int(rng.uniform(-0.15, 0.15) * size)
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    moved = cv2.warpAffine(np.ascontiguousarray(other), shift, (size, size))
+    return np.maximum(image, moved)
+
+
+def augment_one(image: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    """(28, 28) float32 Fashion-MNIST item -> (28, 28) float32 that looks like a prepared photo."""
+    pad = (CANVAS - IMAGE_SIZE) // 2
+    big = cv2.resize(np.pad(image, pad), (CANVAS * UP, CANVAS * UP), interpolation=cv2.INTER_LINEAR)
+    if rng.random() < 0.5:
+        big = big[:, ::-1].copy()
+    if label in FOOTWEAR:  # shoes lie on the floor at any angle, often as a pair
+        if rng.random() < 0.6:
+            big = _pair(big, rng)
+        if rng.random() < 0.6:
+            big = _rotate(big, rng.uniform(-180, 180))
+    big = _affine(big, rng)
+    support = big > 0.04
+    if rng.random() < 0.6:
+        big = _mask_edge(big, support, rng)
+        support = big > 0.04
+    if rng.random() < 0.3:
+        big = _leftover(big, support, rng)
+        support = big > 0.04
+    if rng.random() < 0.15 and support.any():
+        big = _frame_cut(big, support, rng)
+        support = big > 0.04
+    if not support.any():
+        return image
+    if rng.random() >= 0.25:  # the pipeline's own intensity mapping, then photo-like variation
+        negative = big
+        if rng.random() < 0.2:
+            negative = np.where(support, 1.0 - big, 0.0)  # a pale item: texture the other way round
+        big = photo.stretch_item(negative, support)
+        if rng.random() < 0.5:
+            big = np.where(support, big ** rng.uniform(0.5, 2.0), 0.0)
+        if rng.random() < 0.1:
+            big = support * rng.uniform(0.6, 1.0)
+    out = photo.fit_to_frame(big.astype(np.float32), support)
+    if rng.random() < 0.5:
+        out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.2, 0.8))
+    if rng.random() < 0.5:
+        out = out + (out > 0.02) * rng.normal(0, rng.uniform(0, 0.04), out.shape)
+    return np.clip(out, 0.0, 1.0).astype(np.float32)
+
+
+def augment(images: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """(N, 28, 28) uint8 or float + (N,) labels -> (N, 28, 28) float32, each augmented once."""
+    rng = np.random.default_rng(seed)
+    floats = normalise(images)
+    return np.stack([augment_one(img, int(y), rng) for img, y in zip(floats, labels, strict=True)])
+
+
+# ---------------------------------------------------------------------------------------------
+# Labelled photos
+
+
+@dataclass(frozen=True)
+class LabelledPhoto:
+    """A photo file and what it shows: a kind 0-9, or OTHER for none of the ten."""
+
+    path: Path
+    label: int
+
+
+def read_labelled(folder: Path) -> list[LabelledPhoto]:
+    """The photos named in a folder's labels.csv (file,label,class_name)."""
+    folder = Path(folder)
+    with open(folder / "labels.csv", newline="", encoding="utf-8") as fh:
+        return [
+            LabelledPhoto(folder / row["file"], int(row["label"])) for row in csv.DictReader(fh)
+        ]
+
+
+def read_others(folder: Path, prefix: str) -> list[LabelledPhoto]:
+    """Photos of items that are none of the ten kinds, whose names start with `prefix`."""
+    files = sorted(p for p in Path(folder).glob(f"{prefix}*") if p.suffix.lower() in _PICTURES)
+    return [LabelledPhoto(p, OTHER) for p in files]
+
+
+_PICTURES = {".jpg", ".jpeg", ".png", ".webp"}
+
+
+def held_back(item: LabelledPhoto) -> bool:
+    """Whether a photo is kept out of learning: a hash of its name, so every run splits alike."""
+    return hashlib.sha1(item.path.name.encode()).digest()[0] < HOLD_BACK_SHARE * 256
+
+
+# ---------------------------------------------------------------------------------------------
+# Real photos -> model inputs
+
+
+def vary_photo(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(H, W, 3) uint8 photo -> the same scene framed, turned and lit a little differently."""
+    h, w = rgb.shape[:2]
+    top, bottom, left, right = (rng.uniform(0, 0.08, 4) * [h, h, w, w]).astype(int)
+    out = rgb[top : h - bottom, left : w - right]
+    h, w = out.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), rng.uniform(-12, 12), 1.0)
+    out = cv2.warpAffine(out, matrix, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    light = out.astype(np.float32) * rng.uniform(0.85, 1.15, 3)  # white balance per channel
+    mean = light.mean()
+    light = (light - mean) * rng.uniform(0.7, 1.3) + mean * rng.uniform(0.7, 1.3)
+    if rng.random() < 0.3:
+        light = cv2.GaussianBlur(light, (0, 0), rng.uniform(0.5, 1.5))
+    return np.clip(light, 0, 255).astype(np.uint8)
+
+
+def _inputs_of(rgb: np.ndarray, variants: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """The model input of a photo and of `variants - 1` varied copies (refused ones left out)."""
+    out = []
+    for v in range(variants):
+        try:
+            out.append(photo.prepare_decoded(rgb if v == 0 else vary_photo(rgb, rng)).model_input)
+        except photo.PhotoError:
+            continue
+    return out
+
+
+def _photo_job(item: LabelledPhoto, variants: int, seed: int, index: int) -> list[np.ndarray]:
+    try:
+        rgb, _ = photo.decode(item.path.read_bytes())
+    except photo.PhotoError:
+        return []
+    return _inputs_of(rgb, variants, np.random.default_rng([seed, index]))
+
+
+def _cached(key: dict, make: Any, cache_dir: Path | None) -> dict[str, np.ndarray]:
+    """Arrays made by `make()`, kept in cache_dir under a hash of `key` (None: no cache)."""
+    if cache_dir is None:
+        return make()
+    digest = hashlib.sha1(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+    path = Path(cache_dir) / f"photo-inputs-{digest}.npz"
+    if path.is_file():
+        with np.load(path) as saved:
+            return {k: saved[k] for k in saved.files}
+    arrays = make()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+    return arrays
+
+
+def photo_inputs(
+    items: list[LabelledPhoto], variants: int, seed: int, cache_dir: Path | None = CACHE_DIR
+) -> dict[str, np.ndarray]:
+    """Photos -> {"x": (M, 28, 28) uint8, "y": (M,), "source": (M,) index into items}.
+
+    Variant 0 of each photo is the photo itself; the others are `vary_photo` copies. GrabCut
+    releases Python's lock, so two threads prepare two photos at once.
+    """
+    key = {
+        "files": [[it.path.name, it.label, it.path.stat().st_size] for it in items],
+        "variants": variants,
+        "seed": seed,
+        "pipeline": PIPELINE_VERSION,
+    }
+
+    def make() -> dict[str, np.ndarray]:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(
+                pool.map(lambda i: _photo_job(items[i], variants, seed, i), range(len(items)))
+            )
+        return _stack(done, [it.label for it in items])
+
+    return _cached(key, make, cache_dir)
+
+
+def _stack(per_source: list[list[np.ndarray]], labels: list[int]) -> dict[str, np.ndarray]:
+    """Per-source lists of (28, 28) float inputs -> uint8 arrays with labels and sources."""
+    x = [img for imgs in per_source for img in imgs]
+    source = [i for i, imgs in enumerate(per_source) for _ in imgs]
+    pixels = np.round(np.stack(x) * 255.0).astype(np.uint8) if x else np.zeros((0, 28, 28))
+    return {
+        "x": pixels.astype(np.uint8),
+        "y": np.asarray([labels[i] for i in source], dtype=np.int64),
+        "source": np.asarray(source, dtype=np.int64),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenes that show none of the ten kinds
+
+
+def _colours(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.integers(0, 256, (n, 3)).astype(np.float32)
+
+
+def _smooth_noise(rng: np.random.Generator, h: int, w: int, cells: int) -> np.ndarray:
+    """(h, w) float32 in [0, 1]: random values on a coarse grid, smoothly enlarged."""
+    coarse = rng.random((cells, cells)).astype(np.float32)
+    return cv2.resize(coarse, (w, h), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+
+
+def synthetic_other(rng: np.random.Generator) -> np.ndarray:
+    """A (H, W, 3) uint8 picture of something that is not clothing, shoes or a bag."""
+    h, w = (int(rng.integers(240, 400)), int(rng.integers(240, 400)))
+    kind = rng.choice(["test_pattern", "texture", "shapes", "face"])
+    if kind == "test_pattern":
+        colours = _colours(rng, int(rng.integers(3, 9)))
+        period = float(rng.uniform(8, 90))
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        angle = rng.uniform(0, np.pi)
+        along = xx * np.cos(angle) + yy * np.sin(angle)
+        if rng.random() < 0.4:  # a checkerboard or grid
+            across = -xx * np.sin(angle) + yy * np.cos(angle)
+            index = (np.floor(along / period) + np.floor(across / period)).astype(int)
+        else:  # bars or stripes
+            index = np.floor(along / period).astype(int)
+        image = colours[index % len(colours)]
+    elif kind == "texture":
+        a, b = _colours(rng, 2)
+        t = _smooth_noise(rng, h, w, int(rng.integers(3, 40)))[:, :, None]
+        image = a * t + b * (1 - t)
+    else:
+        base = _colours(rng, 1)[0] * _smooth_noise(rng, h, w, 3)[:, :, None] ** 0.2
+        image = np.ascontiguousarray(base)
+        if kind == "shapes":
+            for _ in range(int(rng.integers(1, 5))):
+                _shape(image, rng)
+        else:
+            _face(image, rng)
+    image = image + rng.normal(0, rng.uniform(0, 8), image.shape)
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _shape(image: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw a filled circle, triangle or star at random onto `image`."""
+    h, w = image.shape[:2]
+    centre = np.array([rng.uniform(0.2, 0.8) * w, rng.uniform(0.2, 0.8) * h])
+    radius = rng.uniform(0.1, 0.35) * min(h, w)
+    colour = tuple(float(c) for c in _colours(rng, 1)[0])
+    points = int(rng.choice([0, 3, 5]))
+    if points == 0:
+        cv2.circle(image, tuple(int(v) for v in centre), int(radius), colour, -1)
+        return
+    angles = rng.uniform(0, 2 * np.pi) + np.arange(2 * points) * np.pi / points
+    radii = np.where(np.arange(2 * points) % 2 == 0, radius, radius * (0.45 if points == 5 else 1))
+    if points == 3:
+        angles, radii = angles[::2], radii[::2]
+    corners = centre + np.stack([np.cos(angles), np.sin(angles)], 1) * radii[:, None]
+    cv2.fillPoly(image, [corners.astype(np.int32)], colour)
+
+
+def _face(image: np.ndarray, rng: np.random.Generator) -> None:
+    """Draw a simple face: skin oval, hair, two eyes and a mouth."""
+    h, w = image.shape[:2]
+    cx, cy = int(w * rng.uniform(0.4, 0.6)), int(h * rng.uniform(0.45, 0.6))
+    ax, ay = int(min(h, w) * rng.uniform(0.22, 0.32)), int(min(h, w) * rng.uniform(0.3, 0.4))
+    skin = np.array([rng.uniform(90, 240), 0, 0])
+    skin[1], skin[2] = skin[0] * rng.uniform(0.7, 0.85), skin[0] * rng.uniform(0.55, 0.75)
+    hair = tuple(float(v) for v in rng.uniform(0, 120, 3))
+    cv2.ellipse(image, (cx, cy - ay // 3), (int(ax * 1.1), ay), 0, 180, 360, hair, -1)
+    cv2.ellipse(image, (cx, cy), (ax, ay), 0, 0, 360, tuple(float(v) for v in skin), -1)
+    for side in (-1, 1):
+        cv2.circle(image, (cx + side * ax // 2, cy - ay // 5), max(2, ax // 8), (30, 30, 30), -1)
+    cv2.ellipse(image, (cx, cy + ay // 2), (ax // 3, ay // 8), 0, 0, 180, (120, 40, 40), 3)
+
+
+def synthetic_inputs(n: int, seed: int, cache_dir: Path | None = CACHE_DIR) -> dict:
+    """`n` scenes of no kind through the pipeline -> {"x", "y" (all OTHER), "source"}."""
+
+    def job(i: int) -> list[np.ndarray]:
+        rng = np.random.default_rng([seed, 7, i])
+        return _inputs_of(synthetic_other(rng), 1, rng)
+
+    def make() -> dict[str, np.ndarray]:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(job, range(n)))
+        return _stack(done, [OTHER] * n)
+
+    key = {"synthetic": n, "seed": seed, "pipeline": PIPELINE_VERSION, "kinds": SYNTHETIC_OTHERS}
+    return _cached(key, make, cache_dir)
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning
+
+
+@dataclass
+class PhotoTrainSettings:
+    """How the photo model learns; the defaults make the shipped model."""
+
+    epochs: int = 14
+    seed: int = 1
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    fashion_per_epoch: int = 20_000  # augmented Fashion-MNIST pictures, fresh every epoch
+    clean_per_epoch: int = 8_000  # Fashion-MNIST pictures as they are, so the chapter's stay known
+    real_per_epoch: int = 14_000  # real photo inputs drawn (with repeats) every epoch
+    other_per_epoch: int = 3_000  # inputs of no kind (hats, made-up scenes) every epoch
+    variants: int = 4  # prepared versions of each real photo: itself and 3 varied copies
+    other_variants: int = 8  # the same for each hat (there are few)
+    synthetic: int = 2_000  # made-up scenes of no kind
+    balance_power: float = 0.7  # a photo is drawn with weight count(kind) ** -power
+    limit: int | None = None  # learn from the first N Fashion-MNIST pictures only (tests)
+
+
+def real_epoch_variation(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(N, 28, 28) float32 prepared photos -> mirrored at random, item gamma 0.7-1.4."""
+    flip = rng.random(len(x)) < 0.5
+    out = np.where(flip[:, None, None], x[:, :, ::-1], x)
+    gamma = np.exp(rng.uniform(np.log(0.7), np.log(1.4), len(x))).astype(np.float32)
+    return np.where(out > 0, out ** gamma[:, None, None], 0.0).astype(np.float32)
+
+
+def draw_weights(labels: np.ndarray, power: float) -> np.ndarray:
+    """Sampling probabilities: each input weighted by count(its label) ** -power, summing to 1."""
+    counts = np.bincount(labels, minlength=NUM_OUTPUTS).astype(np.float64)
+    weights = np.maximum(counts[labels], 1.0) ** -power
+    return weights / weights.sum()
+
+
+def epoch_data(
+    pools: dict[str, dict[str, np.ndarray]],
+    fashion: tuple[np.ndarray, np.ndarray],
+    settings: PhotoTrainSettings,
+    epoch: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's shuffled mix -> ((N, 28, 28) float32, (N,) labels 0-10)."""
+    rng = np.random.default_rng([settings.seed, epoch])
+    x_f, y_f = fashion
+    wanted = min(settings.fashion_per_epoch + settings.clean_per_epoch, len(x_f))
+    pick = rng.choice(len(x_f), wanted, replace=False)
+    made, clean = pick[: settings.fashion_per_epoch], pick[settings.fashion_per_epoch :]
+    parts_x = [augment(x_f[made], y_f[made], int(rng.integers(2**31))), normalise(x_f[clean])]
+    parts_y = [y_f[made], y_f[clean]]
+    for name, count in (("real", settings.real_per_epoch), ("other", settings.other_per_epoch)):
+        pool = pools[name]
+        if count and len(pool["y"]):
+            p = draw_weights(pool["y"], settings.balance_power) if name == "real" else None
+            chosen = rng.choice(len(pool["y"]), count, p=p)
+            parts_x.append(real_epoch_variation(normalise(pool["x"][chosen]), rng))
+            parts_y.append(pool["y"][chosen])
+    x, y = np.concatenate(parts_x), np.concatenate(parts_y)
+    order = rng.permutation(len(y))
+    return x[order], y[order]
+
+
+def learning_pools(
+    photos: Path, other: Path, settings: PhotoTrainSettings, cache_dir: Path | None = CACHE_DIR
+) -> tuple[dict[str, dict[str, np.ndarray]], list[LabelledPhoto]]:
+    """({"real": ..., "other": ...} inputs to learn from, the photos held back for calibration)."""
+    real = read_labelled(photos)
+    hats = read_others(other, "train_hat_")
+    learn = [it for it in real if not held_back(it)]
+    learn_hats = [it for it in hats if not held_back(it)]
+    real_pool = photo_inputs(learn, settings.variants, settings.seed, cache_dir)
+    hat_pool = photo_inputs(learn_hats, settings.other_variants, settings.seed, cache_dir)
+    made_up = synthetic_inputs(settings.synthetic, settings.seed, cache_dir)
+    other_pool = {k: np.concatenate([hat_pool[k], made_up[k]]) for k in ("x", "y")}
+    kept = [it for it in real + hats if held_back(it)]
+    return {"real": real_pool, "other": other_pool}, kept
+
+
+def fit(
+    pools: dict[str, dict[str, np.ndarray]], settings: PhotoTrainSettings, log: Any = print
+) -> tuple[keras.Model, float]:
+    """Train the photo CNN on the epoch mixes -> (the trained model, seconds)."""
+    keras.utils.set_random_seed(settings.seed)
+    (x_f, y_f), _ = load_fashion_mnist()
+    if settings.limit:
+        x_f, y_f = x_f[: settings.limit], y_f[: settings.limit]
+    model = build_photo_model()
+    per_epoch = (
+        min(settings.fashion_per_epoch + settings.clean_per_epoch, len(x_f))
+        + settings.real_per_epoch * bool(len(pools["real"]["y"]))
+        + settings.other_per_epoch * bool(len(pools["other"]["y"]))
+    )
+    steps = settings.epochs * -(-per_epoch // settings.batch_size)
+    model.optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
+        settings.learning_rate, decay_steps=steps
+    )
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the next epoch's mix is made during this one
+        upcoming = pool.submit(epoch_data, pools, (x_f, y_f), settings, 0)
+        for epoch in range(settings.epochs):
+            x, y = upcoming.result()
+            if epoch + 1 < settings.epochs:
+                upcoming = pool.submit(epoch_data, pools, (x_f, y_f), settings, epoch + 1)
+            history = model.fit(
+                x,
+                y,
+                batch_size=settings.batch_size,
+                epochs=epoch + 1,
+                initial_epoch=epoch,
+                verbose=0,
+            )
+            log(
+                f"epoch {epoch + 1}/{settings.epochs}: loss {history.history['loss'][-1]:.4f}, "
+                f"accuracy {history.history['accuracy'][-1]:.4f}, "
+                f"{time.perf_counter() - start:.0f} s"
+            )
+    return model, time.perf_counter() - start
+
+
+# ---------------------------------------------------------------------------------------------
+# Calibration, figures and the model card
+
+
+def view_probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """(N, 28, 28) -> (N, 2, outputs): the model's probabilities for each picture and its mirror."""
+    from fmnist_demo.model import predict_proba
+    from fmnist_demo.photo_model import mirror_views
+
+    views = mirror_views(normalise(x))
+    return predict_proba(model, views.reshape(-1, IMAGE_SIZE, IMAGE_SIZE)).reshape(
+        len(views), 2, -1
+    )
+
+
+def fashion_photo(image: np.ndarray) -> bytes:
+    """(28, 28) uint8 Fashion-MNIST picture -> a product photo: dark item on white, JPEG bytes."""
+    big = cv2.resize(255 - image, (224, 224), interpolation=cv2.INTER_CUBIC)
+    canvas = np.full((300, 300), 255, np.uint8)
+    canvas[38:262, 38:262] = big
+    out = io.BytesIO()
+    Image.fromarray(canvas).convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _counts(labels: np.ndarray) -> dict[str, int]:
+    names = [*CLASS_NAMES, "none of these"]
+    return {names[c]: int(n) for c, n in enumerate(np.bincount(labels, minlength=NUM_OUTPUTS)) if n}
+
+
+def calibration_card(
+    view_probs: np.ndarray, labels: np.ndarray
+) -> tuple[float, float, float, dict[str, Any]]:
+    """(temperature, SURE_AT, OTHER_AT, the card's calibration section) from held-back photos."""
+    weights = class_weights(labels)
+    temperature = fit_temperature(view_probs, labels, weights)
+    before, after = with_temperature(view_probs, 1.0), with_temperature(view_probs, temperature)
+    sure_at, other_at = fit_thresholds(after, labels, weights)
+    kinds, other = split_outputs(after)
+    real = labels != OTHER
+    section = {
+        "held_back_photos": _counts(labels),
+        "temperature": round(temperature, 4),
+        "sure_at": sure_at,
+        "other_at": other_at,
+        "fitted_to": {"sure_precision": SURE_PRECISION, "other_false_alarms": OTHER_FALSE_ALARMS},
+        "ece_before": round(expected_calibration_error(before[real], labels[real]), 4),
+        "ece_after": round(expected_calibration_error(after[real], labels[real]), 4),
+        "figures": photo_figures(kinds, other, labels, sure_at=sure_at, other_at=other_at),
+    }
+    return temperature, sure_at, other_at, section
+
+
+def dev_figures(
+    model: keras.Model,
+    items: list[LabelledPhoto],
+    temperature: float,
+    sure_at: float,
+    other_at: float,
+) -> dict[str, Any]:
+    """Figures on development photos, with the probabilities as learnt and as calibrated."""
+    pool = photo_inputs(items, 1, 0, cache_dir=None)
+    labels = np.asarray([it.label for it in items])
+    view = view_probabilities(model, pool["x"])
+    out: dict[str, Any] = {"photos": _counts(labels)}
+    for name, t in (("as_learnt", 1.0), ("calibrated", temperature)):
+        kinds = np.full((len(items), NUM_CLASSES), 1.0 / NUM_OUTPUTS, np.float32)
+        other = np.full(len(items), 1.0 / NUM_OUTPUTS, np.float32)
+        k, o = split_outputs(with_temperature(view, t))
+        kinds[pool["source"]], other[pool["source"]] = k, o
+        refused = ~np.isin(np.arange(len(items)), pool["source"])
+        out[name] = photo_figures(kinds, other, labels, refused, sure_at=sure_at, other_at=other_at)
+    return out
+
+
+def train(
+    settings: PhotoTrainSettings,
+    photos: Path,
+    other: Path,
+    out: Path = PHOTO_MODEL_PATH,
+    dev: Path | None = None,
+    cache_dir: Path | None = CACHE_DIR,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Learn, calibrate on held-back photos, measure, and write the model and its card."""
+    started = time.perf_counter()
+    pools, kept = learning_pools(photos, other, settings, cache_dir)
+    log(
+        f"inputs ready: {len(pools['real']['y'])} real, {len(pools['other']['y'])} of no kind, "
+        f"{len(kept)} photos held back, {time.perf_counter() - started:.0f} s"
+    )
+    model, seconds = fit(pools, settings, log)
+    inference = fold_batch_norm(model)
+    held = photo_inputs(kept, 1, settings.seed, cache_dir)
+    temperature, sure_at, other_at, calibration = calibration_card(
+        view_probabilities(inference, held["x"]), held["y"]
+    )
+    final = calibrated(inference, temperature)
+    _, (x_test, y_test) = load_fashion_mnist()
+    from fmnist_demo.model import predict_proba
+
+    test_pred = predict_proba(final, x_test).argmax(axis=1)
+    bags = x_test[y_test == 8][:200]
+    bag_inputs = np.stack([photo.prepare(fashion_photo(b)).model_input for b in bags])
+    bag_pred = photo_probabilities_batch(final, bag_inputs).argmax(axis=1)
+    card: dict[str, Any] = {
+        "name": "photo CNN",
+        "architecture": "Conv32-pool-Conv64-Conv64-pool-Conv128-pool-Dense128-Dense11, batch "
+        "norm, dropout 0.3; saved with batch norm folded into the convolutions and the "
+        "temperature as a layer before the softmax",
+        "outputs": [*CLASS_NAMES, "none of these"],
+        "parameters": int(final.count_params()),
+        "settings": asdict(settings),
+        "data": {
+            "fashion_mnist": "60,000 training pictures (MIT licence), each epoch a fresh draw of "
+            f"{settings.fashion_per_epoch:,} made to look like prepared photos and "
+            f"{settings.clean_per_epoch:,} as they are",
+            "real_photos": {
+                "folder": Path(photos).name,
+                "source": "clothing-dataset by Alexey Grigorev (CC0), labels mapped to "
+                "Fashion-MNIST's kinds",
+                "learnt_from": _counts(
+                    np.asarray([it.label for it in read_labelled(photos) if not held_back(it)])
+                ),
+                "inputs_after_variation": len(pools["real"]["y"]),
+            },
+            "none_of_these": {
+                "hats_learnt_from": int(
+                    sum(not held_back(it) for it in read_others(other, "train_hat_"))
+                ),
+                "made_up_scenes": settings.synthetic,
+                "kinds_of_scene": SYNTHETIC_OTHERS,
+            },
+            "held_back_for_calibration": _counts(np.asarray([it.label for it in kept])),
+            "class_imbalance": f"real photos drawn with weight count(kind)^-"
+            f"{settings.balance_power:g}; Fashion-MNIST is balanced",
+        },
+        "augmentations": AUGMENTATIONS,
+        "photo_variations": PHOTO_VARIATIONS,
+        "calibration": calibration,
+        "test_accuracy": round(float((test_pred == y_test).mean()), 4),
+        "fashion_bag_photo_accuracy": round(float((bag_pred == 8).mean()), 4),
+        "training_seconds": round(seconds, 1),
+        "total_seconds": None,
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "command": "python -m fmnist_demo.photo_training --photos DIR --other DIR --dev DIR "
+        f"--seed {settings.seed} --epochs {settings.epochs}",
+        "inference": "probabilities averaged over the image and its mirror image "
+        "(photo_model.photo_probabilities)",
+        "class_names": list(CLASS_NAMES),
+    }
+    if dev is not None:
+        dev_items = read_labelled(dev) + read_others(other, "dev_hat_")
+        card["development_photos"] = {
+            "folder": Path(dev).name,
+            "note": "never learnt from; measured once the design was fixed",
+            **dev_figures(inference, dev_items, temperature, sure_at, other_at),
+        }
+    card["total_seconds"] = round(time.perf_counter() - started, 1)
+    save_model(final, out, card)
+    return card
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: train the photo model and write it with its card."""
+    defaults = PhotoTrainSettings()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=Path, required=True, help="real photos to learn from")
+    parser.add_argument("--other", type=Path, required=True, help="train_hat_* / dev_hat_* photos")
+    parser.add_argument("--dev", type=Path, default=None, help="labelled photos to measure on")
+    parser.add_argument("--out", type=Path, default=PHOTO_MODEL_PATH)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--limit", type=int, default=None, help="first N Fashion-MNIST pictures")
+    parser.add_argument("--fashion", type=int, default=defaults.fashion_per_epoch)
+    parser.add_argument("--clean", type=int, default=defaults.clean_per_epoch)
+    parser.add_argument("--real", type=int, default=defaults.real_per_epoch)
+    parser.add_argument("--others", type=int, default=defaults.other_per_epoch)
+    parser.add_argument("--variants", type=int, default=defaults.variants)
+    parser.add_argument("--synthetic", type=int, default=defaults.synthetic)
+    parser.add_argument("--no-cache", action="store_true", help="prepare every photo afresh")
+    args = parser.parse_args(argv)
+    settings = PhotoTrainSettings(
+        epochs=args.epochs,
+        seed=args.seed,
+        fashion_per_epoch=args.fashion,
+        clean_per_epoch=args.clean,
+        real_per_epoch=args.real,
+        other_per_epoch=args.others,
+        variants=args.variants,
+        synthetic=args.synthetic,
+        limit=args.limit,
+    )
+    card = train(
+        settings,
+        args.photos,
+        args.other,
+        args.out,
+        args.dev,
+        None if args.no_cache else CACHE_DIR,
+        lambda line: print(line, flush=True),
+    )
+    summary = {
+        k: card[k]
+        for k in (
+            "test_accuracy",
+            "fashion_bag_photo_accuracy",
+            "training_seconds",
+            "total_seconds",
+        )
+    }
+    summary["calibration"] = {
+        k: card["calibration"][k]
+        for k in ("temperature", "sure_at", "other_at", "ece_before", "ece_after")
+    }
+    if "development_photos" in card:
+        summary["development"] = card["development_photos"]["calibrated"]
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
