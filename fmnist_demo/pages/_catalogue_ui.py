@@ -9,7 +9,6 @@ What a visitor types stays in their widgets, so a failed save loses nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -191,22 +190,6 @@ def plain(text: str) -> str:
     """User text (a record's name, note, a file name) made safe to put inside Markdown."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
     return _AUTOLINKS.sub(lambda m: m.group(1) + ZERO_WIDTH_SPACE, text)
-
-
-def visitor_zone() -> dt.tzinfo | None:
-    """The visitor's time zone from their browser; None means the server's own."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    name = st.context.timezone
-    if name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    offset = st.context.timezone_offset  # minutes behind UTC, as JavaScript counts them
-    if offset is not None:
-        return dt.timezone(-dt.timedelta(minutes=offset))
-    return None
 
 
 # -- saving from the Classify page --------------------------------------------------------------

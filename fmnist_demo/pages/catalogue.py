@@ -35,8 +35,8 @@ from fmnist_demo.pages._catalogue_ui import (
     staff_passcode,
     trial_chart,
     unlock_controls,
-    visitor_zone,
 )
+from fmnist_demo.pages._common import visitor_zone
 from fmnist_demo.pages._photo_model_ui import teach_section
 
 SHOWN_RECORDS = 500  # newest records listed; the filters reach the rest

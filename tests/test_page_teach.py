@@ -1,0 +1,167 @@
+"""AppTest of the Catalogue page's "Teach the model from your items": what is still needed, the
+busy slot, teaching in the background to the end, using an improved model and going back, and
+the photo model every visitor's Classify page gets (active_photo_model)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fmnist_demo import trial_learning as tl
+from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.pages._common import training_slot
+
+APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
+PAGE = "fmnist_demo/pages/catalogue.py"
+TROUSER, BAG = 1, 8
+
+
+def _open_page() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [*at.markdown, *at.caption, *at.success, *at.info, *at.warning, *at.error]
+    return "\n".join(p.value for p in parts)
+
+
+def _add(store: CatalogueStore, fmnist, n: int) -> None:
+    (_, _), (x_test, y_test) = fmnist
+    pictures = np.rot90(x_test[y_test == TROUSER][:n], 1, axes=(1, 2))
+    store.add_many(
+        NewRecord(predicted=BAG, confidence=0.6, confirmed=TROUSER, model_input=p.tobytes())
+        for p in pictures
+    )
+
+
+@pytest.fixture
+def free_slot():
+    slot = training_slot()
+    assert not slot.busy
+    yield slot
+    if slot.job is not None:
+        slot.job.cancel.set()
+        slot.job.done.wait(120)
+
+
+def test_too_few_records_says_what_is_needed(db: CatalogueStore, fmnist, free_slot) -> None:
+    _add(db, fmnist, 6)  # ids 1-6: five to learn from, one held back
+    at = _open_page()
+    assert "Teach the model from your items" in [h.value for h in at.subheader]
+    (needs,) = [i.value for i in at.info if "Too few confirmed items" in i.value]
+    assert "15 more to learn from (it has 5 of 20)" in needs
+    assert "4 more held back to measure on (it has 1 of 5" in needs
+    assert at.button(key="teach_start").disabled
+    assert "Photo model in use: **the shipped photo model" in _texts(at)
+    counts = next(d.value for d in at.dataframe if "To learn from" in d.value.columns)
+    assert counts.set_index("Kind").loc["Trouser"].tolist() == [5, 1]
+
+
+def test_a_busy_server_says_since_when_and_waits(db: CatalogueStore, fmnist, free_slot) -> None:
+    _add(db, fmnist, 30)
+    release = threading.Event()
+    job = tl.TeachJob(lambda progress, cancel: release.wait(60))
+    assert free_slot.start("someone else", job)
+    try:
+        at = _open_page()
+        (busy,) = [i.value for i in at.info if "right now" in i.value]
+        assert "started at" in busy and "try again" in busy
+        assert at.button(key="teach_start").disabled
+    finally:
+        release.set()
+        job.done.wait(10)
+    at.run()
+    assert not at.button(key="teach_start").disabled  # enough items, and the slot is free
+
+
+def test_teaching_runs_in_the_background_and_the_better_model_is_used(
+    db: CatalogueStore, fmnist, free_slot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add(db, fmnist, 60)
+    quick = tl.TeachSettings(
+        epochs=3,
+        record_repeats=8,
+        replay_per_epoch=300,
+        other_per_epoch=50,
+        fashion_per_epoch=300,
+    )
+    monkeypatch.setattr(tl, "TeachSettings", lambda: quick)  # the page's run, made short
+    at = _open_page()
+    at.button(key="teach_start").click().run()
+    assert not at.exception
+    job = at.session_state["teach_job"]
+    assert free_slot.job is job
+    assert at.button(key="teach_stop")  # the live view while it learns
+    assert job.done.wait(300)
+    at.run()
+    assert not at.exception and job.error is None
+    (done,) = [s.value for s in at.success if s.value.startswith("Done.")]
+    assert "of your items it had not learnt from, up from" in done
+    assert "now the photo model for every visitor" in done
+    assert "Photo model in use: **improved from 48 of your items on" in _texts(at)
+    per_kind = next(d.value for d in at.dataframe if "Right after" in d.value.columns)
+    assert per_kind.set_index("Kind").loc["Trouser", "Items held back"] == 12
+    assert db.adopted_photo_model() is not None
+    at.button(key="teach_back").click().run()  # one click back to the shipped model
+    assert db.adopted_photo_model() is None
+    assert "Back to the shipped photo model" in _texts(at)
+    assert "Photo model in use: **the shipped photo model" in _texts(at)
+
+
+def test_a_kept_model_that_was_not_better_can_be_chosen(
+    db: CatalogueStore, fmnist, free_slot
+) -> None:
+    from fmnist_demo.model import load_photo_model
+
+    _add(db, fmnist, 30)
+    card = {
+        "date": "2026-05-03T09:30:00+00:00",
+        "records_learnt": 24,
+        "before": {"per_kind": {"Trouser": [4, 6]}},
+        "after": {"per_kind": {"Trouser": [3, 6]}},
+    }
+    db.save_photo_model(tl.model_to_bytes(load_photo_model()), card, adopt=False)
+    at = _open_page()
+    assert "Right on 3 of 6 of your items it had not learnt from, down from 4." in _texts(at)
+    at.button(key="teach_use").click().run()
+    assert db.adopted_photo_model() is not None
+    assert "improved from 24 of your items on 3 May" in _texts(at)
+
+
+def _classify_stand_in() -> None:
+    import streamlit as st
+
+    from fmnist_demo.pages._photo_model_ui import active_photo_model
+
+    model, description = active_photo_model()
+    st.write(f"{model.name}: {description}")
+
+
+def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
+    from fmnist_demo.model import load_photo_model
+
+    at = AppTest.from_function(_classify_stand_in, default_timeout=60).run()
+    assert "the shipped photo model" in at.markdown[0].value
+    card = {
+        "date": "2026-05-03T09:30:00+00:00",
+        "records_learnt": 212,
+        "before": {"per_kind": {"Bag": [33, 50]}},
+        "after": {"per_kind": {"Bag": [41, 50]}},
+    }
+    db.save_photo_model(tl.model_to_bytes(load_photo_model()), card, adopt=True)
+    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+
+    _adopted_entry.clear()  # another server process would see it within ADOPTED_TTL_S
+    at = AppTest.from_function(_classify_stand_in, default_timeout=60).run()
+    assert not at.exception
+    assert at.markdown[0].value.endswith(
+        "improved from 212 of your items on 3 May; right on 82 % of the items it had not "
+        "learnt from"
+    )
