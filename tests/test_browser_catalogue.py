@@ -6,33 +6,23 @@ FMNIST_REQUIRE_BROWSER=1 (as in CI)."""
 from __future__ import annotations
 
 import io
-import os
-import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
 from PIL import Image
 
 from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_export import read_csv
 from fmnist_demo.serve import running_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PASSCODE = "tulip-browser-42"
 ZONE = "Asia/Kolkata"  # the visitor's zone: UTC+05:30, so a UTC time would show
 
-try:
-    from playwright.sync_api import Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - playwright is in requirements-dev.txt
-    sync_playwright = None
-
-_missing = CHROMIUM is None or sync_playwright is None
-if _missing and os.environ.get("FMNIST_REQUIRE_BROWSER") == "1":
-    raise RuntimeError("Browser tests are required here but Chromium or Playwright is missing.")
-pytestmark = pytest.mark.skipif(_missing, reason="needs Chromium and Playwright")
+pytestmark = needs_browser
 
 
 def _photo(colour: tuple[int, int, int]) -> bytes:

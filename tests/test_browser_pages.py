@@ -7,26 +7,15 @@ Playwright. Without a browser they are skipped, unless FMNIST_REQUIRE_BROWSER=1 
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
+from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
 
 from fmnist_demo.serve import running_app
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-try:
-    from playwright.sync_api import Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - playwright is in requirements-dev.txt
-    sync_playwright = None
-
-_missing = CHROMIUM is None or sync_playwright is None
-if _missing and os.environ.get("FMNIST_REQUIRE_BROWSER") == "1":
-    raise RuntimeError("Browser tests are required here but Chromium or Playwright is missing.")
-pytestmark = pytest.mark.skipif(_missing, reason="needs Chromium and Playwright")
+pytestmark = needs_browser
 
 SIZES = {"desk": (1280, 900), "phone": (390, 844)}
 FINISHED = (

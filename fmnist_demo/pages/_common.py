@@ -145,10 +145,11 @@ def user_model_store() -> UserModelStore:
 
 def visitor_now() -> dt.datetime:
     """The time now in the visitor's time zone (the server's when the browser did not say)."""
-    return dt.datetime.now(dt.UTC).astimezone(_visitor_zone())
+    return dt.datetime.now(dt.UTC).astimezone(visitor_zone())
 
 
-def _visitor_zone() -> dt.tzinfo | None:
+def visitor_zone() -> dt.tzinfo | None:
+    """The visitor's time zone from their browser; None means the server's own."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     name = st.context.timezone
@@ -167,7 +168,7 @@ def visitor_clock(when: dt.datetime | float) -> str:
     """A moment (aware datetime or a time.time() value) as '14:05' in the visitor's time."""
     if not isinstance(when, dt.datetime):
         when = dt.datetime.fromtimestamp(when, dt.UTC)
-    return clock(when, _visitor_zone())
+    return clock(when, visitor_zone())
 
 
 def keep_model_across_reloads() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from typing import Any
 
 import numpy as np
@@ -11,9 +9,10 @@ import streamlit as st
 
 from fmnist_demo import photo
 from fmnist_demo.data import CLASS_NAMES
-from fmnist_demo.evaluation import confidence, percent
+from fmnist_demo.evaluation import confidence
 from fmnist_demo.pages._catalogue_ui import save_controls
-from fmnist_demo.pages._common import current_user_model, shipped_card, shipped_photo_model
+from fmnist_demo.pages._common import current_user_model, visitor_now
+from fmnist_demo.pages._photo_model_ui import active_photo_model
 from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
 from fmnist_demo.plots import class_probability_chart
 
@@ -36,15 +35,6 @@ for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {})):
         st.session_state[_key] = _empty
 
 
-def local_now() -> dt.datetime:
-    """Now in the visitor's time zone (the browser's), or the server's when it is unknown."""
-    try:
-        zone = zoneinfo.ZoneInfo(st.context.timezone) if st.context.timezone else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = None
-    return dt.datetime.now(zone) if zone else dt.datetime.now().astimezone()
-
-
 def photo_controls() -> list[tuple[str, str, bytes]]:
     """Camera and upload widgets -> [(file id, name for a person, bytes)] of every photo given."""
     camera_tab, upload_tab = st.tabs(["Camera", "Upload photos"])
@@ -64,7 +54,7 @@ def photo_controls() -> list[tuple[str, str, bytes]]:
     given = []
     if shot is not None:
         times = st.session_state[SHOT_TIMES_KEY]
-        taken = times.setdefault(shot.file_id, local_now().strftime("%H:%M"))
+        taken = times.setdefault(shot.file_id, visitor_now().strftime("%H:%M"))
         given.append((shot.file_id, f"Camera photo, {taken}", shot.getvalue()))
     given += [(f.file_id, f.name, f.getvalue()) for f in uploads or []]
     return given
@@ -157,19 +147,6 @@ def show_result(name: str, result: PhotoResult, yours: PhotoResult | str | None,
             st.altair_chart(class_probability_chart(result.probabilities), width="stretch")
 
 
-def photo_model_caption() -> None:
-    """Which model names the photos, and how right it is on real photos."""
-    card = shipped_card(True)
-    dev = card.get("development_photos", {}).get("calibrated", {})
-    text = "Photo model in use: the app's own, learnt from Fashion-MNIST and real phone photos"
-    if dev.get("accuracy") is not None:
-        text += (
-            f"; right on {percent(dev['accuracy'])} of phone photos it never saw, and on "
-            f"{percent(dev['sure_acc'])} of those it calls sure"
-        )
-    st.caption(f":material/inventory_2: {text}.")
-
-
 st.title("Classify a photo")
 st.write(
     "Take a photo of a piece of clothing, a shoe or a bag, or upload several. The app finds the "
@@ -177,7 +154,8 @@ st.write(
     "Fashion-MNIST images were made; then the model names it, and says plainly when it is not "
     "sure or when the item is none of the ten kinds it knows."
 )
-photo_model_caption()
+model, description = active_photo_model()  # an improved model adopted in the catalogue, or ours
+st.caption(f":material/inventory_2: Photo model in use: {description}.")
 user = current_user_model()
 compare = False
 if user is not None:
@@ -192,10 +170,9 @@ forget_removed({file_id for file_id, _, _ in photos})
 if not photos:
     st.info(f"{TIP}\n\n{SHOE_TIP}", icon=":material/lightbulb:")
 
-model = shipped_photo_model() if photos else None
 catalogue_items: list[dict] = []  # plain dicts for the catalogue's "save" controls, see below
 for file_id, name, data in photos:
-    outcome = result_for(file_id, data, model, "photo")
+    outcome = result_for(file_id, data, model, f"photo {id(model)}")  # a new model: new answers
     if isinstance(outcome, str):
         st.error(f"**{name}**: {outcome}", icon=":material/broken_image:")
         continue
