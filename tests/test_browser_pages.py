@@ -118,3 +118,84 @@ def test_a_model_the_server_no_longer_has_is_said_to_be_gone(app_url, page):
     ).to_be_visible(timeout=120_000)
     text = _settled(page)
     assert "Active model: shipped model" in text
+
+
+def _photo_file(tmp_path) -> str:
+    """A real development photo of trousers when FMNIST_PHOTOS_DIR is set, else a drawn one."""
+    import io
+    import os
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    real = Path(os.environ.get("FMNIST_PHOTOS_DIR", "missing")) / "1_pants_001.jpg"
+    if real.is_file():
+        return str(real)
+    scene = np.full((400, 300, 3), 210, np.uint8)
+    scene[40:360, 90:210] = (30, 40, 90)
+    out = io.BytesIO()
+    Image.fromarray(scene).save(out, "JPEG")
+    path = tmp_path / "trousers.jpg"
+    path.write_bytes(out.getvalue())
+    return str(path)
+
+
+def test_staff_see_the_verdict_first_save_it_and_find_it(app_url, page, tmp_path):
+    page.goto(f"{app_url}/classify")
+    expect(page.get_by_role("tab", name="Upload photos")).to_be_visible(timeout=120_000)
+    _settled(page)
+    page.get_by_role("tab", name="Upload photos").click()
+    photo = _photo_file(tmp_path)
+    page.locator("input[type=file]").set_input_files(photo)
+    verdict = page.locator("[data-testid=stAlert]").filter(has_text=re.compile("sure|ten kinds"))
+    expect(verdict).to_be_visible(timeout=120_000)
+    _settled(page)
+    shown = (
+        page.get_by_role("img", name="Your photo")
+        .or_(page.locator("[data-testid=stImage] img").first)
+        .first
+    )
+    # the verdict comes before the photo and the charts, at a desk and on a phone
+    assert verdict.bounding_box()["y"] < shown.bounding_box()["y"]
+    verdict.scroll_into_view_if_needed()
+    assert verdict.bounding_box()["y"] < page.viewport_size["height"]
+    assert re.search(r"sure|Not sure|ten kinds", verdict.inner_text())
+
+    add = page.get_by_role("button", name=re.compile("^Add to catalogue as "))
+    add.scroll_into_view_if_needed()
+    kind = re.search(r"Add to catalogue as (.+)", add.inner_text()).group(1).strip()
+    add.click()
+    expect(page.get_by_text(re.compile("catalogue as record #"))).to_be_visible(timeout=60_000)
+    page.goto(f"{app_url}/catalogue")
+    expect(page.get_by_role("heading", name="Catalogue", exact=True)).to_be_visible(timeout=120_000)
+    text = _settled(page)
+    assert kind in text and "UTC" not in text
+    expect(page.locator("[data-testid=stDataFrame], [data-testid=stTable]").first).to_be_visible()
+
+
+def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_path):
+    page.goto(f"{app_url}/train_live")
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_visible(timeout=120_000)
+    _settled(page)
+    _set_slider(page, "Epochs", "Home")
+    _set_slider(page, "Training pictures", "Home")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Training finished all 1 epochs.")).to_be_visible(timeout=120_000)
+    token = re.search(r"[?&]model=([\w-]+)", page.url).group(1)
+
+    page.goto(f"{app_url}/classify?model={token}")
+    compare = page.get_by_text(re.compile("Compare with your model"))
+    expect(compare).to_be_visible(timeout=120_000)
+    _settled(page)
+    page.get_by_role("tab", name="Upload photos").click()
+    page.locator("input[type=file]").set_input_files(_photo_file(tmp_path))
+    expect(page.locator("[data-testid=stAlert]").first).to_be_visible(timeout=120_000)
+    _settled(page)
+    assert "Your model (trained at" not in page.inner_text("body")  # a comparison, not the default
+    compare.click()
+    expect(page.get_by_text(re.compile(r"Your model \(trained at .*\) says"))).to_be_visible(
+        timeout=120_000
+    )
+    text = _settled(page)
+    assert "Photo model in use" in text

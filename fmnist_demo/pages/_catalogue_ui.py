@@ -277,11 +277,11 @@ def _single_controls(item: dict, key_prefix: str) -> list[int]:
     predicted = int(item["predicted"])
     left, right = st.columns(2)
     confirmed = left.selectbox(
-        "Class",
+        "Kind",
         options=range(len(CLASS_NAMES)),
         index=predicted,
         format_func=CLASS_NAMES.__getitem__,
-        help="Keep the model's class, or pick the right one if the model was wrong.",
+        help="Keep the model's answer, or pick the right kind if the model was wrong.",
         key=item_key(key_prefix, item["id"], "class"),
     )
     name = right.text_input(
@@ -354,7 +354,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
                 "Confidence", min_value=0.0, max_value=100.0, format="%.0f %%"
             ),
             "confirmed": st.column_config.SelectboxColumn(
-                "Class", options=list(CLASS_NAMES), required=True
+                "Kind", options=list(CLASS_NAMES), required=True
             ),
             "name": st.column_config.TextColumn("Name or SKU", max_chars=catalogue.NAME_MAX_CHARS),
             "note": st.column_config.TextColumn("Note", max_chars=catalogue.NOTE_MAX_CHARS),
