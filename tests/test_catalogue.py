@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -482,8 +483,12 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
         CatalogueStore(_url(path)).count()
 
 
-def _writer(url: str, writer: int) -> None:
+def _writer(url: str, writer: int, start: Any) -> None:
     store = CatalogueStore(url)
+    store.count()  # open (and maybe create) the database, racing the other writers
+    # then write all at once: the child processes' slow start (imports) is over for everyone,
+    # so the race is between the saves, not between a save and a neighbour's start-up
+    start.wait(120)
     for i in range(SAVES_PER_WRITER):
         store.add(
             predicted=i % 10,
@@ -495,13 +500,15 @@ def _writer(url: str, writer: int) -> None:
     store.close()
 
 
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(240)
 def test_concurrent_writers_all_land(tmp_path: Path) -> None:
     url = _url(tmp_path / "busy.sqlite3")  # a fresh file: the writers also race to create it
     context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_writer, args=(url, w)) for w in range(WRITERS)]
+    start = context.Barrier(WRITERS + 1)
+    workers = [context.Process(target=_writer, args=(url, w, start)) for w in range(WRITERS)]
     for worker in workers:
         worker.start()
+    start.wait(120)
     for worker in workers:
         worker.join(timeout=150)
     assert [w.exitcode for w in workers] == [0] * WRITERS
