@@ -28,7 +28,7 @@ FOOTWEAR = (5, 7, 9)  # Sandal, Sneaker, Ankle boot
 # SURE_AT or above were right 92.5 % of the time with every kind counted alike (96 % of all such
 # answers); on the 315 development photos, never learnt from, 94 % of the 51 % called sure.
 SURE_AT = 0.72  # top kind at or above: "sure"
-OTHER_AT = 0.30  # "none of these" at or above: "not one of the ten kinds" (0.8 % of real items there)
+OTHER_AT = 0.30  # "none of these" at or above: "not one of the ten kinds" (0.8 % of real items)
 SURE_PRECISION = 0.925  # what SURE_AT is fitted to: held-back sure answers right this often
 OTHER_FALSE_ALARMS = 0.02  # what OTHER_AT is fitted to: real items wrongly set aside this often
 
