@@ -97,12 +97,7 @@ def _flash(message: str, undo: int | None = None) -> None:
 def _undo_delete(store: CatalogueStore, record_id: int) -> None:
     # A button callback: runs before the page, so its message shows in the run it starts.
     st.session_state[UNDO_KEY] = None
-    try:
-        store.restore(record_id)
-    except CatalogueError as exc:
-        st.session_state[FLASH_KEY] = f"Record #{record_id} could not be restored. {exc}"
-    else:
-        st.session_state[FLASH_KEY] = f"Record #{record_id} is back."
+    _restore(store, record_id)
 
 
 def flash_message(store: CatalogueStore | None) -> None:
