@@ -9,8 +9,9 @@ started from a runtime-only venv (`requirements.txt` alone) in a temporary copy 
    staff passcode under [catalogue] (the copy is thrown away; nothing is committed);
 2. starts `streamlit run streamlit_app.py` with the dataset only in Keras's cache ($KERAS_HOME,
    no FMNIST_DATA_DIR), as after a download;
-3. opens every page listed in the app's navigation in Chromium and fails on an exception box,
-   an error message or a traceback;
+3. opens every page listed in the app's navigation in Chromium, in English and again in Bengali
+   (`?lang=bn`: the compiled catalogues ship with the app), and fails on an exception box, an
+   error message, a traceback or a Bengali page whose title is not in Bengali;
 4. uploads a photo on "Classify a photo", unlocks the catalogue with the passcode, saves the
    item under a unique name and finds that name in the PostgreSQL database.
 
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from fmnist_demo.serve import app_server  # noqa: E402
 
 PHOTO_TYPES = {".jpg", ".jpeg", ".png", ".webp"}
+BENGALI = re.compile("[\u0980-\u09ff]")  # the Bengali block of Unicode
 PASSCODE_INPUT = 'input[aria-label*="passcode" i]'  # the "Staff passcode" box of a locked catalogue
 TIMEOUT_MS = 180_000  # the first visit loads TensorFlow and the models on a busy machine
 IDLE = """() => {
@@ -79,9 +81,9 @@ def check(page: Page, where: str) -> None:
         raise RehearsalFailed(f"{where}: traceback on the page")
 
 
-def open_every_page(page: Page, url: str, shots: Path) -> list[str]:
-    """Visit each page of the navigation; the titles seen."""
-    page.goto(url, wait_until="domcontentloaded")
+def open_every_page(page: Page, url: str, shots: Path, lang: str = "en") -> list[str]:
+    """Visit each page of the navigation in one language; the titles seen."""
+    page.goto(f"{url}/?lang={lang}", wait_until="domcontentloaded")
     settle(page)
     check(page, "first page")
     nav = page.locator('[data-testid="stSidebarNav"] a')
@@ -93,12 +95,15 @@ def open_every_page(page: Page, url: str, shots: Path) -> list[str]:
         raise RehearsalFailed(f"the navigation lists {len(links)} pages: {links}")
     seen = []
     for name, href in links:
-        page.goto(href if href.startswith("http") else url + href, wait_until="domcontentloaded")
+        address = href if href.startswith("http") else url + href
+        page.goto(f"{address}?lang={lang}", wait_until="domcontentloaded")
         settle(page)
         check(page, name)
-        page.screenshot(path=str(shots / f"page-{len(seen) + 1}.png"), full_page=True)
+        page.screenshot(path=str(shots / f"page-{lang}-{len(seen) + 1}.png"), full_page=True)
         check(page, name)  # anything drawn while the screenshot was taken
         title = page.locator("h1").first.inner_text().strip()
+        if lang == "bn" and not BENGALI.search(title):
+            raise RehearsalFailed(f"{name}: the title is not in Bengali: {title!r}")
         print(f"  {name}: '{title}' opened, no error", flush=True)
         seen.append(title)
     return seen
@@ -204,6 +209,7 @@ def main() -> None:
             )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             open_every_page(page, server.url, shots)
+            open_every_page(page, server.url, shots, lang="bn")  # the compiled catalogues ship
             save_a_photo(page, server.url, photo, args.passcode, marker)
             browser.close()
         table, row = find_in_database(args.db_url, marker)

@@ -6,7 +6,9 @@ created on first use and versioned; later changes go in `MIGRATIONS`. Several st
 once: every record carries a version, a save names the version it started from, and a save that
 would undo someone else's newer change is refused (`EditConflict`). Deleting moves a record to the
 bin, from which it can be restored for `BIN_KEEP_DAYS` days. No Streamlit here: the pages wire the
-shared store in and show the plain-words errors raised below.
+shared store in and show the plain-words errors raised below, which are built with `_()` where they
+are raised (in the visitor's script thread, so in the visitor's language). Kinds are stored and
+exported by label and by the chapter's English names; people read them through `data.kind_name()`.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ import numpy as np
 import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from fmnist_demo import i18n
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
 from fmnist_demo.evaluation import percent
+from fmnist_demo.i18n import N_, _, ngettext
 
 DB_ENV_VAR = "FMNIST_CATALOGUE_DB"
 DEFAULT_DB_PATH = Path("~/.fmnist-demo/catalogue.sqlite3")
@@ -47,7 +51,8 @@ LOCKED_RETRIES = 1
 SCHEMA_WAIT_S = 30  # how long a new SQLite file's creation waits for other processes making it
 BIN_KEEP_DAYS = 30  # a deleted record can be restored for this long, then it is removed for good
 EDITABLE_FIELDS = ("confirmed", "name", "note")
-FIELD_WORDS = {"confirmed": "the kind", "name": "the name", "note": "the note"}
+# How a sentence names each field ("Someone else changed the name of record #5"), translated on use.
+FIELD_WORDS = {"confirmed": N_("the kind"), "name": N_("the name"), "note": N_("the note")}
 
 
 class CatalogueError(ValueError):
@@ -236,12 +241,12 @@ class CatalogueRecord:
 
     @property
     def predicted_name(self) -> str:
-        """The class the model said."""
+        """The class the model said, by the chapter's English name (people read kind_name())."""
         return CLASS_NAMES[self.predicted]
 
     @property
     def confirmed_name(self) -> str:
-        """The class the person confirmed."""
+        """The class the person confirmed, by the chapter's English name."""
         return CLASS_NAMES[self.confirmed]
 
     @property
@@ -281,7 +286,7 @@ class ClassResult:
     """The trial's result for the items of one confirmed class."""
 
     label: int
-    name: str
+    name: str  # the chapter's English name; people read data.kind_name(label)
     items: int
     accepted: int  # the model said this class and the person agreed
     corrected: int  # the person changed the model's class to this one
@@ -307,30 +312,46 @@ class TrialSummary:
         return self.accepted / self.items if self.items else None
 
     def sentence(self) -> str:
-        """The result in plain words."""
+        """The result in plain words, in the visitor's language."""
         if not self.items:
-            return "No items have been catalogued yet."
-        item_word = "item" if self.items == 1 else "items"
-        return (
-            f"The model was right for {self.accepted} of {self.items} {item_word} "
-            f"({percent(self.accepted / self.items)})."
-        )
+            return _("No items have been catalogued yet.")
+        return ngettext(
+            "The model was right for {right} of {total} item ({share}).",
+            "The model was right for {right} of {total} items ({share}).",
+            self.items,
+        ).format(right=self.accepted, total=self.items, share=percent(self.accepted / self.items))
 
 
 # -- validation and images ----------------------------------------------------------------------
 
 
+def _label_of_name(name: str) -> int | None:
+    """The label of a kind named in English or in any language the app speaks, else None."""
+    if name in CLASS_NAMES:
+        return CLASS_NAMES.index(name)
+    # A table filled in one language may be saved after the visitor switched to the other.
+    for code in i18n.LANGUAGES:
+        names = [i18n.translations(code).gettext(english) for english in CLASS_NAMES]
+        if name in names:
+            return names.index(name)
+    return None
+
+
 def class_label(value: Any) -> int:
-    """A class given as label 0-9 or as its name, checked, as an int."""
-    if isinstance(value, str) and value in CLASS_NAMES:
-        return CLASS_NAMES.index(value)
+    """A class given as label 0-9 or as its name (in any of the app's languages), as an int."""
+    if isinstance(value, str) and (label := _label_of_name(value)) is not None:
+        return label
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InvalidEntry(
-            f"The class must be one of the {NUM_CLASSES} clothing classes; got {value!r}."
+            _("The class must be one of the {count} clothing classes; got {value}.").format(
+                count=NUM_CLASSES, value=repr(value)
+            )
         )
     if not 0 <= int(value) < NUM_CLASSES:
         raise InvalidEntry(
-            f"The class must be a number from 0 to {NUM_CLASSES - 1}; got {int(value)}."
+            _("The class must be a number from 0 to {last}; got {value}.").format(
+                last=NUM_CLASSES - 1, value=int(value)
+            )
         )
     return int(value)
 
@@ -339,9 +360,13 @@ def _check_confidence(value: Any) -> float:
     try:
         confidence = float(value)
     except (TypeError, ValueError):
-        raise InvalidEntry(f"The confidence must be a number; got {value!r}.") from None
+        raise InvalidEntry(
+            _("The confidence must be a number; got {value}.").format(value=repr(value))
+        ) from None
     if not 0.0 <= confidence <= 1.0:  # also rejects NaN
-        raise InvalidEntry(f"The confidence must be between 0 and 1; got {confidence}.")
+        raise InvalidEntry(
+            _("The confidence must be between 0 and 1; got {value}.").format(value=confidence)
+        )
     return confidence
 
 
@@ -353,10 +378,14 @@ def clean_name(value: str | None) -> str:
     name = (value or "").strip()
     if len(name) > NAME_MAX_CHARS:
         raise InvalidEntry(
-            f"The name is too long: at most {NAME_MAX_CHARS} characters (this one has {len(name)})."
+            _("The name is too long: at most {limit} characters (this one has {length}).").format(
+                limit=NAME_MAX_CHARS, length=len(name)
+            )
         )
     if _CONTROL.search(name):
-        raise InvalidEntry("The name must be a single line of text, without tabs or line breaks.")
+        raise InvalidEntry(
+            _("The name must be a single line of text, without tabs or line breaks.")
+        )
     return name
 
 
@@ -365,10 +394,12 @@ def clean_note(value: str | None) -> str:
     note = (value or "").strip()
     if len(note) > NOTE_MAX_CHARS:
         raise InvalidEntry(
-            f"The note is too long: at most {NOTE_MAX_CHARS} characters (this one has {len(note)})."
+            _("The note is too long: at most {limit} characters (this one has {length}).").format(
+                limit=NOTE_MAX_CHARS, length=len(note)
+            )
         )
     if _CONTROL.search(note.replace("\n", "").replace("\r", "").replace("\t", "")):
-        raise InvalidEntry("The note contains characters that are not text.")
+        raise InvalidEntry(_("The note contains characters that are not text."))
     return note
 
 
@@ -385,14 +416,15 @@ def model_input_bytes(image: np.ndarray) -> bytes:
     pixels = np.asarray(image)
     if pixels.shape != (IMAGE_SIZE, IMAGE_SIZE):
         raise InvalidEntry(
-            f"The model's image must be {IMAGE_SIZE} x {IMAGE_SIZE} pixels; "
-            f"got shape {pixels.shape}."
+            _("The model's image must be {size} x {size} pixels; got shape {shape}.").format(
+                size=IMAGE_SIZE, shape=pixels.shape
+            )
         )
     if pixels.dtype == np.uint8:
         return pixels.tobytes()
     pixels = pixels.astype(np.float32)
     if not np.all(np.isfinite(pixels)):
-        raise InvalidEntry("The model's image contains values that are not numbers.")
+        raise InvalidEntry(_("The model's image contains values that are not numbers."))
     # (28, 28) float32 in [0, 1] -> (28, 28) uint8
     return np.round(np.clip(pixels, 0.0, 1.0) * 255.0).astype(np.uint8).tobytes()
 
@@ -403,14 +435,14 @@ def _open_photo(photo: Any, draft_side: int) -> Image.Image:
     if hasattr(photo, "getvalue"):  # BytesIO, Streamlit's UploadedFile
         photo = photo.getvalue()
     if not isinstance(photo, (bytes, bytearray, memoryview)):
-        raise InvalidEntry("The photo must be image bytes or a picture.")
+        raise InvalidEntry(_("The photo must be image bytes or a picture."))
     try:
         image = Image.open(io.BytesIO(bytes(photo)))
         # A JPEG decodes straight at a fraction of its size: a phone photo in a few ms.
         image.draft("RGB", (draft_side, draft_side))
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise InvalidEntry("The photo could not be read as an image.") from None
+        raise InvalidEntry(_("The photo could not be read as an image.")) from None
     return image
 
 
@@ -501,8 +533,10 @@ def default_url() -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CatalogueUnavailable(
-            f"The catalogue folder {path.parent} cannot be created ({exc.strerror or exc}). "
-            f"Set {DB_ENV_VAR} to a file in a folder the app may write to."
+            _(
+                "The catalogue folder {folder} cannot be created ({reason}). "
+                "Set {variable} to a file in a folder the app may write to."
+            ).format(folder=path.parent, reason=exc.strerror or exc, variable=DB_ENV_VAR)
         ) from exc
     return f"sqlite:///{path}"
 
@@ -547,19 +581,20 @@ def _ensure_pre_ping(engine: sa.Engine) -> None:
         engine.pool._pre_ping = True
 
 
-def _reason(exc: BaseException) -> str:
+def _reason(exc: BaseException, otherwise: str | None = None) -> str:
+    """Why a database step failed, as the end of a sentence in the visitor's language."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "locked" in text or "busy" in text:
-        return "the database is busy with another save just now"
+        return _("the database is busy with another save just now")
     if ("disk" in text and ("full" in text or "i/o" in text)) or "no space" in text:
-        return "the disk is full or cannot be written"
+        return _("the disk is full or cannot be written")
     if "readonly" in text or "read-only" in text or "permission" in text:
-        return "the database may only be read just now, not written to"
+        return _("the database may only be read just now, not written to")
     if "unable to open" in text:
-        return "the database file cannot be opened"
+        return _("the database file cannot be opened")
     if "no such column" in text or "no such table" in text or "does not exist" in text:
-        return "its tables are not as this app expects (was the database changed by hand?)"
-    return "the database cannot be reached"
+        return _("its tables are not as this app expects (was the database changed by hand?)")
+    return otherwise or _("the database cannot be reached")
 
 
 def _bytes_or_none(value: Any) -> bytes | None:
@@ -568,7 +603,11 @@ def _bytes_or_none(value: Any) -> bytes | None:
 
 
 def _not_found(record_id: int) -> RecordNotFound:
-    return RecordNotFound(f"There is no catalogue record {record_id}; it may have been deleted.")
+    return RecordNotFound(
+        _("There is no catalogue record {record}; it may have been deleted.").format(
+            record=record_id
+        )
+    )
 
 
 def _is_locked(exc: sa.exc.DBAPIError) -> bool:
@@ -584,8 +623,11 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _field_list(fields: Iterable[str]) -> str:
-    words = [FIELD_WORDS[f] for f in fields]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    words = [_(FIELD_WORDS[f]) for f in fields]
+    if len(words) == 1:
+        return words[0]
+    # NOTE: a list of fields, e.g. "the kind, the name and the note": {items} are all but the last.
+    return _("{items} and {last}").format(items=", ".join(words[:-1]), last=words[-1])
 
 
 class CatalogueStore:
@@ -606,13 +648,16 @@ class CatalogueStore:
                 self._engine = sa.create_engine(target, **kwargs)
             except ImportError as exc:
                 raise CatalogueUnavailable(
-                    f"The catalogue database needs a driver that is not installed ({exc.name}); "
-                    "for PostgreSQL, add psycopg2-binary to the requirements."
+                    _(
+                        "The catalogue database needs a driver that is not installed ({module}); "
+                        "for PostgreSQL, add {package} to the requirements."
+                    ).format(module=exc.name, package="psycopg2-binary")
                 ) from exc
             except sa.exc.ArgumentError as exc:  # its text may hold the password
                 raise CatalogueUnavailable(
-                    "The catalogue database URL cannot be used; check its form, "
-                    "e.g. postgresql+psycopg2://user:password@host:5432/database."
+                    _(
+                        "The catalogue database URL cannot be used; check its form, e.g. {example}."
+                    ).format(example="postgresql+psycopg2://user:password@host:5432/database")
                 ) from exc
             self._owns_engine = True
         if self._engine.dialect.name == "sqlite":
@@ -649,23 +694,24 @@ class CatalogueStore:
     # -- plumbing -------------------------------------------------------------------------------
 
     @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
-        """Turn database failures into CatalogueUnavailable with a plain message."""
+    def _guard(self, failure: str, **values: Any) -> Iterator[None]:
+        """Turn database failures into CatalogueUnavailable with a plain message.
+
+        `failure` is the whole sentence, already translated, with a {reason} field (and any of
+        `values`): "The catalogue could not read the records: {reason}."
+        """
         try:
             yield
         except sa.exc.SQLAlchemyError as exc:
-            raise CatalogueUnavailable(
-                f"The catalogue could not {action}: {_reason(exc)}."
-            ) from exc
+            raise CatalogueUnavailable(failure.format(reason=_reason(exc), **values)) from exc
         except OSError as exc:
-            raise CatalogueUnavailable(
-                f"The catalogue could not {action}: {exc.strerror or exc}."
-            ) from exc
+            reason = _reason(exc, otherwise=str(exc.strerror or exc))
+            raise CatalogueUnavailable(failure.format(reason=reason, **values)) from exc
 
-    def _write(self, action: str, work: Callable[[sa.Connection], Any]) -> Any:
+    def _write(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
         """Run `work` in one write transaction, retrying once while SQLite is locked."""
         self._ensure_schema()
-        with self._guard(action):
+        with self._guard(failure, **values):
             for attempt in range(LOCKED_RETRIES + 1):
                 try:
                     with self._engine.connect() as conn:
@@ -678,10 +724,10 @@ class CatalogueStore:
                     time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _read(self, action: str, work: Callable[[sa.Connection], Any]) -> Any:
-        """Run `work` in one read transaction."""
+    def _read(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
+        """Run `work` in one read transaction (`failure` as in _guard)."""
         self._ensure_schema()
-        with self._guard(action), self._engine.connect() as conn:
+        with self._guard(failure, **values), self._engine.connect() as conn:
             return work(conn)
 
     def _ensure_schema(self) -> None:
@@ -693,7 +739,8 @@ class CatalogueStore:
         """
         if self._schema_ready:
             return
-        with self._schema_lock, self._guard("open its database"):
+        failure = _("The catalogue could not open its database: {reason}.")
+        with self._schema_lock, self._guard(failure):
             if self._schema_ready:
                 return
             deadline = time.monotonic() + SCHEMA_WAIT_S
@@ -733,14 +780,19 @@ class CatalogueStore:
         version = conn.scalar(sa.select(SCHEMA_TABLE.c.version)) or 0
         if version > SCHEMA_VERSION:
             raise CatalogueUnavailable(
-                f"The catalogue database was made by a newer version of this app "
-                f"(schema {version}; this app knows up to {SCHEMA_VERSION})."
+                _(
+                    "The catalogue database was made by a newer version of this app "
+                    "(schema {found}; this app knows up to {known})."
+                ).format(found=version, known=SCHEMA_VERSION)
             )
         return version
 
     def schema_version(self) -> int:
         """The schema version of the database."""
-        return self._read("read its schema", lambda c: c.scalar(sa.select(SCHEMA_TABLE.c.version)))
+        return self._read(
+            _("The catalogue could not read its schema: {reason}."),
+            lambda c: c.scalar(sa.select(SCHEMA_TABLE.c.version)),
+        )
 
     def read_only(self) -> bool:
         """True when this app may read the records but not change them (checked each call)."""
@@ -759,7 +811,9 @@ class CatalogueStore:
             may_write = conn.scalar(sa.select(sa.func.has_table_privilege(ITEMS.name, "UPDATE")))
             return read_only == "on" or not may_write
 
-        return self._read("check whether it may be changed", ask)
+        return self._read(
+            _("The catalogue could not check whether it may be changed: {reason}."), ask
+        )
 
     @staticmethod
     def _record(row: sa.Row) -> CatalogueRecord:
@@ -819,8 +873,12 @@ class CatalogueStore:
                 conn.execute(ITEMS.insert().values(**row)).inserted_primary_key[0] for row in rows
             ]
 
-        noun = "entry" if len(rows) == 1 else f"{len(rows)} entries"
-        return self._write(f"save the {noun}", insert)
+        failure = ngettext(
+            "The catalogue could not save the entry: {reason}.",
+            "The catalogue could not save the {n} entries: {reason}.",
+            len(rows),
+        )
+        return self._write(failure, insert, n=len(rows))
 
     def update(
         self,
@@ -854,8 +912,10 @@ class CatalogueStore:
             current = self._locked_row(conn, record_id)
             if current.deleted_at is not None:
                 raise RecordDeleted(
-                    f"Record #{record_id} was deleted by someone else, so your changes were not "
-                    "saved. It is in the bin: restore it there to edit it again.",
+                    _(
+                        "Record #{record} was deleted by someone else, so your changes were not "
+                        "saved. It is in the bin: restore it there to edit it again."
+                    ).format(record=record_id),
                     current,
                 )
             if based_on is not None and current.version != based_on.version:
@@ -866,9 +926,10 @@ class CatalogueStore:
                 )
                 if clashes:
                     raise EditConflict(
-                        f"Someone else changed {_field_list(clashes)} of record #{record_id} "
-                        "after you opened it. Your changes were not saved, so that theirs are "
-                        "not lost.",
+                        _(
+                            "Someone else changed {fields} of record #{record} after you opened "
+                            "it. Your changes were not saved, so that theirs are not lost."
+                        ).format(fields=_field_list(clashes), record=record_id),
                         current,
                         clashes,
                     )
@@ -882,7 +943,11 @@ class CatalogueStore:
             )
             return self._locked_row(conn, record_id)
 
-        return self._write(f"save the changes to record {record_id}", change)
+        return self._write(
+            _("The catalogue could not save the changes to record {record}: {reason}."),
+            change,
+            record=record_id,
+        )
 
     def delete(self, record_id: int, *, based_on: CatalogueRecord | None = None) -> CatalogueRecord:
         """Move a record to the bin (restore() brings it back); return it as deleted.
@@ -897,7 +962,9 @@ class CatalogueStore:
             current = self._locked_row(conn, record_id)
             if current.deleted_at is not None:
                 raise RecordDeleted(
-                    f"Record #{record_id} was already deleted by someone else; it is in the bin.",
+                    _(
+                        "Record #{record} was already deleted by someone else; it is in the bin."
+                    ).format(record=record_id),
                     current,
                 )
             if based_on is not None and current.version != based_on.version:
@@ -905,9 +972,11 @@ class CatalogueStore:
                     k for k in EDITABLE_FIELDS if getattr(current, k) != getattr(based_on, k)
                 )
                 raise EditConflict(
-                    f"Someone else changed record #{record_id} after you opened it, so it was "
-                    "not deleted. Look at it as it is now, and delete it again if you still "
-                    "mean to.",
+                    _(
+                        "Someone else changed record #{record} after you opened it, so it was "
+                        "not deleted. Look at it as it is now, and delete it again if you still "
+                        "mean to."
+                    ).format(record=record_id),
                     current,
                     changed,
                 )
@@ -921,7 +990,9 @@ class CatalogueStore:
             )
             return self._locked_row(conn, record_id)
 
-        return self._write(f"delete record {record_id}", remove)
+        return self._write(
+            _("The catalogue could not delete record {record}: {reason}."), remove, record=record_id
+        )
 
     def restore(self, record_id: int) -> CatalogueRecord:
         """Bring a record back from the bin (a record not in the bin is left as it is)."""
@@ -937,7 +1008,11 @@ class CatalogueStore:
             )
             return self._locked_row(conn, record_id)
 
-        return self._write(f"restore record {record_id}", bring_back)
+        return self._write(
+            _("The catalogue could not restore record {record}: {reason}."),
+            bring_back,
+            record=record_id,
+        )
 
     def empty_bin(self, *, older_than: timedelta = timedelta(0)) -> int:
         """Remove for good the records deleted more than `older_than` ago; return how many."""
@@ -946,19 +1021,26 @@ class CatalogueStore:
         def purge(conn: sa.Connection) -> int:
             return conn.execute(ITEMS.delete().where(ITEMS.c.deleted_at <= cutoff)).rowcount
 
-        return self._write("empty the bin", purge)
+        return self._write(_("The catalogue could not empty the bin: {reason}."), purge)
 
     # -- reading --------------------------------------------------------------------------------
 
     def get(self, record_id: int, *, include_deleted: bool = False) -> CatalogueRecord:
         """One record by id; a deleted one raises RecordDeleted unless `include_deleted`."""
         query = sa.select(ITEMS).where(ITEMS.c.id == int(record_id))
-        row = self._read(f"read record {record_id}", lambda c: c.execute(query).first())
+        row = self._read(
+            _("The catalogue could not read record {record}: {reason}."),
+            lambda c: c.execute(query).first(),
+            record=record_id,
+        )
         if row is None:
             raise _not_found(record_id)
         record = self._record(row)
         if record.deleted_at is not None and not include_deleted:
-            raise RecordDeleted(f"Record #{record_id} was deleted; it is in the bin.", record)
+            raise RecordDeleted(
+                _("Record #{record} was deleted; it is in the bin.").format(record=record_id),
+                record,
+            )
         return record
 
     def records(
@@ -979,7 +1061,10 @@ class CatalogueStore:
             .limit(limit)
             .offset(offset)
         )
-        rows = self._read("read the records", lambda c: c.execute(query).all())
+        rows = self._read(
+            _("The catalogue could not read the records: {reason}."),
+            lambda c: c.execute(query).all(),
+        )
         return [self._record(row) for row in rows]
 
     def binned(self, *, limit: int | None = None) -> list[CatalogueRecord]:
@@ -990,13 +1075,17 @@ class CatalogueStore:
             .order_by(ITEMS.c.deleted_at.desc(), ITEMS.c.id.desc())
             .limit(limit)
         )
-        rows = self._read("read the bin", lambda c: c.execute(query).all())
+        rows = self._read(
+            _("The catalogue could not read the bin: {reason}."), lambda c: c.execute(query).all()
+        )
         return [self._record(row) for row in rows]
 
     def count(self, *, label: int | None = None, search: str | None = None) -> int:
         """How many records there are (of one confirmed class, with a name containing text)."""
         query = sa.select(sa.func.count()).select_from(ITEMS).where(*self._where(label, search))
-        return self._read("count the records", lambda c: c.scalar(query))
+        return self._read(
+            _("The catalogue could not count the records: {reason}."), lambda c: c.scalar(query)
+        )
 
     def counts_per_class(self) -> dict[int, int]:
         """Records per confirmed class, every class listed (label -> count)."""
@@ -1005,7 +1094,10 @@ class CatalogueStore:
             .where(*self._where(None, None))
             .group_by(ITEMS.c.confirmed)
         )
-        rows = self._read("count the records", lambda c: c.execute(query).all())
+        rows = self._read(
+            _("The catalogue could not count the records: {reason}."),
+            lambda c: c.execute(query).all(),
+        )
         counts = dict.fromkeys(range(NUM_CLASSES), 0)
         counts.update({int(label): int(n) for label, n in rows})
         return counts
@@ -1018,7 +1110,10 @@ class CatalogueStore:
             .where(*self._where(None, None))
             .group_by(ITEMS.c.confirmed)
         )
-        rows = self._read("summarise the trial", lambda c: c.execute(query).all())
+        rows = self._read(
+            _("The catalogue could not summarise the trial: {reason}."),
+            lambda c: c.execute(query).all(),
+        )
         found = {int(label): (int(n), int(ok or 0)) for label, n, ok in rows}
         per_class = tuple(
             ClassResult(label, CLASS_NAMES[label], items, accepted, items - accepted)
@@ -1036,7 +1131,10 @@ class CatalogueStore:
             .where(ITEMS.c.deleted_at.is_(None), ITEMS.c.model_input.is_not(None))
             .order_by(ITEMS.c.id)
         )
-        return self._read("read the confirmed items", lambda c: c.execute(query).all())
+        return self._read(
+            _("The catalogue could not read the confirmed items: {reason}."),
+            lambda c: c.execute(query).all(),
+        )
 
     # -- improved photo models ------------------------------------------------------------------
 
@@ -1081,13 +1179,18 @@ class CatalogueStore:
             )
             return int(new_id)
 
-        return self._write("keep the improved photo model", work)
+        return self._write(
+            _("The catalogue could not keep the improved photo model: {reason}."), work
+        )
 
     def photo_models(self) -> list[PhotoModelEntry]:
         """The improved photo models kept, newest first (cards only, no model bytes)."""
         columns = [c for c in PHOTO_MODELS.c if c.name != "model"]
         query = sa.select(*columns).order_by(PHOTO_MODELS.c.id.desc())
-        rows = self._read("read the improved photo models", lambda c: c.execute(query).all())
+        rows = self._read(
+            _("The catalogue could not read the improved photo models: {reason}."),
+            lambda c: c.execute(query).all(),
+        )
         return [self._photo_entry(row) for row in rows]
 
     def adopted_photo_model(self) -> PhotoModelEntry | None:
@@ -1095,15 +1198,23 @@ class CatalogueStore:
         columns = [c for c in PHOTO_MODELS.c if c.name != "model"]
         query = sa.select(*columns).where(PHOTO_MODELS.c.adopted_at.is_not(None))
         query = query.order_by(PHOTO_MODELS.c.adopted_at.desc()).limit(1)
-        row = self._read("read which photo model is in use", lambda c: c.execute(query).first())
+        row = self._read(
+            _("The catalogue could not read which photo model is in use: {reason}."),
+            lambda c: c.execute(query).first(),
+        )
         return None if row is None else self._photo_entry(row)
 
     def photo_model_bytes(self, model_id: int) -> bytes:
         """The .keras bytes of a kept improved model; RecordNotFound when it is gone."""
         query = sa.select(PHOTO_MODELS.c.model).where(PHOTO_MODELS.c.id == int(model_id))
-        data = self._read("read the improved photo model", lambda c: c.scalar(query))
+        data = self._read(
+            _("The catalogue could not read the improved photo model: {reason}."),
+            lambda c: c.scalar(query),
+        )
         if data is None:
-            raise RecordNotFound(f"The improved photo model {model_id} is no longer kept.")
+            raise RecordNotFound(
+                _("The improved photo model {model} is no longer kept.").format(model=model_id)
+            )
         return bytes(data)
 
     def adopt_photo_model(self, model_id: int | None) -> None:
@@ -1115,7 +1226,11 @@ class CatalogueStore:
                     sa.select(PHOTO_MODELS.c.id).where(PHOTO_MODELS.c.id == int(model_id))
                 )
                 if found is None:
-                    raise RecordNotFound(f"The improved photo model {model_id} is no longer kept.")
+                    raise RecordNotFound(
+                        _("The improved photo model {model} is no longer kept.").format(
+                            model=model_id
+                        )
+                    )
             conn.execute(PHOTO_MODELS.update().values(adopted_at=None))
             if model_id is not None:
                 conn.execute(
@@ -1124,7 +1239,7 @@ class CatalogueStore:
                     .values(adopted_at=datetime.now(UTC))
                 )
 
-        self._write("change the photo model in use", work)
+        self._write(_("The catalogue could not change the photo model in use: {reason}."), work)
 
 
 _BLOBS = ("model_input", "thumbnail")

@@ -1,11 +1,16 @@
 """The catalogue as people read it: a CSV that opens well in a spreadsheet, a ZIP with the photos,
 rows for the page's table. Kinds by name, confidence in whole percent, times in the reader's zone.
 
+The CSV is the same whatever the visitor's language: English column names and the chapter's
+English kind names (spreadsheets and scripts read them), plus the kind's Bengali name in a column
+of its own. The table rows are for people: kinds in the visitor's language.
+
 No Streamlit and no database here: these take records from `catalogue.CatalogueStore`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import csv
 import io
 import zipfile
@@ -13,7 +18,9 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from fmnist_demo import i18n
 from fmnist_demo.catalogue import CatalogueRecord, thumbnail_data_url
+from fmnist_demo.data import CLASS_NAMES, kind_name
 from fmnist_demo.evaluation import percent
 
 # Column headings of the CSV, in order (the first row of the file).
@@ -27,6 +34,7 @@ CSV_COLUMNS = (
     "Name or SKU",
     "Note",
     "Photo file",
+    "Kind (Bengali)",  # last, so scripts that read the columns by position still find theirs
 )
 TIME_FORMAT = "%Y-%m-%d %H:%M"  # what spreadsheets read as a date and time
 # Excel opens a UTF-8 CSV as UTF-8 (names like "Ünïcode") only when it starts with this mark.
@@ -49,8 +57,20 @@ def _from_text(value: str) -> str:
     return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
+def bengali_kind(label: int) -> str:
+    """The kind's name in Bengali, whatever the visitor's language."""
+    return i18n.translations("bn").gettext(CLASS_NAMES[int(label)])
+
+
 def csv_text(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) -> str:
     """Records as CSV text (CSV_COLUMNS), newest first as given, times in `zone`."""
+    # The words inside (e.g. "over 99 %") are English for every visitor: a copy of this thread's
+    # context is switched to English, so the visitor's own language is left as it was.
+    return contextvars.copy_context().run(_csv_text_in_english, records, zone)
+
+
+def _csv_text_in_english(records: Iterable[CatalogueRecord], zone: tzinfo | None) -> str:
+    i18n.set_language("en")
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -66,6 +86,7 @@ def csv_text(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) -> 
                 _text(r.name),
                 _text(r.note),
                 _text(r.file_name),
+                bengali_kind(r.confirmed),
             ]
         )
     return out.getvalue()
@@ -105,13 +126,14 @@ def zip_bytes(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) ->
 def table_rows(
     records: Iterable[CatalogueRecord], zone: tzinfo | None = None
 ) -> list[dict[str, Any]]:
-    """Records as plain rows for the page's table: the kind first, thumbnail as a data: URL."""
+    """Records as plain rows for the page's table: the kind first (in the visitor's language),
+    thumbnail as a data: URL."""
     return [
         {
-            "kind": r.confirmed_name,
+            "kind": kind_name(r.confirmed),
             "photo": thumbnail_data_url(r.thumbnail),
             "name": r.name,
-            "predicted": r.predicted_name,
+            "predicted": kind_name(r.predicted),
             "confidence": percent(r.confidence),
             "right": r.accepted,
             "saved": local_time(r.created_at, zone),

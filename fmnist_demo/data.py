@@ -13,22 +13,37 @@ from pathlib import Path
 
 import numpy as np
 
+from fmnist_demo.i18n import N_, _
+
+# The chapter's names, in English as the dataset and the chapter's figures give them; a person
+# reads them through kind_name() in their own language.
 CLASS_NAMES: tuple[str, ...] = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
+    N_("T-shirt/top"),
+    N_("Trouser"),
+    N_("Pullover"),
+    N_("Dress"),
+    N_("Coat"),
+    N_("Sandal"),
+    N_("Shirt"),
+    N_("Sneaker"),
+    N_("Bag"),
+    N_("Ankle boot"),
 )
 NUM_CLASSES = len(CLASS_NAMES)
 IMAGE_SIZE = 28  # pixels per side
 TRAIN_SIZE = 60_000
 TEST_SIZE = 10_000
+
+
+def kind_name(label: int) -> str:
+    """The name of kind `label` (0-9) in the visitor's language."""
+    return _(CLASS_NAMES[int(label)])
+
+
+def kind_names() -> list[str]:
+    """The ten kind names in the visitor's language, in label order."""
+    return [kind_name(label) for label in range(NUM_CLASSES)]
+
 
 TRAIN_IMAGES = "train-images-idx3-ubyte.gz"
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
@@ -53,13 +68,17 @@ class DatasetUnavailable(RuntimeError):
     """The dataset files cannot be found, fetched or read; the message says what to do."""
 
 
+DATA_DIR_ENV = "FMNIST_DATA_DIR"  # the environment variable naming the dataset's folder
+
+
 def _help_text(problem: str) -> str:
-    names = ", ".join(FILE_NAMES)
-    return (
-        f"{problem} The app needs the four Fashion-MNIST files ({names}). "
-        "Put them in one folder and set the environment variable FMNIST_DATA_DIR to that folder, "
-        "or connect to the internet once so they can be downloaded automatically."
-    )
+    """The problem (a whole sentence, already translated) and what to do about it."""
+    advice = _(
+        "The app needs the four Fashion-MNIST files ({names}). Put them in one folder and set "
+        "the environment variable {variable} to that folder, or connect to the internet once so "
+        "they can be downloaded automatically."
+    ).format(names=", ".join(FILE_NAMES), variable=DATA_DIR_ENV)
+    return f"{problem} {advice}"
 
 
 def keras_cache_dir() -> Path:
@@ -71,7 +90,7 @@ def keras_cache_dir() -> Path:
 def candidate_dirs() -> list[Path]:
     """Folders searched for the dataset, in order: $FMNIST_DATA_DIR, then the Keras cache."""
     dirs = []
-    env = os.environ.get("FMNIST_DATA_DIR")
+    env = os.environ.get(DATA_DIR_ENV)
     if env:
         dirs.append(Path(env).expanduser())
     dirs.append(keras_cache_dir())
@@ -97,18 +116,21 @@ def _read_idx(path: Path, magic: int, expected_count: int | None = None) -> np.n
         with gzip.open(path, "rb") as fh:
             raw = fh.read()  # gzip checks its CRC32 at the end, so a flipped byte is caught
     except (OSError, EOFError, zlib.error) as exc:
-        raise DatasetUnavailable(_help_text(f"The file {path} is damaged ({exc}).")) from exc
+        problem = _("The file {path} is damaged ({detail}).").format(path=path, detail=exc)
+        raise DatasetUnavailable(_help_text(problem)) from exc
     ndim = magic & 0xFF
     header = 4 + 4 * ndim
     if len(raw) < header or int.from_bytes(raw[:4], "big") != magic:
-        raise DatasetUnavailable(_help_text(f"The file {path} is not a Fashion-MNIST file."))
+        problem = _("The file {path} is not a Fashion-MNIST file.").format(path=path)
+        raise DatasetUnavailable(_help_text(problem))
     dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     if len(raw) != header + int(np.prod(dims)):
-        raise DatasetUnavailable(_help_text(f"The file {path} is incomplete."))
+        raise DatasetUnavailable(_help_text(_("The file {path} is incomplete.").format(path=path)))
     if expected_count is not None and dims[0] != expected_count:
-        raise DatasetUnavailable(
-            _help_text(f"The file {path} holds {dims[0]} items, not {expected_count}.")
+        problem = _("The file {path} holds {found} items, not {expected}.").format(
+            path=path, found=f"{dims[0]:,}", expected=f"{expected_count:,}"
         )
+        raise DatasetUnavailable(_help_text(problem))
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
 
@@ -117,7 +139,7 @@ def _download(folder: Path) -> Path:
     try:
         from keras.utils import get_file  # imported only here: TensorFlow is slow to import
     except ImportError as exc:  # pragma: no cover - keras is a run-time requirement
-        raise DatasetUnavailable(_help_text("The files are not on this computer.")) from exc
+        raise DatasetUnavailable(_help_text(_("The files are not on this computer."))) from exc
     folder.mkdir(parents=True, exist_ok=True)
     for name in FILE_NAMES:
         try:
@@ -129,11 +151,10 @@ def _download(folder: Path) -> Path:
                 file_hash=SHA256[name],
             )
         except Exception as exc:  # network errors come in many types
-            raise DatasetUnavailable(
-                _help_text(
-                    f"The files are not on this computer and could not be downloaded ({exc})."
-                )
-            ) from exc
+            problem = _(
+                "The files are not on this computer and could not be downloaded ({detail})."
+            ).format(detail=exc)
+            raise DatasetUnavailable(_help_text(problem)) from exc
     return folder
 
 
@@ -144,7 +165,7 @@ def load_fashion_mnist(
     folder = find_data_dir()
     if folder is None:
         if not download:
-            raise DatasetUnavailable(_help_text("The files are not on this computer."))
+            raise DatasetUnavailable(_help_text(_("The files are not on this computer.")))
         folder = _download(keras_cache_dir())
     y_train = _read_idx(folder / TRAIN_LABELS, _IDX_MAGIC_LABELS, TRAIN_SIZE)
     x_train = _read_idx(folder / TRAIN_IMAGES, _IDX_MAGIC_IMAGES, TRAIN_SIZE)
@@ -154,7 +175,10 @@ def load_fashion_mnist(
         IMAGE_SIZE,
         IMAGE_SIZE,
     ):
-        raise DatasetUnavailable(_help_text(f"The image files in {folder} are not 28x28 images."))
+        problem = _("The image files in {folder} are not {size} × {size} images.").format(
+            folder=folder, size=IMAGE_SIZE
+        )
+        raise DatasetUnavailable(_help_text(problem))
     return (x_train, y_train), (x_test, y_test)
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fmnist_demo.data import CLASS_NAMES, NUM_CLASSES, normalise
+from fmnist_demo.data import NUM_CLASSES, kind_name, normalise
+from fmnist_demo.i18n import _
 
 
 class EmptySelection(ValueError):
@@ -21,7 +22,8 @@ def percent(share: float, digits: int = 0) -> str:
     """0.8819 -> '88 %' (or '88.2 %' with digits=1), the way a person reads a share."""
     text = f"{100 * share:.{digits}f}"
     if share < 1 and float(text) >= 100:  # 0.998 is not certainty: never round it up to 100 %
-        return f"over {100 - 10**-digits:g} %"
+        # NOTE: {percent} is a share such as "99 %" or "99.9 %"
+        return _("over {percent}").format(percent=f"{100 - 10**-digits:g} %")
     return f"{text} %"
 
 
@@ -53,7 +55,7 @@ def sample_indices(
     labels = np.asarray(labels)
     pool = np.arange(len(labels)) if class_id is None else np.flatnonzero(labels == class_id)
     if len(pool) == 0:
-        raise EmptySelection("There are no images of this kind to show.")
+        raise EmptySelection(_("There are no images of this kind to show."))
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(pool, size=min(n, len(pool)), replace=False))  # (n,) int
 
@@ -64,21 +66,25 @@ def class_counts(labels: np.ndarray) -> np.ndarray:
 
 
 def normalisation_examples(image: np.ndarray) -> list[dict[str, object]]:
-    """The darkest, a middle-grey and the brightest pixel of one image, before and after / 255."""
+    """The darkest, a middle-grey and the brightest pixel of one image, before and after / 255.
+
+    The keys are the table's column names in English ("Pixel", "Before", "After ÷ 255"); the page
+    shows them in the visitor's language. The pixels are described in the visitor's language.
+    """
     image = np.asarray(image)  # (28, 28) uint8
     flat = image.ravel().astype(np.int64)  # (784,)
     scaled = normalise(image).ravel()  # (784,) float32 in [0, 1]
-    picks = {
-        "Darkest": int(np.argmin(flat)),
-        "A grey one": int(np.argmin(np.abs(flat - 128))),
-        "Brightest": int(np.argmax(flat)),
-    }
+    picks = [
+        (_("Darkest (row {row}, column {column})"), int(np.argmin(flat))),
+        (_("A grey one (row {row}, column {column})"), int(np.argmin(np.abs(flat - 128)))),
+        (_("Brightest (row {row}, column {column})"), int(np.argmax(flat))),
+    ]
     rows = []
-    for name, at in picks.items():
+    for name, at in picks:
         row, col = divmod(at, image.shape[1])
         rows.append(
             {
-                "Pixel": f"{name} (row {row}, column {col})",
+                "Pixel": name.format(row=row, column=col),
                 "Before": int(flat[at]),
                 "After ÷ 255": round(float(scaled[at]), 2),
             }
@@ -87,9 +93,9 @@ def normalisation_examples(image: np.ndarray) -> list[dict[str, object]]:
 
 
 def ranked_classes(accuracy: np.ndarray) -> list[tuple[str, float]]:
-    """(class name, accuracy) pairs, best recognised first."""
+    """(kind name in the visitor's language, accuracy) pairs, best recognised first."""
     order = np.argsort(-np.asarray(accuracy), kind="stable")
-    return [(CLASS_NAMES[i], float(accuracy[i])) for i in order]
+    return [(kind_name(i), float(accuracy[i])) for i in order]
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -121,7 +127,8 @@ def most_confident_mistakes(probs: np.ndarray, labels: np.ndarray, k: int = 12) 
 
 @dataclass(frozen=True)
 class Confusion:
-    """One kind of mistake: images of `true_name` taken for `predicted_name`, `count` times."""
+    """One kind of mistake: images of `true_name` taken for `predicted_name`, `count` times
+    (the names in the visitor's language)."""
 
     true_name: str
     predicted_name: str
@@ -135,7 +142,7 @@ def top_confusions(matrix: np.ndarray, k: int = 3) -> list[Confusion]:
     flat = np.argsort(-off, axis=None, kind="stable")[:k]
     rows, cols = np.unravel_index(flat, off.shape)
     return [
-        Confusion(CLASS_NAMES[r], CLASS_NAMES[c], int(off[r, c]))
+        Confusion(kind_name(r), kind_name(c), int(off[r, c]))
         for r, c in zip(rows, cols, strict=True)
         if off[r, c] > 0
     ]

@@ -24,12 +24,20 @@ from fmnist_demo.assets import (
     card_path,
 )
 from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, normalise
+from fmnist_demo.i18n import N_, _
 
 HIDDEN_CHOICES = (128, 512)  # the chapter's width, and the width of its callback section
 _DIRECT_CALL_LIMIT = 8192  # images per direct call; larger inputs are cut into chunks of this size
 # Building or loading a model touches Keras's global state (names, seeds); visitors' sessions and
 # background training do it from different threads, so it happens one at a time.
 _BUILD_LOCK = threading.RLock()
+
+# What each layer of the chapter's network does, in plain words (translated where shown).
+ROLE_INPUT = N_("Lays the picture's pixels out in one row")
+ROLE_HIDDEN = N_("Hidden layer: each unit learns to notice one pattern")
+ROLE_OUTPUT = N_("Output: one score per kind of clothing")
+# NOTE: stands for "however many pictures go in at once" in an output shape such as (batch, 784)
+BATCH = N_("batch")
 
 
 def _keep_shared_keras_state(*_args: Any, **_kwargs: Any) -> None:
@@ -105,8 +113,12 @@ def _predict_function(model: keras.Model) -> Any:
             import tensorflow as tf
 
             spec = tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE), tf.float32)
+            # The function reaches its model through a weak reference: a value in a
+            # WeakKeyDictionary that refers to its own key keeps that key alive for good, and
+            # every model a visitor trained (with its graph) would stay in memory forever.
+            owner = weakref.ref(model)
             function = tf.function(
-                lambda x: model(x, training=False), input_signature=[spec], autograph=False
+                lambda x: owner()(x, training=False), input_signature=[spec], autograph=False
             )
             _PREDICT_FUNCTIONS[model] = function
         return function
@@ -138,16 +150,23 @@ def count_params(model: keras.Model) -> int:
 
 
 def summary_rows(model: keras.Model) -> list[dict[str, Any]]:
-    """model.summary() as rows: layer name, kind, output shape, parameters."""
+    """model.summary() as rows: layer name, what it does (an N_ message), kind, output shape,
+    parameters. The output shape reads "(batch, 784)", "batch" in the visitor's language."""
     rows = []
-    for layer in model.layers:
+    last = len(model.layers) - 1
+    for i, layer in enumerate(model.layers):
         shape = tuple(layer.output.shape)
+        if isinstance(layer, keras.layers.Flatten):
+            role = ROLE_INPUT
+        else:
+            role = ROLE_OUTPUT if i == last else ROLE_HIDDEN
         rows.append(
             {
                 "Layer": layer.name,
+                "Role": role,
                 "Kind": type(layer).__name__,
                 "Output shape": "("
-                + ", ".join("batch" if d is None else str(d) for d in shape)
+                + ", ".join(_(BATCH) if d is None else str(d) for d in shape)
                 + ")",
                 "Parameters": int(layer.count_params()),
             }
@@ -167,12 +186,18 @@ def load_model(path: Path) -> keras.Model:
     """Load a saved .keras model; a missing or damaged file is ModelUnavailable."""
     path = Path(path)
     if not path.is_file():
-        raise ModelUnavailable(f"The model file {path.name} is missing. Reinstall the app.")
+        raise ModelUnavailable(
+            _("The model file {name} is missing. Reinstall the app.").format(name=path.name)
+        )
     try:
         with _BUILD_LOCK:
             return keras.models.load_model(path, compile=False)
     except Exception as exc:  # Keras raises many kinds of error for a damaged archive
-        raise ModelUnavailable(f"The model file {path.name} cannot be read ({exc}).") from exc
+        raise ModelUnavailable(
+            _("The model file {name} cannot be read ({problem}).").format(
+                name=path.name, problem=exc
+            )
+        ) from exc
 
 
 def load_model_bytes(data: bytes) -> keras.Model:
@@ -188,7 +213,7 @@ def load_model_bytes(data: bytes) -> keras.Model:
         IMAGE_SIZE,
     ):
         raise ModelUnavailable(
-            "This file is a Keras model, but not one for 28x28 Fashion-MNIST images."
+            _("This file is a Keras model, but not one for 28x28 Fashion-MNIST images.")
         )
     return model
 

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from fmnist_demo.data import IMAGE_SIZE
+from fmnist_demo.i18n import N_, _
 
 PhotoSource = bytes | bytearray | memoryview | IO[bytes] | Image.Image
 
@@ -38,7 +39,7 @@ FLAT_STD = 3.0  # grey levels; a picture varying less than this shows nothing
 ITEM_FLOOR = 0.35  # the faintest item pixel, so pale items keep their outline on black
 
 
-_TOO_LARGE = "This picture is too large (over 50 megapixels). Please send a smaller photo."
+_TOO_LARGE = N_("This picture is too large (over 50 megapixels). Please send a smaller photo.")
 
 # The picture formats the pipeline reads (Pillow's names) and the file endings people know them by.
 PHOTO_FORMATS = {
@@ -50,15 +51,21 @@ PHOTO_FORMATS = {
     "BMP": ("bmp",),
     "TIFF": ("tif", "tiff"),
 }
-FORMAT_NAMES = "JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF"  # for people, in the order above
+# for people, in the order above; translated where it is shown: _(FORMAT_NAMES)
+FORMAT_NAMES = N_("JPEG, PNG, WebP, AVIF, GIF, BMP or TIFF")
 UPLOAD_TYPES = [ending for endings in PHOTO_FORMATS.values() for ending in endings]
-_NOT_READABLE = (
-    f"This file is not a picture this app can read. Please send a photo: {FORMAT_NAMES}."
-)
+_NOT_READABLE = N_("This file is not a picture this app can read. Please send a photo: {formats}.")
 
 
 class PhotoError(ValueError):
-    """A file that is not a usable photo; the message is meant for the person who sent it."""
+    """A file that is not a usable photo; the message is meant for the person who sent it.
+
+    Messages are translated where they are raised, in the visitor's script thread.
+    """
+
+
+def _not_readable() -> PhotoError:
+    return PhotoError(_(_NOT_READABLE).format(formats=_(FORMAT_NAMES)))
 
 
 @dataclass(frozen=True)
@@ -89,10 +96,12 @@ def _read_bytes(source: PhotoSource) -> bytes:
                 source.seek(0)
         data = source.read(MAX_FILE_BYTES + 1)
     else:
-        raise PhotoError(_NOT_READABLE)
+        raise _not_readable()
     if isinstance(data, str):
         raise PhotoError(
-            f"This file holds text, not a picture. Please send a photo: {FORMAT_NAMES}."
+            _("This file holds text, not a picture. Please send a photo: {formats}.").format(
+                formats=_(FORMAT_NAMES)
+            )
         )
     return bytes(data)
 
@@ -103,20 +112,20 @@ def _open(source: PhotoSource) -> Image.Image:
         return source
     data = _read_bytes(source)
     if not data:
-        raise PhotoError("The file is empty. Please take or choose the photo again.")
+        raise PhotoError(_("The file is empty. Please take or choose the photo again."))
     if len(data) > MAX_FILE_BYTES:
-        raise PhotoError("The file is too large (over 60 MB). Please send a smaller photo.")
+        raise PhotoError(_("The file is too large (over 60 MB). Please send a smaller photo."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError(_TOO_LARGE) from None
+        raise PhotoError(_(_TOO_LARGE)) from None
     except UnidentifiedImageError:
-        raise PhotoError(_NOT_READABLE) from None
+        raise _not_readable() from None
     except Exception:  # a damaged header can raise almost anything inside a decoder
         raise PhotoError(
-            "This picture is damaged and cannot be opened. Please try another."
+            _("This picture is damaged and cannot be opened. Please try another.")
         ) from None
 
 
@@ -152,20 +161,24 @@ def decode(source: PhotoSource) -> tuple[np.ndarray, np.ndarray | None]:
     """Decode safely and upright -> ((H, W, 3) uint8 RGB, alpha or None), longest side <= 480."""
     im = _open(source)
     if im.format is not None and im.format not in PHOTO_FORMATS and im.format != "MPO":
-        raise PhotoError(_NOT_READABLE)  # MPO: a phone's JPEG with a second picture inside
+        raise _not_readable()  # MPO: a phone's JPEG with a second picture inside
     try:
         width, height = im.size
         if width * height > MAX_PIXELS:
-            raise PhotoError(_TOO_LARGE)
+            raise PhotoError(_(_TOO_LARGE))
         if max(width, height) > MAX_ASPECT * min(width, height):
             raise PhotoError(
-                f"This picture is a thin strip ({width} x {height} pixels), not a photo of an "
-                "item. Please send a normal photo."
+                _(
+                    "This picture is a thin strip ({width} x {height} pixels), not a photo of an "
+                    "item. Please send a normal photo."
+                ).format(width=width, height=height)
             )
         if min(width, height) < MIN_SIDE:
             raise PhotoError(
-                f"This picture is too small ({width} x {height} pixels) to show an item. "
-                "Please send a real photo."
+                _(
+                    "This picture is too small ({width} x {height} pixels) to show an item. "
+                    "Please send a real photo."
+                ).format(width=width, height=height)
             )
         if getattr(im, "is_animated", False):
             im = next(iter(ImageSequence.Iterator(im))).copy()  # an animation's first frame
@@ -187,14 +200,14 @@ def decode(source: PhotoSource) -> tuple[np.ndarray, np.ndarray | None]:
         raise
     except MemoryError:
         raise PhotoError(
-            "This picture is too large to open. Please send a smaller photo."
+            _("This picture is too large to open. Please send a smaller photo.")
         ) from None
     except Exception:  # truncated data, broken EXIF, unknown compression: all "damaged"
         raise PhotoError(
-            "This picture is damaged or incomplete and cannot be opened. Please try another."
+            _("This picture is damaged or incomplete and cannot be opened. Please try another.")
         ) from None
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 1:
-        raise PhotoError("This picture has no usable pixels. Please send a real photo.")
+        raise PhotoError(_("This picture has no usable pixels. Please send a real photo."))
     return rgb, alpha
 
 
@@ -213,7 +226,7 @@ def _resize_to(image: np.ndarray, side: int) -> np.ndarray:
 
 def _largest_components(mask: np.ndarray, keep_share: float = 0.25) -> np.ndarray:
     """Keep the largest connected region, and any region at least `keep_share` of its size."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+    count, labels, stats, _centroids = cv2.connectedComponentsWithStats(
         mask.astype(np.uint8), connectivity=8
     )
     if count <= 1:
@@ -325,15 +338,19 @@ def prepare_decoded(preview: np.ndarray, alpha: np.ndarray | None = None) -> Pre
         mask = _alpha_mask(alpha, work.shape[:2])
         if mask.mean() < MIN_ITEM_SHARE:
             raise PhotoError(
-                "This picture is almost entirely transparent, so there is no item to see. "
-                "Please send a photo of the whole item."
+                _(
+                    "This picture is almost entirely transparent, so there is no item to see. "
+                    "Please send a photo of the whole item."
+                )
             )
         separated = True
     else:
         if float(work.reshape(-1, 3).std(axis=0).max()) < FLAT_STD:
             raise PhotoError(
-                "This picture is all one colour, so there is no item to see. "
-                "Please photograph the whole item on a plain background."
+                _(
+                    "This picture is all one colour, so there is no item to see. "
+                    "Please photograph the whole item on a plain background."
+                )
             )
         mask = find_item(work)
         # nothing stands out from the border: the item fills the photo or matches its background

@@ -8,6 +8,12 @@ of the rest are Altair charts, so a person can hover for exact numbers. The live
 one small piece of HTML with an SVG chart: it is redrawn several times a second while the computer
 trains, and the browser draws it in a fraction of what a chart library needs. No Streamlit and no
 TensorFlow here.
+
+Every word drawn is in the visitor's language (`_()`, `kind_name()`), so a page that caches a
+figure keys its cache by the language too. Bengali drawn into pictures needs a Bengali font (the
+shipped Noto Sans Bengali) and complex-script shaping (libraqm, in matplotlib from 3.11 and in
+Pillow when built with it); where the installed library cannot shape it, a figure keeps the
+chapter's English words, as the chapter's own figures do.
 """
 
 from __future__ import annotations
@@ -15,18 +21,24 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import altair as alt
+import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib import font_manager, ft2font
+from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
-from PIL import Image, ImageDraw, ImageFont
+from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image, ImageDraw, ImageFont, features
 
-from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, kind_names
 from fmnist_demo.evaluation import confidence, count, percent
+from fmnist_demo.i18n import FONT_PATH, N_, _, language
 
 RIGHT = "#1f63c6"  # blue: the model is right / the true class
 WRONG = "#d62728"  # red: the model is wrong / the predicted class
@@ -48,10 +60,54 @@ PHONE_INCHES = 3.5  # the same figures laid out for a 390 px phone screen: 350 p
 PICTURE_INCHES = 4.4  # one picture and its colour bar: half the column
 BARS_INCHES = 6.0  # one picture's ten bars
 
+# Latin letters and digits from DejaVu Sans (matplotlib's own, so English figures are unchanged),
+# Bengali letters from the shipped Noto Sans Bengali: matplotlib picks the font glyph by glyph.
+# Set once at import, the same for every visitor; figures never touch pyplot's state.
+BENGALI_FONT = "Noto Sans Bengali"
+FONT_FAMILY = ["DejaVu Sans", BENGALI_FONT]
+font_manager.fontManager.addfont(str(FONT_PATH))
+matplotlib.rcParams["font.family"] = FONT_FAMILY
+# Conjuncts and vowel signs are joined only by a shaping engine: libraqm, in matplotlib >= 3.11.
+FIGURES_SHAPE_BENGALI = hasattr(ft2font, "__libraqm_version__")
+PICTURES_SHAPE_BENGALI = bool(features.check("raqm"))  # Pillow's, for the composed galleries
+LATIN_ASCENT = 0.76  # DejaVu Sans: the top of "l" above the baseline, in ems
+# From one baseline of a two-line caption to the next, in ems: Bengali vowel signs reach about
+# 1/3 em below the line and 1 em above it, so its lines stand further apart than Latin ones.
+CAPTION_LINE_EM = {"latin": 1.15, "bengali": 1.4}
+BENGALI_LETTERS = re.compile("[\u0980-\u09ff]")
+
+
+def _figure_words(message: str) -> str:
+    """message in the visitor's language, or in English where matplotlib cannot shape it."""
+    return _(message) if FIGURES_SHAPE_BENGALI or language() != "bn" else message
+
+
+def _figure_kind(label: int) -> str:
+    """The name of kind label as a figure writes it (see _figure_words)."""
+    return _figure_words(CLASS_NAMES[int(label)])
+
+
+def _figure_kinds() -> list[str]:
+    """The ten kind names as a figure writes them, in label order."""
+    return [_figure_kind(label) for label in range(NUM_CLASSES)]
+
 
 @lru_cache(maxsize=4)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+def _font(size: int, bengali: bool = False) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    if bengali:  # the shipped font has Bengali letters, digits and signs, but no Latin letters
+        return ImageFont.truetype(FONT_PATH, size, layout_engine=ImageFont.Layout.RAQM)
     return ImageFont.load_default(size=size)
+
+
+def _line_font(line: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The font a caption line is drawn in: Pillow has no per-glyph fallback, so a whole line
+    with Bengali letters takes the Bengali font."""
+    return _font(size, bengali=bool(BENGALI_LETTERS.search(line)))
+
+
+def _picture_words(message: str) -> str:
+    """message in the visitor's language, or in English where Pillow cannot shape it."""
+    return _(message) if PICTURES_SHAPE_BENGALI or language() != "bn" else message
 
 
 def _as_uint8(image: np.ndarray) -> np.ndarray:
@@ -88,11 +144,11 @@ def image_grid(
         raise ValueError("Give one caption per image.")
     if len(images) == 0:
         raise ValueError("There are no images to show.")
-    font = _font(CAPTION_SIZE)
     side = IMAGE_SIZE * scale
-    line_height = CAPTION_SIZE + 5
+    bengali = any(BENGALI_LETTERS.search(line) for c in captions for line in c)
+    line_height = CAPTION_SIZE + (9 if bengali else 5)  # vowel signs above and below the line
     lines = max(len(c) for c in captions)
-    text_width = max(font.getlength(line) for c in captions for line in c)
+    text_width = max(_line_font(line, CAPTION_SIZE).getlength(line) for c in captions for line in c)
     cell_w = int(max(side, text_width)) + 16
     cell_h = side + 6 + lines * line_height + 10
     rows = -(-len(images) // columns)
@@ -105,6 +161,7 @@ def image_grid(
         colour = colours[i] if colours is not None else TEXT
         for j, line in enumerate(caption):
             y = y0 + side + 6 + j * line_height
+            font = _line_font(line, CAPTION_SIZE)
             draw.text((x0 + cell_w / 2, y), line, fill=colour, font=font, anchor="ma")
     return canvas
 
@@ -136,12 +193,50 @@ def picture_figure(image: np.ndarray) -> Figure:
     ax.set_xticks(ticks)
     ax.set_yticks(ticks)
     ax.tick_params(labelsize=TICK_PT)
-    ax.set_xlabel("column", fontsize=TICK_PT)
-    ax.set_ylabel("row", fontsize=TICK_PT)
+    ax.set_xlabel(_figure_words(N_("column")), fontsize=TICK_PT)
+    ax.set_ylabel(_figure_words(N_("row")), fontsize=TICK_PT)
     bar = fig.colorbar(shown, ax=ax, ticks=[0, 50, 100, 150, 200, 255], fraction=0.06, pad=0.04)
     bar.ax.tick_params(labelsize=TICK_PT)
-    bar.set_label("pixel value: 0 black, 255 white", fontsize=TICK_PT)
+    bar.set_label(_figure_words(N_("pixel value: 0 black, 255 white")), fontsize=TICK_PT)
     return fig
+
+
+def _baseline(top: float, points: float) -> float:
+    """Where to put the baseline of a line whose tallest Latin letters reach down to `top` (inches,
+    growing downwards).
+
+    Captions in a row share this baseline: aligning their tops would lift a name with tall
+    Bengali vowel signs above its neighbours, as matplotlib measures the tops of the glyphs drawn.
+    """
+    return top + LATIN_ASCENT * points / 72
+
+
+@lru_cache(maxsize=1024)  # the same captions come back: "Trouser 98 %"
+def _text_inches(text: str, points: float) -> float:
+    """How wide a line of text is drawn in the figures' fonts, in inches."""
+    renderer = RendererAgg(1, 1, SCREEN_DPI)  # a renderer of one's own: measuring is not shared
+    props = FontProperties(family=FONT_FAMILY, size=points)
+    return renderer.get_text_width_height_descent(text, props, ismath=False)[0] / SCREEN_DPI
+
+
+def _fit_caption(
+    lines: Sequence[str], points: float, centre: float, room: tuple[float, float]
+) -> tuple[float, float]:
+    """Where to centre a caption under its picture, and its size in points.
+
+    Centred under the picture, unless a long one ('Ankle boot over 99 %', longer in Bengali)
+    would cross an edge of its room, (left, right) in inches: then moved aside as little as keeps
+    it inside, and if it still does not fit, made smaller, never below SMALLEST_PT.
+    """
+    room_width = room[1] - room[0]
+    width = max(_text_inches(line, points) for line in lines) + 0.04
+    if width > room_width:  # text narrows a little less than its size: keep a margin
+        points = max(float(SMALLEST_PT), 0.97 * points * room_width / width)
+        width = max(_text_inches(line, points) for line in lines) + 0.04
+    low, high = room[0] + width / 2, room[1] - width / 2
+    if low > high:  # wider than the room even at the smallest size: the middle of the room
+        return (room[0] + room[1]) / 2, points
+    return min(max(centre, low), high), points
 
 
 def _sheet(width_in: float, height_in: float) -> tuple[Figure, object]:
@@ -192,13 +287,15 @@ def sample_grid(
         r, c = divmod(i, columns)
         left, top = c * cell + (cell - side) / 2, r * (side + caption + 0.08) + 0.04
         _place_picture(ax, image, left, top, side)
+        name = _figure_kind(label)
+        size = LABEL_PT if cell >= 1.4 else SMALLEST_PT  # "11. Ankle boot" fits its cell
         ax.text(
             left + side / 2,
-            top + side + 0.06,
-            f"{i + 1}. {CLASS_NAMES[int(label)]}" if numbered else CLASS_NAMES[int(label)],
+            _baseline(top + side + 0.06, size),
+            f"{i + 1}. {name}" if numbered else name,
             ha="center",
-            va="top",
-            fontsize=LABEL_PT if cell >= 1.4 else SMALLEST_PT,  # "11. Ankle boot" fits its cell
+            va="baseline",
+            fontsize=size,
             color="#31333f",
         )
     return fig
@@ -210,10 +307,13 @@ def mistakes_gallery(
     """Wrong guesses, each captioned 'looked like X (97 %)' and 'really Y'."""
     probs = np.asarray(probs)  # (N, 10)
     predicted = probs.argmax(axis=1)
+    looked = _picture_words(N_("looked like {guess} ({confidence})"))
+    really = _picture_words(N_("really {kind}"))
+    names = [_picture_words(name) for name in CLASS_NAMES]
     captions = [
         [
-            f"looked like {CLASS_NAMES[p]} ({confidence(probs[i, p])})",
-            f"really {CLASS_NAMES[int(labels[i])]}",
+            looked.format(guess=names[p], confidence=confidence(probs[i, p])),
+            really.format(kind=names[int(labels[i])]),
         ]
         for i, p in enumerate(predicted)
     ]
@@ -252,8 +352,10 @@ def pixel_values_figure(image: np.ndarray, *, normalised: bool = False) -> Figur
         centre = margin + (i + 0.5) * cell
         ax.text(centre, margin - 0.08, str(i), ha="center", va="bottom", fontsize=SMALLEST_PT)
         ax.text(margin - 0.08, centre, str(i), ha="right", va="center", fontsize=SMALLEST_PT)
-    ax.text(margin + 0.02, 0.02, "column →", ha="left", va="top", fontsize=SMALLEST_PT)
-    ax.text(0.02, margin + 0.02, "row ↓", ha="left", va="top", fontsize=SMALLEST_PT, rotation=90)
+    ax.text(margin + 0.02, 0.02, _figure_words(N_("column →")), ha="left", va="top",
+            fontsize=SMALLEST_PT)  # fmt: skip
+    ax.text(0.02, margin + 0.02, _figure_words(N_("row ↓")), ha="left", va="top",
+            fontsize=SMALLEST_PT, rotation=90)  # fmt: skip
     return fig
 
 
@@ -265,18 +367,20 @@ def class_count_figure(train_counts: np.ndarray, test_counts: np.ndarray) -> Fig
     rows = np.arange(len(CLASS_NAMES))
     top = max(int(train_counts.max()), 1)
     for counts, offset, colour, name in [
-        (train_counts, -0.2, RIGHT, "Training"),
-        (test_counts, 0.2, "#f28e2b", "Test"),
+        # NOTE: the legend of the bars counting the training pictures of each kind
+        (train_counts, -0.2, RIGHT, _figure_words(N_("Training"))),
+        # NOTE: the legend of the bars counting the test pictures of each kind
+        (test_counts, 0.2, "#f28e2b", _figure_words(N_("Test"))),
     ]:
         ax.barh(rows + offset, counts, height=0.38, color=colour, label=name)
         for y, n in zip(rows + offset, counts, strict=True):
             ax.text(n + top * 0.01, y, count(n), va="center", fontsize=SMALLEST_PT)
-    ax.set_yticks(rows, labels=list(CLASS_NAMES), fontsize=LABEL_PT)
+    ax.set_yticks(rows, labels=_figure_kinds(), fontsize=LABEL_PT)
     ax.invert_yaxis()  # T-shirt/top at the top, as in the lists
     ax.set_xlim(0, top * 1.18)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: count(v)))  # 6,000, never 6e+03
     ax.tick_params(axis="x", labelsize=TICK_PT)
-    ax.set_xlabel("pictures", fontsize=TICK_PT)
+    ax.set_xlabel(_figure_words(N_("pictures")), fontsize=TICK_PT)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(loc="lower right", fontsize=TICK_PT, frameon=False, ncols=2,
@@ -284,10 +388,11 @@ def class_count_figure(train_counts: np.ndarray, test_counts: np.ndarray) -> Fig
     return fig
 
 
-def prediction_caption(probs: np.ndarray, label: int) -> str:
-    """The chapter's caption: 'Sneaker 97 % (Sneaker)' = guess, confidence, (true class)."""
+def prediction_caption(probs: np.ndarray, label: int) -> tuple[str, str]:
+    """The chapter's caption in its two lines: ('Sneaker 97 %', '(Sneaker)') = guess and how
+    sure, then (the true kind)."""
     guess = int(np.argmax(probs))
-    return f"{CLASS_NAMES[guess]} {confidence(probs[guess])} ({CLASS_NAMES[int(label)]})"
+    return f"{_figure_kind(guess)} {confidence(probs[guess])}", f"({_figure_kind(label)})"
 
 
 def _bar_colours(probs: np.ndarray, label: int | None) -> list[str]:
@@ -335,18 +440,23 @@ def prediction_figure(
         left, top = c * cell + 0.08, r * row_h + 0.06
         _place_picture(ax, image, left, top, side)
         guess = int(np.argmax(row))
-        ax.text(
-            left + side / 2,
-            top + side + 0.05,
-            prediction_caption(row, int(label)).replace(" (", "\n("),  # two short lines
-            ha="center",
-            va="top",
-            fontsize=LABEL_PT,
-            linespacing=1.15,
-            color=RIGHT if guess == int(label) else WRONG,
-        )
+        # the caption in two short lines, each on a baseline of its own (see _baseline)
+        x0, base = left + side + 0.2, top + side  # where the bars start, and their baseline
+        lines = prediction_caption(row, int(label))
+        step = CAPTION_LINE_EM["bengali" if BENGALI_LETTERS.search("".join(lines)) else "latin"]
+        # under the picture, clear of the bars' ticks on its right
+        x, size = _fit_caption(lines, LABEL_PT, left + side / 2, (c * cell, x0 - 0.02))
+        for j, line in enumerate(lines):
+            ax.text(
+                x,
+                _baseline(base + 0.04, LABEL_PT) + j * step * size / 72,  # one row, one line
+                line,
+                ha="center",
+                va="baseline",
+                fontsize=size,
+                color=RIGHT if guess == int(label) else WRONG,
+            )
         # the ten bars: a 0-1 scale as tall as the picture, baseline level with its bottom
-        x0, base = left + side + 0.2, top + side
         xs = x0 + slot * (np.arange(len(CLASS_NAMES)) + 0.5)
         ax.bar(
             xs, -side * np.asarray(row, dtype=float), bottom=base, width=slot * 0.78,
@@ -368,7 +478,7 @@ def probability_figure(probs: np.ndarray, label: int | None = None) -> Figure:
     _ten_bars(ax, probs, label)
     ax.set_xticks(
         range(len(CLASS_NAMES)),
-        labels=list(CLASS_NAMES),
+        labels=_figure_kinds(),
         rotation=45,
         ha="right",
         rotation_mode="anchor",
@@ -377,7 +487,7 @@ def probability_figure(probs: np.ndarray, label: int | None = None) -> Figure:
     ax.set_yticks([0, 0.5, 1])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
     ax.tick_params(axis="y", labelsize=TICK_PT)
-    ax.set_ylabel("how likely", fontsize=TICK_PT)
+    ax.set_ylabel(_figure_words(N_("how likely")), fontsize=TICK_PT)
     return fig
 
 
@@ -393,14 +503,14 @@ def confusion_figure(matrix: np.ndarray) -> Figure:
     for (r, c), n in np.ndenumerate(matrix):
         ax.text(c, r, count(n), ha="center", va="center", fontsize=TICK_PT,
                 color="white" if n > top * 0.35 else "black")  # fmt: skip
-    names = list(CLASS_NAMES)
+    names = _figure_kinds()
     ax.set_xticks(range(len(names)), labels=names, rotation=45, ha="left",
                   rotation_mode="anchor", fontsize=LABEL_PT)  # fmt: skip
     ax.set_yticks(range(len(names)), labels=names, fontsize=LABEL_PT)
     ax.xaxis.tick_top()
     ax.xaxis.set_label_position("top")
-    ax.set_xlabel("The model's guess", fontsize=LABEL_PT, labelpad=8)
-    ax.set_ylabel("What it really is", fontsize=LABEL_PT)
+    ax.set_xlabel(_figure_words(N_("The model's guess")), fontsize=LABEL_PT, labelpad=8)
+    ax.set_ylabel(_figure_words(N_("What it really is")), fontsize=LABEL_PT)
     ax.tick_params(length=0)
     return fig
 
@@ -415,16 +525,21 @@ def class_accuracy_figure(accuracy: np.ndarray) -> Figure:
     ax.barh(rows, accuracy[order], color=RIGHT, height=0.7)
     for y, a in zip(rows, accuracy[order], strict=True):
         ax.text(a + 0.01, y, percent(a), va="center", fontsize=TICK_PT)
-    ax.set_yticks(rows, labels=[CLASS_NAMES[i] for i in order], fontsize=LABEL_PT)
+    ax.set_yticks(rows, labels=[_figure_kind(i) for i in order], fontsize=LABEL_PT)
     ax.invert_yaxis()  # best at the top
     ax.set_xlim(0, 1.1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
     ax.tick_params(axis="x", labelsize=TICK_PT)
-    ax.set_xlabel("share recognised correctly", fontsize=TICK_PT)
+    ax.set_xlabel(_figure_words(N_("share recognised correctly")), fontsize=TICK_PT)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
+
+
+LOSS_TITLE = N_("Loss (lower is better)")
+ACCURACY_TITLE = N_("Training accuracy (higher is better)")
+LIVE_CHART_ALT = N_("Loss and accuracy after each finished epoch")
 
 
 def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
@@ -434,17 +549,21 @@ def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
     fig = Figure(figsize=(GRID_INCHES, 3.0), layout="constrained")
     loss_ax, acc_ax = fig.subplots(1, 2)
     for ax, key, colour, title in [
-        (loss_ax, "loss", WRONG, "Loss (lower is better)"),
-        (acc_ax, "accuracy", RIGHT, "Training accuracy (higher is better)"),
+        (loss_ax, "loss", WRONG, _figure_words(LOSS_TITLE)),
+        (acc_ax, "accuracy", RIGHT, _figure_words(ACCURACY_TITLE)),
     ]:
         ax.plot(epochs, [r[key] for r in history_rows], marker="o", color=colour)
         ax.set_title(title, fontsize=LABEL_PT)
-        ax.set_xlabel("epoch (one pass over the training pictures)", fontsize=TICK_PT)
+        ax.set_xlabel(
+            _figure_words(N_("epoch (one pass over the training pictures)")), fontsize=TICK_PT
+        )
         ax.set_xticks(epochs if len(epochs) <= 10 else epochs[::2])
         ax.tick_params(labelsize=TICK_PT)
         ax.grid(alpha=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
+    # whole-percent steps (1, 2 or 5 points): a 2.5-point step would label 82.5 % as "82 %"
+    acc_ax.yaxis.set_major_locator(MaxNLocator(steps=[1, 2, 5, 10]))
     acc_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
     loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}"))
     return fig
@@ -454,12 +573,16 @@ _PERCENT_LABEL = "format(datum.value * 100, 'd') + ' %'"  # Vega: 0.5 -> "50 %"
 
 
 def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt.Chart:
-    """Horizontal bars of all ten class probabilities of one photo, the most likely highlighted."""
+    """Horizontal bars of all ten class probabilities of one photo, the most likely highlighted.
+
+    The browser draws its words (kind names, axis and tooltip titles), so any language is shaped.
+    """
     probabilities = np.asarray(probabilities, dtype=float)  # (10,)
     top = int(np.argmax(probabilities))
+    names = kind_names()
     frame = pd.DataFrame(
-        {
-            "Class": list(CLASS_NAMES),
+        {  # the columns are the chart's field names; people read the titles given below
+            "Class": names,
             "Probability": probabilities,
             "Top": [i == top for i in range(len(CLASS_NAMES))],
             "How likely": [percent(p) for p in probabilities],  # "7 %", as everywhere
@@ -471,15 +594,18 @@ def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt
         .encode(
             x=alt.X(
                 "Probability:Q",
+                title=_("Probability"),
                 scale=alt.Scale(domain=[0, 1]),
                 # "50 %", with the space the rest of the app writes
                 axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], labelExpr=_PERCENT_LABEL),
             ),
-            y=alt.Y(
-                "Class:N", sort=list(CLASS_NAMES), title=None, axis=alt.Axis(labelOverlap=False)
-            ),
+            y=alt.Y("Class:N", sort=names, title=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.condition("datum.Top", alt.value("#1f77b4"), alt.value("#b0bec5")),
-            tooltip=["Class", "How likely"],
+            tooltip=[
+                # NOTE: the title of a kind of clothing's name in a chart's tooltip
+                alt.Tooltip("Class:N", title=_("Class")),
+                alt.Tooltip("How likely:N", title=_("How likely")),
+            ],
         )
     )
 
@@ -554,9 +680,10 @@ def _panel(
             f'<text x="{px(e):.1f}" y="{top + height + 15}" text-anchor="middle" '
             f'fill="#6b7080">{e}</text>'
         )
+    axis_title = html.escape(_("epochs"))
     parts.append(
         f'<text x="{left + width / 2}" y="{top + height + 30}" text-anchor="middle" '
-        'fill="#6b7080">epochs</text>'
+        f'fill="#6b7080">{axis_title}</text>'
     )
     if len(ends) > 1:
         line = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in ends)
@@ -570,11 +697,13 @@ def _panel(
 
 
 @lru_cache(maxsize=8)
-def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int) -> str:
-    """The live view's two panels as an <img> of an SVG, from (epoch, loss, accuracy) triples.
+def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int, lang: str) -> str:
+    """The live view's two panels as an <img> of an SVG, from (epoch, loss, accuracy) triples,
+    with its words in language lang (the current one; it is part of the cache's key).
 
     Streamlit's HTML sanitiser keeps no inline SVG, so the chart travels as an image; it only
     changes when an epoch finishes, and the browser re-uses an image it has already decoded.
+    The browser draws the words (with the visitor's own fonts), so Bengali is shaped.
     """
     loss_ends = [(e, loss) for e, loss, _ in ends]
     acc_ends = [(e, acc) for e, _, acc in ends]
@@ -583,14 +712,14 @@ def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int) -> st
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * _PANEL_W} {_PANEL_H}" '
         f'font-family="sans-serif" font-size="12" fill="{_SVG_TEXT}">'
-        + _panel(0, "Loss (lower is better)", loss_ends, epochs, (0.0, loss_high), WRONG,
+        + _panel(0, _(LOSS_TITLE), loss_ends, epochs, (0.0, loss_high), WRONG,
                  lambda v: f"{v:.2f}")
-        + _panel(_PANEL_W, "Training accuracy (higher is better)", acc_ends, epochs,
+        + _panel(_PANEL_W, _(ACCURACY_TITLE), acc_ends, epochs,
                  (acc_low, 1.0), RIGHT, percent)
         + "</svg>"
     )  # fmt: skip
     return (
-        '<img class="fm-chart" alt="Loss and accuracy after each finished epoch" '
+        f'<img class="fm-chart" alt="{html.escape(_(LIVE_CHART_ALT))}" '
         f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
     )
 
@@ -627,26 +756,38 @@ def live_training_html(
         for p in points
         if float(p["epoch"]).is_integer()
     )
-    chart = _live_chart(ends, epochs)
+    chart = _live_chart(ends, epochs, language())
+
+    def words(text: str) -> str:
+        return html.escape(text, quote=True)
 
     def figure(label: str, value: str) -> str:
-        return f'<div><div class="fm-label">{label}</div><div class="fm-value">{value}</div></div>'
+        return (
+            f'<div><div class="fm-label">{words(label)}</div>'
+            f'<div class="fm-value">{words(value)}</div></div>'
+        )
 
+    progress = _("Epoch {epoch} of {epochs}").format(epoch=epoch, epochs=epochs)
+    done = _("{share} of the training done").format(share=percent(overall))
+    pictures = _("Pictures this epoch: {seen} of {samples}").format(
+        seen=count(seen), samples=count(samples)
+    )
+    overall_bar, epoch_bar = words(_("Training done")), words(_("This epoch"))  # for screen readers
     return (
         '<div class="fm-live">'
-        f'<div class="fm-row"><span>Epoch {epoch} of {epochs}</span>'
-        f"<span>{percent(overall)} of the training done</span></div>"
-        f'<div class="fm-bar" role="progressbar" aria-label="Training done" '
+        f'<div class="fm-row"><span>{words(progress)}</span><span>{words(done)}</span></div>'
+        f'<div class="fm-bar" role="progressbar" aria-label="{overall_bar}" '
         f'aria-valuenow="{round(100 * overall)}" aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width:{100 * overall:.1f}%"></div></div>'
-        f'<div class="fm-row"><span>Pictures this epoch: {seen:,} of {samples:,}</span></div>'
-        f'<div class="fm-bar fm-thin" role="progressbar" aria-label="This epoch" '
+        f'<div class="fm-row"><span>{words(pictures)}</span></div>'
+        f'<div class="fm-bar fm-thin" role="progressbar" aria-label="{epoch_bar}" '
         f'aria-valuenow="{round(100 * this_epoch)}" aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width:{100 * this_epoch:.1f}%"></div></div>'
         '<div class="fm-figs">'
-        + figure("Loss (lower is better)", f"{loss:.3f}")
-        + figure("Training accuracy", percent(accuracy, 1))
-        + figure("Time", f"{elapsed_s:.1f} s")
+        + figure(_(LOSS_TITLE), f"{loss:.3f}")
+        + figure(_("Training accuracy"), percent(accuracy, 1))
+        # NOTE: the time the training has taken so far; "s" is the unit, seconds
+        + figure(_("Time"), _("{seconds} s").format(seconds=f"{elapsed_s:.1f}"))
         + "</div>"
         + chart
         + "</div>"

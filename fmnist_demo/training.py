@@ -1,7 +1,9 @@
 """The training engine: the chapter's fit, made fast, with live progress, early stop and cancel.
 
 No Streamlit here. A page passes a plain-Python `progress` callable and a `threading.Event` to
-cancel; the engine keeps the weights of the last finished epoch whatever happens.
+cancel; the engine keeps the weights of the last finished epoch whatever happens. Training runs in
+a background thread, which does not know the visitor's language: what it reports is numbers and
+codes (`Progress`, `StopReason`, the `NOT_STARTED` message id), and the page puts them into words.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ import keras
 import numpy as np
 
 from fmnist_demo.data import normalise
+from fmnist_demo.i18n import N_
 from fmnist_demo.model import build_model, model_lock
 
 LOG_ENV = "FMNIST_TRAINING_LOG"  # a file that gets one JSON line per finished training job
-NOT_STARTED = "The server could not start the training just now; please try again in a minute"
+# A job's `error` starts with this message id when its thread could not start; the page shows
+# it translated (the rest of the error, the system's reason, is for the log).
+NOT_STARTED = N_("The server could not start the training just now; please try again in a minute.")
 
 # The engine hands the compiled code a chunk of many batches of 32 at once and lets it loop over
 # them: the same Adam updates as the chapter's fit (batch size 32, reshuffled every epoch), with
@@ -111,7 +116,8 @@ class TrainResult:
 
 
 def target_message(target: float) -> str:
-    """The chapter's early-stop message for a target accuracy."""
+    """The chapter's early-stop message for a target accuracy: its printed output, kept in
+    English as the chapter's code prints it (pages explain it in the visitor's language)."""
     return f"Reached {target * 100:g}% accuracy so cancelling training!"
 
 

@@ -14,6 +14,7 @@ forget. The replay set is made once by the seeded command:
 from __future__ import annotations
 
 import argparse
+import contextvars
 import datetime as dt
 import json
 import tempfile
@@ -26,15 +27,19 @@ from typing import Any
 
 import numpy as np
 
+from fmnist_demo import i18n
 from fmnist_demo.assets import ASSETS_DIR
-from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, normalise
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, kind_name, normalise
+from fmnist_demo.i18n import N_, _
 
 REPLAY_PATH = ASSETS_DIR / "photo_replay.npz"
 HOLD_OUT_EVERY = 5  # records whose id is a multiple of this are held back from learning
 MIN_LEARN = 20  # confirmed items to learn from before teaching is offered
 MIN_HELD_BACK = 5  # held-back items needed for a before/after worth showing
 FEW_PER_KIND = 5  # a kind with fewer items to learn from is named as "would help"
-NOT_STARTED = "The server could not start the teaching just now; please try again in a minute"
+NOT_STARTED = N_(
+    "The server could not start the teaching just now; please try again in a minute ({reason})."
+)
 
 
 class NotReady(ValueError):
@@ -114,27 +119,43 @@ class Readiness:
         if self.ready:
             return None
         learn, held = int(self.learn.sum()), int(self.held.sum())
-        parts = []
-        if learn < MIN_LEARN:
-            parts.append(f"{MIN_LEARN - learn} more to learn from (it has {learn} of {MIN_LEARN})")
-        if held < MIN_HELD_BACK:
-            parts.append(
-                f"{MIN_HELD_BACK - held} more held back to measure on (it has {held} of "
-                f"{MIN_HELD_BACK}; every {ordinal(HOLD_OUT_EVERY)} item is held back)"
+        figures = {
+            "learn_more": MIN_LEARN - learn,
+            "learn": learn,
+            "learn_needed": MIN_LEARN,
+            "held_more": MIN_HELD_BACK - held,
+            "held": held,
+            "held_needed": MIN_HELD_BACK,
+            "nth": ordinal(HOLD_OUT_EVERY),
+        }
+        if learn < MIN_LEARN and held < MIN_HELD_BACK:
+            text = _(
+                "Too few confirmed items to teach the model yet: it needs {learn_more} more to "
+                "learn from (it has {learn} of {learn_needed}) and {held_more} more held back to "
+                "measure on (it has {held} of {held_needed}; every {nth} item is held back). "
+                "Keep adding items on the Classify page; each one counts."
             )
-        return (
-            "Too few confirmed items to teach the model yet: it needs "
-            + " and ".join(parts)
-            + ". Keep adding items on the Classify page; each one counts."
-        )
+        elif learn < MIN_LEARN:
+            text = _(
+                "Too few confirmed items to teach the model yet: it needs {learn_more} more to "
+                "learn from (it has {learn} of {learn_needed}). Keep adding items on the "
+                "Classify page; each one counts."
+            )
+        else:
+            text = _(
+                "Too few confirmed items to teach the model yet: it needs {held_more} more held "
+                "back to measure on (it has {held} of {held_needed}; every {nth} item is held "
+                "back). Keep adding items on the Classify page; each one counts."
+            )
+        return text.format(**figures)
 
     def missing_kinds(self) -> list[str]:
-        """Kinds never confirmed among the items to learn from."""
-        return [CLASS_NAMES[k] for k in range(NUM_CLASSES) if self.learn[k] == 0]
+        """Kinds never confirmed among the items to learn from (names in the visitor's words)."""
+        return [kind_name(k) for k in range(NUM_CLASSES) if self.learn[k] == 0]
 
     def few_kinds(self) -> list[str]:
         """Kinds with some, but fewer than FEW_PER_KIND, items to learn from."""
-        return [CLASS_NAMES[k] for k in range(NUM_CLASSES) if 0 < self.learn[k] < FEW_PER_KIND]
+        return [kind_name(k) for k in range(NUM_CLASSES) if 0 < self.learn[k] < FEW_PER_KIND]
 
 
 def readiness(records: list[TeachRecord]) -> Readiness:
@@ -143,10 +164,14 @@ def readiness(records: list[TeachRecord]) -> Readiness:
     return Readiness(kind_counts(learn), kind_counts(held))
 
 
+ORDINALS = {2: N_("second"), 3: N_("third"), 4: N_("fourth"), 5: N_("fifth"), 10: N_("tenth")}
+
+
 def ordinal(n: int) -> str:
-    """5 -> 'fifth' (small numbers), else '5th'."""
-    words = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 10: "tenth"}
-    return words.get(n, f"{n}th")
+    """5 -> 'fifth' (small numbers), else '5th', in the visitor's language."""
+    if n in ORDINALS:
+        return _(ORDINALS[n])
+    return _("{n}th").format(n=n)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -203,7 +228,7 @@ def predictions(model: Any, pixels: np.ndarray) -> np.ndarray:
 
     if len(pixels) == 0:
         return np.zeros(0, np.int64)
-    kinds, _ = split_outputs(photo_probabilities_batch(model, normalise(pixels)))
+    kinds, _other = split_outputs(photo_probabilities_batch(model, normalise(pixels)))
     return kinds.argmax(axis=1)
 
 
@@ -228,27 +253,35 @@ def better(after: Score, before: Score) -> bool:
 def comparison_sentence(after: Score, before: Score) -> str:
     """'Right on 41 of 50 of your items it had not learnt from, up from 33.'"""
     if not after.total:
-        return "There were no held-back items to measure on."
+        return _("There were no held-back items to measure on.")
+    figures = {"right": after.total_right, "total": after.total, "before": before.total_right}
     change = after.total_right - before.total_right
     if change > 0:
-        tail = f", up from {before.total_right}"
+        text = _(
+            "Right on {right} of {total} of your items it had not learnt from, up from {before}."
+        )
     elif change < 0:
-        tail = f", down from {before.total_right}"
+        text = _(
+            "Right on {right} of {total} of your items it had not learnt from, down from {before}."
+        )
     else:
-        tail = ", the same as before"
-    return (
-        f"Right on {after.total_right} of {after.total} of your items it had not learnt from{tail}."
-    )
+        text = _(
+            "Right on {right} of {total} of your items it had not learnt from, the same as before."
+        )
+    return text.format(**figures)
 
 
 def per_kind_rows(after: Score, before: Score) -> list[dict[str, Any]]:
-    """One row per kind with held-back items: kind, items, right before, right after."""
+    """One row per kind with held-back items: kind, items, right before, right after.
+
+    For showing: the column names and kinds are in the visitor's language.
+    """
     return [
         {
-            "Kind": CLASS_NAMES[k],
-            "Items held back": after.items[k],
-            "Right before": before.right[k],
-            "Right after": after.right[k],
+            _("Kind"): kind_name(k),
+            _("Items held back"): after.items[k],
+            _("Right before"): before.right[k],
+            _("Right after"): after.right[k],
         }
         for k in range(NUM_CLASSES)
         if after.items[k]
@@ -443,10 +476,15 @@ def describe(card: dict[str, Any], zone: dt.tzinfo | None = None) -> str:
 
     when = dt.datetime.fromisoformat(card["date"]).astimezone(zone)
     after = Score.from_dict(card["after"])
-    text = f"improved from {card['records_learnt']} of your items on {when.day} {when:%B}"
-    if after.accuracy is not None:
-        text += f"; right on {percent(after.accuracy)} of the items it had not learnt from"
-    return text
+    date = i18n.day_and_month(when.day, when.month)
+    if after.accuracy is None:
+        return _("improved from {count} of your items on {date}").format(
+            count=card["records_learnt"], date=date
+        )
+    return _(
+        "improved from {count} of your items on {date}; right on {percent} of the items it had "
+        "not learnt from"
+    ).format(count=card["records_learnt"], date=date, percent=percent(after.accuracy))
 
 
 @dataclass
@@ -565,11 +603,13 @@ class TeachJob:
     Compatible with training.TrainingSlot: start(), done (threading.Event), latest (with epoch
     and epochs). `run` is the whole work as a plain callable taking (progress, cancel); it returns
     whatever the page should keep (`outcome`), or raises: Stopped, NotReady or any failure, kept
-    in `error` in plain words. Nothing is changed by a run that raised.
+    in `error` in plain words. Nothing is changed by a run that raised. The job runs in a copy of
+    its maker's context, so its messages are in the language of the visitor who started it.
     """
 
     def __init__(self, run: Callable[[Callable, threading.Event], Any]) -> None:
         self._run_fn = run
+        self._context = contextvars.copy_context()
         self.latest: LearnProgress | None = None
         self.cancel = threading.Event()
         self.done = threading.Event()
@@ -583,7 +623,7 @@ class TeachJob:
         try:
             self._thread.start()
         except RuntimeError as exc:
-            self.error = f"{NOT_STARTED} ({exc})"
+            self.error = _(NOT_STARTED).format(reason=exc)
             self.done.set()
 
     def stop(self, wait_s: float = 30.0) -> bool:
@@ -601,7 +641,7 @@ class TeachJob:
 
     def _run(self) -> None:
         try:
-            self.outcome = self._run_fn(self._progress, self.cancel)
+            self.outcome = self._context.run(self._run_fn, self._progress, self.cancel)
         except Stopped:
             self.stopped = True
         except NotReady as exc:

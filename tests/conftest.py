@@ -1,5 +1,5 @@
-"""Shared fixtures: the real dataset (through FMNIST_DATA_DIR), catalogue databases (SQLite
-files and schemas in a real PostgreSQL)."""
+"""Shared fixtures: the real dataset (through FMNIST_DATA_DIR), messages in Bengali, catalogue
+databases (SQLite files and schemas in a real PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,22 @@ def data_dir(fmnist) -> Path:
     folder = find_data_dir()
     assert folder is not None
     return folder
+
+
+@pytest.fixture
+def bengali() -> Iterator[None]:
+    """Messages in Bengali in this thread for one test, English again afterwards.
+
+    AppTest tests need it too: when a test sets a widget's value, AppTest formats the widget's
+    options (through the page's format_func) in the test's own thread, not the script's.
+    """
+    from fmnist_demo import i18n
+
+    i18n.set_language("bn")
+    try:
+        yield
+    finally:
+        i18n.set_language("en")
 
 
 @pytest.fixture(autouse=True)

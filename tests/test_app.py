@@ -6,8 +6,10 @@ import base64
 from pathlib import Path
 
 import pytest
+from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
+from fmnist_demo import i18n
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
 from fmnist_demo.training import TrainingJob, TrainSettings
@@ -20,8 +22,11 @@ def _app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=180)
 
 
-def _train_page(subset: int = 1_000, epochs: int = 1, target: int | None = None) -> AppTest:
+def _train_page(
+    subset: int = 1_000, epochs: int = 1, target: int | None = None, lang: str = "en"
+) -> AppTest:
     at = _app()
+    at.query_params["lang"] = lang
     at.switch_page(TRAIN_PAGE).run()
     assert not at.exception
     at.select_slider(key="train_subset").set_value(subset)
@@ -110,7 +115,7 @@ def test_train_one_epoch_through_the_page(fmnist):
     assert 0.0 < result["test_accuracy"] <= 1.0
     user = at.session_state["user_model"]
     assert user["epochs"] == 1 and at.session_state["model_choice"] == "yours"
-    assert any("finished all 1 epochs" in s.value for s in at.success)
+    assert any("Training finished its 1 epoch." in s.value for s in at.success)
     assert at.get("download_button")
     assert not training_slot().busy
     # The trained model is now the one Results uses, and it says what it learnt from.
@@ -177,7 +182,7 @@ def test_early_stop_message_through_the_page(fmnist):
         for s in at.success
     )
     assert at.metric[0].value.endswith(" %")  # training accuracy, "91.3 %"
-    assert "points" in at.metric[1].delta  # test against training, in percentage points
+    assert "point" in at.metric[1].delta  # test against training, in percentage points
     assert len(at.session_state["train_result"]["history"]) == 1
 
 
@@ -225,3 +230,93 @@ def test_busy_message_when_another_training_runs(fmnist):
     other.stop(wait_s=60)
     at.run()
     assert not at.button(key="train_start").disabled
+
+
+# ---- the page in বাংলা ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def _english_afterwards():
+    """A page run in Bengali leaves this thread's language as it found it."""
+    yield
+    i18n.set_language("en")
+
+
+def test_train_page_in_bengali_before_and_after_early_stop(fmnist, _english_afterwards):
+    at = _train_page(subset=1_000, epochs=5, target=50, lang="bn")
+    at.run()
+    assert not at.exception
+    assert latin_words(at) == []
+    assert at.title[0].value == "চোখের সামনে শেখানো"
+    # epoch, loss and hidden units explained in the glossary's words
+    assert "পুরো একবার দেখা" in at.slider(key="train_epochs").help
+    assert "লুকানো একক" in at.radio(key="train_hidden").help
+    assert any("**ভুলের মাপ**" in md.value for md in at.markdown)
+    assert any("101,770টি সংখ্যা" in md.value for md in at.markdown)
+    assert list(at.table[0].value.columns) == ["স্তর", "ধরন", "ফলাফলের আকার", "প্যারামিটার"]
+    assert "(ছবির সংখ্যা, 784)" in at.table[0].value["ফলাফলের আকার"].tolist()
+
+    at.button(key="train_start").click().run()
+    _finish(at)
+    assert not at.exception
+    assert latin_words(at) == []
+    (success,) = at.success
+    # The chapter's English line is explained, not quoted, on the Bengali page.
+    assert (
+        success.value
+        == "পরিকল্পনা মতোই প্রশিক্ষণ আগেভাগে থেমেছে: 1 নম্বর পর্বের পর মডেল 50 % লক্ষ্য পেরিয়ে গেছে।"
+    )
+    assert "Reached" not in success.value
+    assert at.metric[0].label == "শেখার ছবিতে নির্ভুলতা"
+    assert "পয়েন্ট" in at.metric[1].delta
+    assert at.metric[2].value.endswith(" সেকেন্ড")
+    assert list(at.table[1].value.columns) == ["পর্ব", "ভুলের মাপ", "নির্ভুলতা", "সেকেন্ড"]
+    # The chapter's own words are unchanged for the code and the English page.
+    assert at.session_state["train_result"]["message"] == (
+        "Reached 50% accuracy so cancelling training!"
+    )
+
+
+def test_live_view_and_stop_in_bengali(fmnist, _english_afterwards):
+    at = _train_page(subset=5_000, epochs=20, lang="bn")
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    job = at.session_state["train_job"]
+    assert at.button(key="train_stop").proto.label == "থামান"
+    while job.latest is None or job.latest.epoch < 3:  # epochs 1 and 2 have finished
+        job.touch()
+        job.done.wait(0.01)
+    at.run()  # what the live view shows now
+    assert _live_view(at)  # the live view is there: latin_words reads its text, not its markup
+    assert latin_words(at) == []
+    at.button(key="train_stop").click().run()
+    assert not at.exception
+    done = len(at.session_state["train_result"]["history"])
+    assert any(
+        f"{done} নম্বর পর্বের পর মডেল যেমন ছিল, সেটিই রাখা হয়েছে।" in w.value for w in at.warning
+    )
+    assert latin_words(at) == []
+
+
+def test_busy_message_in_bengali(fmnist, _english_afterwards):
+    (x_train, y_train), _ = fmnist
+    slot = training_slot()
+    other = TrainingJob(
+        x_train[:1000],
+        y_train[:1000],
+        TrainSettings(epochs=500, target_accuracy=None),
+        abandon_after_s=600,
+    )
+    assert slot.start("another-visitor", other)
+    while other.latest is None:  # its first figures are in: the message names the epoch
+        other.touch()
+        other.done.wait(0.01)
+    at = _train_page(lang="bn")
+    at.run()
+    assert not at.exception
+    (info,) = at.info
+    assert info.value.startswith("আরেকজন দর্শক এখন একটি মডেল শেখাচ্ছেন (")
+    assert "500টির মধ্যে" in info.value and "এক মিনিট পরে আবার চেষ্টা করুন" in info.value
+    assert latin_words(at) == []
+    assert at.button(key="train_start").disabled
+    other.stop(wait_s=60)

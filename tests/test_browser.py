@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
 
+from fmnist_demo.model import load_model_bytes
 from fmnist_demo.serve import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +110,12 @@ def test_stop_button_keeps_last_finished_epoch(app_url, page):
     kept = int(re.search(r"The model as it was after epoch (\d+) is kept", text).group(1))
     assert 1 <= kept < 20
     expect(page.get_by_text("Download your model (.keras)")).to_be_visible()
+    # The file is written when the button is clicked: the model as it was kept, ready to load.
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile("Download your model")).click()
+    assert download.value.suggested_filename == f"fmnist_dense128_{kept}epochs.keras"
+    model = load_model_bytes(Path(download.value.path()).read_bytes())
+    assert model.count_params() == 101_770
 
 
 def test_camera_photo_is_classified(app_url, page):

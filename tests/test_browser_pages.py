@@ -91,7 +91,7 @@ def test_trained_model_is_used_on_results_and_survives_a_reload(app_url, page):
     _set_slider(page, "Training pictures", "Home")  # 1,000 pictures
     expect(page.get_by_text("1,000", exact=True).first).to_be_visible()
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_text("Training finished all 1 epochs.")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Training finished its 1 epoch.")).to_be_visible(timeout=120_000)
     expect(page.get_by_text("Download your model (.keras)")).to_be_visible()
     token = re.search(r"[?&]model=([\w-]+)", page.url).group(1)
 
@@ -181,7 +181,7 @@ def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_p
     _set_slider(page, "Epochs", "Home")
     _set_slider(page, "Training pictures", "Home")
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_text("Training finished all 1 epochs.")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Training finished its 1 epoch.")).to_be_visible(timeout=120_000)
     token = re.search(r"[?&]model=([\w-]+)", page.url).group(1)
 
     page.goto(f"{app_url}/classify?model={token}")

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image
 
+from fmnist_demo import i18n
 from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_export import (
     BYTE_ORDER_MARK,
@@ -60,6 +61,7 @@ def test_csv_reads_well_in_a_spreadsheet(store: CatalogueStore) -> None:
         "Name or SKU": 'Sandal "Basic", 1',
         "Note": "left only\nscuffed",
         "Photo file": "IMG_0042.JPG",
+        "Kind (Bengali)": "স্যান্ডেল",  # the kind's Bengali name, in a column of its own
     }
     assert rows[0]["Model's confidence"] == "over 99 %"  # never rounded up to certainty
     assert (rows[0]["Kind"], rows[0]["Model right"], rows[0]["Photo file"]) == (
@@ -67,6 +69,7 @@ def test_csv_reads_well_in_a_spreadsheet(store: CatalogueStore) -> None:
         "yes",
         "",
     )
+    assert rows[0]["Kind (Bengali)"] == "অ্যাঙ্কেল বুট"
     assert "UTC" not in csv_text(store.records(), kolkata)
 
 
@@ -102,6 +105,24 @@ def test_zip_holds_the_csv_and_the_thumbnails(store: CatalogueStore) -> None:
     assert [r["Record"] for r in rows] == [str(without), str(with_photo)]
     thumb = Image.open(io.BytesIO(archive.read(f"thumbnails/{with_photo}.jpg")))
     assert thumb.size == (85, 256)
+
+
+def test_csv_is_the_same_for_a_visitor_reading_bengali(store: CatalogueStore, bengali) -> None:
+    store.add(predicted=9, confidence=0.995, confirmed=5, name="১০৪২")
+    text = csv_text(store.records())
+    i18n.set_language("en")
+    assert text == csv_text(store.records())  # English columns, English kinds, "over 99 %"
+    i18n.set_language("bn")
+    (row,) = read_csv(text)
+    assert (row["Kind"], row["Model said"], row["Model right"]) == ("Sandal", "Ankle boot", "no")
+    assert row["Kind (Bengali)"] == "স্যান্ডেল"
+    assert i18n.language() == "bn"  # the visitor's language is left as it was
+
+
+def test_table_rows_name_kinds_in_the_visitors_language(store: CatalogueStore, bengali) -> None:
+    store.add(predicted=2, confidence=0.5, confirmed=4)
+    (row,) = table_rows(store.records())
+    assert (row["kind"], row["predicted"]) == ("কোট", "পুলওভার")
 
 
 def test_table_rows_put_the_kind_first(store: CatalogueStore) -> None:

@@ -65,6 +65,20 @@ def test_a_removed_model_is_a_plain_not_found(store: CatalogueStore) -> None:
         store.adopt_photo_model(99)
 
 
+def test_a_removed_model_is_said_in_bengali_to_a_visitor_reading_bengali(
+    store: CatalogueStore,
+) -> None:
+    from fmnist_demo import i18n
+
+    i18n.set_language("bn")
+    try:
+        with pytest.raises(RecordNotFound) as caught:
+            store.adopt_photo_model(99)
+        assert str(caught.value) == "উন্নত ছবির মডেল 99 আর রাখা নেই।"
+    finally:
+        i18n.set_language("en")
+
+
 def test_teaching_rows_are_the_kept_pictures_of_records_not_deleted(store: CatalogueStore) -> None:
     pixels = np.arange(784, dtype=np.uint8).reshape(28, 28)
     kept = store.add(predicted=1, confidence=0.9, confirmed=3, model_input=pixels)

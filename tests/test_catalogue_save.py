@@ -1,11 +1,12 @@
 """AppTest of saving from the Classify page: save_controls with one and with several items, on
-SQLite and PostgreSQL; the staff passcode; what the session keeps."""
+SQLite and PostgreSQL; the staff passcode; what the session keeps; all of it in Bengali."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
@@ -14,17 +15,19 @@ from fmnist_demo.pages._catalogue_ui import item_key, table_key
 PREFIX = "classify-save"
 
 
-def _classified(count: int, file_name: str = "item-{i}.png") -> None:
+def _classified(count: int, file_name: str = "item-{i}.png", lang: str = "en") -> None:
     """A stand-in for the Classify page: `count` classified photos (or as many as the session's
-    "shown" says, as when photos are removed), then save_controls."""
+    "shown" says, as when photos are removed), then save_controls; in `lang`, as the entry sets."""
     import io
 
     import numpy as np
     import streamlit as st
     from PIL import Image
 
+    from fmnist_demo import i18n
     from fmnist_demo.pages._catalogue_ui import save_controls
 
+    i18n.set_language(lang)
     items = []
     for i in range(st.session_state.get("shown", count)):
         photo = io.BytesIO()
@@ -275,3 +278,56 @@ def test_saving_from_the_classify_page_with_several_photos(db: CatalogueStore) -
     records = {r.name: r for r in db.records()}
     assert records["BAG-1"].confirmed == 8
     assert db.count() == 3
+
+
+# -- in Bengali ---------------------------------------------------------------------------------
+
+
+def test_one_photo_in_bengali(db: CatalogueStore, bengali) -> None:
+    at = _app(1, file_name="ছবি-{i}", lang="bn")
+    assert latin_words(at) == []
+    kind = at.selectbox(key=item_key(PREFIX, "photo-0", "class"))
+    assert (kind.label, kind.options[7], kind.value) == ("ধরন", "স্নিকার", 7)
+    add = at.button(key=item_key(PREFIX, "photo-0", "add"))
+    assert add.label == "স্নিকার হিসেবে ক্যাটালগে যোগ করুন"
+    kind.set_value(5).run()
+    assert add.label != at.button(key=item_key(PREFIX, "photo-0", "add")).label
+    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    assert not at.exception
+    assert at.success[0].value == "ক্যাটালগে রেকর্ড #1 হিসেবে সংরক্ষিত হয়েছে।"
+    at.run()
+    assert at.success[0].value.startswith("ক্যাটালগে রেকর্ড #1 হিসেবে আছে।")
+    assert latin_words(at) == []
+    (record,) = db.records()
+    assert (record.predicted, record.confirmed) == (7, 5)
+
+
+def test_several_photos_in_bengali(db: CatalogueStore, bengali) -> None:
+    at = _app(3, file_name="ছবি-{i}", lang="bn")
+    assert latin_words(at) == []
+    (editor,) = at.data_editor
+    assert list(editor.value["confirmed"]) == ["স্নিকার", "ব্যাগ", "অ্যাঙ্কেল বুট"]
+    at.session_state[table_key(PREFIX, ["photo-0", "photo-1", "photo-2"])] = {
+        "edited_rows": {1: {"confirmed": "স্যান্ডেল", "name": "৫"}, 2: {"keep": False}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    assert at.button(key=f"{PREFIX}-save-all").label == "2টি ক্যাটালগে সংরক্ষণ করুন"
+    at.button(key=f"{PREFIX}-save-all").click().run()
+    assert not at.exception
+    assert at.success[0].value == "2টি ক্যাটালগে সংরক্ষিত হয়েছে, রেকর্ড #1, #2 হিসেবে।"
+    at.run()
+    assert latin_words(at) == []
+    assert "ছবি-0 (#1), ছবি-1 (#2)" in at.success[0].value
+    saved = sorted(db.records(), key=lambda r: r.id)
+    assert [(r.predicted, r.confirmed, r.name) for r in saved] == [(7, 7, ""), (8, 5, "৫")]
+
+
+def test_a_locked_catalogue_in_bengali(db: CatalogueStore, bengali) -> None:
+    import uuid
+
+    at = _app(1, secrets={"catalogue": {"passcode": f"tulip-{uuid.uuid4().hex[:8]}"}}, lang="bn")
+    assert at.text_input(key=f"{PREFIX}-passcode").label == "কর্মীদের পাসকোড"
+    assert "ক্যাটালগে যোগ করতে কর্মীদের পাসকোড লাগে।" in " ".join(m.value for m in at.markdown)
+    assert latin_words(at) == []

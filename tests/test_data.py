@@ -129,6 +129,32 @@ def test_no_files_without_download(tmp_path, monkeypatch):
         load_fashion_mnist(download=False)
 
 
+def test_missing_files_are_explained_in_bengali(tmp_path, monkeypatch, bengali):
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "k"))
+    with pytest.raises(DatasetUnavailable) as info:
+        load_fashion_mnist(download=False)
+    message = str(info.value)
+    assert message.startswith("ফাইলগুলো এই কম্পিউটারে নেই। অ্যাপটির দরকার Fashion-MNIST-এর")
+    # the folder's variable and the file names stay as they are typed
+    assert "FMNIST_DATA_DIR এনভায়রনমেন্ট ভেরিয়েবলে" in message
+    assert all(name in message for name in FILE_NAMES)
+
+
+def test_damaged_file_is_explained_in_bengali(data_dir, tmp_path, monkeypatch, bengali):
+    folder = _copy_dataset(data_dir, tmp_path / "copy")
+    (folder / data.TEST_LABELS).write_bytes(gzip.compress(b"\x00\x00\x08\x03" + bytes(100)))
+    monkeypatch.setenv("FMNIST_DATA_DIR", str(folder))
+    with pytest.raises(DatasetUnavailable) as info:
+        load_fashion_mnist()
+    assert f"{folder / data.TEST_LABELS} ফাইলটি Fashion-MNIST-এর ফাইল নয়।" in str(info.value)
+
+
+def test_kind_names_follow_the_language(bengali):
+    assert data.kind_name(9) == "অ্যাঙ্কেল বুট" and data.kind_names()[0] == "টি-শার্ট/টপ"
+    assert CLASS_NAMES[9] == "Ankle boot"  # the chapter's names stay the code's own
+
+
 def test_normalise_divides_by_255():
     img = np.array([[0, 51, 255]], dtype=np.uint8)
     out = data.normalise(img)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
+import keras
 import numpy as np
 import pytest
 
+from fmnist_demo import i18n
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
 from fmnist_demo.model import (
+    ROLE_HIDDEN,
+    ROLE_INPUT,
+    ROLE_OUTPUT,
     ModelUnavailable,
     accuracy,
     build_model,
@@ -62,6 +70,18 @@ def test_uint8_and_float_inputs_agree(shipped, fmnist):
     np.testing.assert_allclose(as_uint8, as_float, atol=1e-6)
 
 
+def test_a_model_used_to_classify_is_freed_when_dropped(fmnist):
+    # Its compiled forward pass once held the model for good: every model a visitor trained
+    # stayed in the server's memory, with its weights, optimizer and graph.
+    _, (x_test, _) = fmnist
+    model = build_model()
+    predict_proba(model, x_test[:8])
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
+
+
 def test_predict_proba_rejects_wrong_shapes(shipped):
     with pytest.raises(ValueError, match="28x28"):
         predict_proba(shipped, np.zeros((32, 32)))
@@ -95,3 +115,26 @@ def test_damaged_or_missing_model_file(tmp_path):
         load_model(bad)
     with pytest.raises(ModelUnavailable):
         load_model_bytes(b"\x00" * 10)
+
+
+def test_summary_says_what_each_layer_does():
+    rows = summary_rows(build_model(128))
+    assert [r["Role"] for r in rows] == [ROLE_INPUT, ROLE_HIDDEN, ROLE_OUTPUT]
+    assert rows[0]["Layer"].startswith("flatten")  # Keras's own names stay for code
+
+
+def test_summary_and_model_errors_in_bengali(tmp_path, bengali):
+    rows = summary_rows(build_model(128))
+    assert rows[0]["Output shape"] == "(ছবির সংখ্যা, 784)"
+    assert i18n._(rows[1]["Role"]) == "লুকানো স্তর: প্রতিটি একক একটি করে নকশা চিনতে শেখে"
+    with pytest.raises(ModelUnavailable) as missing:
+        load_model(tmp_path / "nope.keras")
+    assert str(missing.value) == "মডেলের ফাইল nope.keras পাওয়া যাচ্ছে না। অ্যাপটি আবার ইনস্টল করুন।"
+    bad = tmp_path / "bad.keras"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ModelUnavailable) as unreadable:
+        load_model(bad)
+    assert str(unreadable.value).startswith("মডেলের ফাইল bad.keras পড়া যাচ্ছে না (")
+    wrong = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(3)])
+    with pytest.raises(ModelUnavailable, match="28×28 মাপের Fashion-MNIST ছবির জন্য নয়"):
+        load_model_bytes(model_bytes(wrong))

@@ -9,10 +9,14 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
+from fmnist_demo import plots
 from fmnist_demo.data import CLASS_NAMES, is_available
+from fmnist_demo.evaluation import EmptySelection, normalisation_examples, sample_indices
 from fmnist_demo.pages._common import PRELOAD_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,8 +28,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _browse() -> AppTest:
+def _browse(lang: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
     at.switch_page(PAGE)
     at.run()
     assert not at.exception
@@ -141,3 +147,44 @@ def test_page_never_imports_tensorflow():
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "NO-TF"
+
+
+def test_browse_in_bengali(bengali):
+    at = _browse("bn")
+    assert latin_words(at) == []
+    assert at.title[0].value == "ছবিগুলো দেখুন"
+    assert at.metric[0].label == "শেখার ছবি" and at.metric[0].value == "60,000"
+    assert at.button(key="browse_shuffle").label == "অন্যগুলো দেখান"
+    assert at.caption[0].value.startswith("60,000টি শেখার ছবির মধ্যে 25টি, সব ধরনের।")
+    table = at.table[0].value
+    assert list(table.columns) == ["আগে", "÷ 255-এর পরে"] and table.index.name == "পিক্সেল"
+    assert table.index[0].startswith("সবচেয়ে গাঢ় (সারি ")
+
+    # the test images of one kind, their numbers divided by 255: every state of the page
+    at.segmented_control(key="browse_split").set_value("test").run()
+    at.selectbox(key="browse_class").set_value(CLASS_NAMES.index("Sneaker")).run()
+    at.segmented_control(key="browse_scale").set_value("normalised").run()
+    assert not at.exception
+    assert latin_words(at) == []
+    assert "10,000টি পরীক্ষার ছবির মধ্যে 25টি, শুধু স্নিকার।" in at.caption[0].value
+    assert all(p.endswith(". স্নিকার") for p in at.selectbox(key="browse_pick").options)
+    assert at.subheader[0].value == "লেবেল: স্নিকার"
+
+
+@pytest.mark.skipif(not plots.FIGURES_SHAPE_BENGALI, reason="figures keep English words here")
+def test_figures_are_cached_per_language():
+    """A figure drawn for one visitor is never served to a visitor reading the other language."""
+    english, in_bengali = _browse(), _browse("bn")
+    counts = len(english.image) - 1  # how many of each kind: the same numbers for every visitor
+    assert english.image[counts].value[0] != in_bengali.image[counts].value[0]
+    assert _browse().image[counts].value[0] == english.image[counts].value[0]
+
+
+def test_empty_selection_and_pixel_names_in_bengali(bengali):
+    with pytest.raises(EmptySelection, match="এই ধরনের দেখানোর মতো কোনো ছবি নেই।"):
+        sample_indices(np.array([0, 1]), 25, seed=0, class_id=9)
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[1, 2] = 255
+    rows = normalisation_examples(image)
+    assert [r["Pixel"] for r in rows][2] == "সবচেয়ে উজ্জ্বল (সারি 1, কলাম 2)"
+    assert list(rows[0]) == ["Pixel", "Before", "After ÷ 255"]  # keys stay the code's own

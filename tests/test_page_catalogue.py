@@ -1,6 +1,7 @@
 """AppTest of the Catalogue page, on SQLite and on PostgreSQL: records, filters, editing with
 versions (two sessions at once, an edit racing a delete), the bin, the staff passcode, database
-faults (a failure after the first query, a locked file, a read-only database), plain text."""
+faults (a failure after the first query, a locked file, a read-only database), plain text; and
+the page in Bengali."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
@@ -20,11 +22,13 @@ PAGE = "fmnist_demo/pages/catalogue.py"
 ANYONE = "Anyone who can open this app can add, change, delete and download records"
 
 
-def _open_page(secrets: dict | None = None) -> AppTest:
+def _open_page(secrets: dict | None = None, lang: str | None = None) -> AppTest:
     # Straight to the page: its st.Page has no custom url_path, so the file name finds it.
     at = AppTest.from_file(APP, default_timeout=30)
     for name, value in (secrets or {}).items():
         at.secrets[name] = value
+    if lang:
+        at.query_params["lang"] = lang
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
@@ -476,3 +480,113 @@ def test_st_connection_survives_the_server_dropping_idle_connections(
     assert f"Record #{ids['tee']} saved." in at.success[0].value
     with CatalogueStore(postgres_url) as check:
         assert check.get(ids["tee"]).note == "saved after the drop"
+
+
+# -- in Bengali ---------------------------------------------------------------------------------
+
+
+def _seed_bengali(store: CatalogueStore) -> dict[str, int]:
+    # Names and notes staff type are their own words: Bengali and digits, so that every Latin
+    # word left on the page would be the app's.
+    image = np.linspace(0, 1, 784, dtype=np.float32).reshape(28, 28)
+    return {
+        "tee": store.add(predicted=0, confidence=0.91, name="টি-১০৪২", model_input=image),
+        "boot": store.add(predicted=9, confidence=0.55, confirmed=7, name="জুতো-২", note="বাঁ"),
+        "bag": store.add(predicted=8, confidence=0.998, name="ব্যাগ-৩"),
+    }
+
+
+def test_the_page_in_bengali_locked_then_unlocked_with_records_and_the_bin(
+    db: CatalogueStore, bengali
+) -> None:
+    ids = _seed_bengali(db)
+    db.delete(ids["bag"])
+    passcode = _passcode()
+    at = _open_page({"catalogue": {"passcode": passcode}}, lang="bn")
+    assert latin_words(at) == []
+    assert at.title[0].value == "ক্যাটালগ"
+    assert at.text_input(key="cat-passcode").label == "কর্মীদের পাসকোড"
+    assert "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50 %)।" in _texts(at)
+
+    at.text_input(key="cat-passcode").input(passcode)
+    at.button(key="cat-unlock").click().run()
+    assert not at.exception
+    assert latin_words(at) == []
+    table = _table(at, "photo")
+    assert list(table["kind"]) == ["স্নিকার", "টি-শার্ট/টপ"]
+    assert list(table["model"]) == ["অ্যাঙ্কেল বুট, 55 %", "টি-শার্ট/টপ, 91 %"]
+    assert [e.label for e in at.expander if e.label.startswith("ঝুড়ি")] == ["ঝুড়ি: মোছা রেকর্ড 1টি"]
+    assert "এবারের জন্য খোলা হয়েছে" in _texts(at)
+    assert at.download_button(key="cat_download_csv").label == "CSV ডাউনলোড করুন (স্প্রেডশিটের জন্য)"
+
+    at.selectbox(key="cat_edit_id").set_value(ids["boot"]).run()
+    at.button(key="cat_delete").click().run()
+    assert "ঝুড়িতে সরাবেন? 30 দিন পর্যন্ত" in at.warning[0].value
+    assert latin_words(at) == []
+    at.button(key="cat_delete_confirm").click().run()
+    assert not at.exception
+    assert f"রেকর্ড #{ids['boot']} ঝুড়িতে সরানো হয়েছে।" in at.success[0].value
+    assert at.button(key="cat_undo").label == "ফিরিয়ে আনুন"
+    assert latin_words(at) == []
+    at.button(key="cat_undo").click().run()
+    assert f"রেকর্ড #{ids['boot']} ফিরে এসেছে।" in at.success[0].value
+    assert db.count() == 2
+
+
+def test_a_conflict_in_bengali_shows_both_versions(db: CatalogueStore, bengali) -> None:
+    rid = _seed_bengali(db)["tee"]
+    anna, ben = _open_page(lang="bn"), _open_page(lang="bn")
+    for at in (anna, ben):
+        at.selectbox(key="cat_edit_id").set_value(rid).run()
+    _edit(anna, rid, name="টি-সাদা")
+    _edit(ben, rid, name="টি-কালো", note="বেনের লেখা")
+    _no_fault_box(ben)
+    assert ben.error[0].value.startswith(f"আপনি রেকর্ড #{rid} খোলার পর অন্য কেউ এর নাম বদলেছেন।")
+    assert "আবার “পরিবর্তন সংরক্ষণ করুন” চাপুন" in ben.error[0].value
+    both = _table(ben, "theirs")
+    assert list(both["field"]) == ["ধরন", "নাম", "নোট"]
+    assert list(both["theirs"]) == ["টি-শার্ট/টপ", "টি-সাদা", ""]
+    assert list(both["yours"]) == ["টি-শার্ট/টপ", "টি-কালো", "বেনের লেখা"]
+    assert ben.button(key="cat_take_theirs").label == "অন্যজনেরটা নিন"
+    assert latin_words(ben) == []
+
+
+def test_an_edit_racing_a_delete_in_bengali(db: CatalogueStore, bengali) -> None:
+    rid = _seed_bengali(db)["tee"]
+    anna = _open_page(lang="bn")
+    anna.selectbox(key="cat_edit_id").set_value(rid).run()
+    db.delete(rid)
+    _edit(anna, rid, note="আনার লেখা")
+    _no_fault_box(anna)
+    assert anna.warning[0].value.startswith(f"আপনি বদলানোর সময় অন্য কেউ রেকর্ড #{rid} মুছে")
+    assert latin_words(anna) == []
+    anna.button(key="cat_orphan_save").click().run()
+    assert f"রেকর্ড #{rid} আপনার পরিবর্তনসহ ফিরে এসেছে।" in anna.success[0].value
+    assert db.get(rid).note == "আনার লেখা"
+
+
+def test_an_empty_catalogue_and_a_wrong_passcode_in_bengali(db: CatalogueStore, bengali) -> None:
+    at = _open_page(lang="bn")
+    assert latin_words(at) == []
+    assert "**ছবি চেনানো** পাতায়" in at.info[0].value
+    assert "**ক্যাটালগে যোগ করুন** চাপুন" in at.info[0].value
+
+    db.add(predicted=3, confidence=0.7, name="৭")
+    at = _open_page({"catalogue": {"passcode": _passcode()}}, lang="bn")
+    at.text_input(key="cat-passcode").input("ভুল")
+    at.button(key="cat-unlock").click().run()
+    assert not at.exception
+    assert at.error[0].value == "এটি কর্মীদের পাসকোড নয়। 1 সেকেন্ড পরে আবার চেষ্টা করতে পারবেন।"
+    assert latin_words(at) == []
+
+
+def test_a_database_fault_in_bengali_is_one_plain_message(db: CatalogueStore, bengali) -> None:
+    _seed_bengali(db)
+    with db.engine.begin() as conn:  # the count still works; reading the records does not
+        conn.exec_driver_sql("ALTER TABLE catalogue_items DROP COLUMN note")
+    at = _open_page(lang="bn")
+    _no_fault_box(at)
+    (message,) = at.error
+    assert message.value.startswith("ক্যাটালগটি এই মুহূর্তে দেখানো যাচ্ছে না। ক্যাটালগ ")
+    assert message.value.endswith("আপনার সংরক্ষণ করা কিছুই হারায়নি। একটু পরে পাতাটি আবার লোড করে চেষ্টা করুন।")
+    assert latin_words(at) == []

@@ -185,3 +185,119 @@ def test_your_model_is_a_comparison_not_a_replacement(page, fmnist):
     results = page.session_state["classify_results"]
     photo_key = next(k for k in results if k[1].startswith("photo"))
     assert results[photo_key] is before[photo_key]  # the verdict still comes from the photo model
+
+
+# -- in Bengali ---------------------------------------------------------------------------------
+
+# The visitor's own file names ("notes.txt", "thing.jpg") are shown as they were given
+FILE_NAME_WORDS = {"trousers", "jpg", "notes", "txt", "thing"}
+
+
+@pytest.fixture
+def bengali_page(bengali) -> AppTest:
+    """The page opened in Bengali, with this thread in Bengali too (the `bengali` fixture):
+    AppTest formats the widgets' values (format_func) in the test's own thread."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "bn"
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def _latin(at: AppTest) -> list[str]:
+    from i18n_check import ALLOWED, latin_words
+
+    return latin_words(at, ALLOWED | FILE_NAME_WORDS)  # a file's name is the visitor's own word
+
+
+def test_the_page_in_bengali_a_real_photo_and_a_file_that_is_not_one(bengali_page):
+    from fmnist_demo import i18n
+
+    at = bengali_page
+    assert at.title[0].value == "ছবি চেনানো"
+    assert _latin(at) == []
+    tips = " ".join(i.value for i in at.info)
+    assert "পরামর্শ: জিনিসটি এমন একরঙা পটভূমিতে" in tips and "জুতার জন্য পরামর্শ" in tips
+    _upload(
+        at,
+        ("trousers.jpg", _dev_photo("1_pants_001.jpg")),
+        ("notes.txt", b"shopping list: socks, a shirt\n" * 10),
+    )
+    assert _latin(at) == []
+    (sure,) = [s.value for s in at.success]
+    assert sure.startswith("**ট্রাউজার** — নিশ্চিত (")
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("**notes.txt**: এই ফাইলটি এমন কোনো ছবি নয় যা এই অ্যাপ পড়তে পারে।")
+    assert error.endswith("JPEG, PNG, WebP, AVIF, GIF, BMP বা TIFF।")
+    captions = " ".join(c.value for c in at.caption)
+    assert "ব্যবহৃত ছবির মডেল: সঙ্গে দেওয়া ছবির মডেল" in captions
+    # the visitor changes the language: the same file's message in the new one, nothing redone
+    kept = dict(at.session_state["classify_results"])
+    at.session_state["lang"] = "en"
+    at.run()  # the widgets' values are read in the language of the page being left
+    i18n.set_language("en")
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("**notes.txt**: This file is not a picture this app can read.")
+    assert at.success[0].value.startswith("**Trouser** — sure (")
+    photo_keys = [k for k, v in kept.items() if not isinstance(v, str)]
+    assert all(at.session_state["classify_results"][k] is kept[k] for k in photo_keys)
+
+
+def test_unsure_shoes_and_none_of_the_ten_in_bengali(bengali_page):
+    from fmnist_demo.photo_model import OTHER_AT, PhotoResult
+
+    at = bengali_page
+    _upload(at, ("thing.jpg", _drawn_photo()))
+    key, result = next(iter(at.session_state["classify_results"].items()))
+    shoes = np.full(10, 0.01, np.float32)
+    shoes[[5, 7, 9]] = (0.35, 0.45, 0.13)  # a sneaker or a sandal: a shoe, kind unsure
+    at.session_state["classify_results"] = {
+        key: PhotoResult(prepared=result.prepared, probabilities=shoes, other=0.0)
+    }
+    at.run()
+    assert not at.exception and _latin(at) == []
+    unsure = at.warning[0].value
+    assert unsure.startswith("**নিশ্চিত নয়।** সবচেয়ে সম্ভাব্য উত্তর **স্নিকার** (45 %), তারপর ")
+    assert "**স্যান্ডেল** (35 %)" in unsure and "জুতার জন্য পরামর্শ" in unsure
+    captions = " ".join(c.value for c in at.caption)
+    assert "**জুতা: 93 %** (তিন ধরনের জুতার সম্ভাবনা যোগ করে)" in captions
+    none = PhotoResult(
+        prepared=result.prepared,
+        probabilities=result.probabilities * (1 - OTHER_AT - 0.05),
+        other=OTHER_AT + 0.05,
+    )
+    at.session_state["classify_results"] = {key: none}
+    at.run()
+    assert not at.exception and _latin(at) == []
+    words = " ".join(i.value for i in at.info)
+    assert "**এটি আমার চেনা দশ ধরনের কোনোটিই নয় বলে মনে হচ্ছে** (35 % নিশ্চিত" in words
+    assert "টি-শার্ট/টপ, ট্রাউজার, পুলওভার, ড্রেস, কোট, স্যান্ডেল, শার্ট, স্নিকার, ব্যাগ, " in words
+
+
+def test_a_camera_photo_and_your_model_in_bengali(bengali_page):
+    from fmnist_demo.model import build_model
+    from fmnist_demo.pages._common import USER_MODEL_KEY
+
+    at = bengali_page
+    at.session_state[USER_MODEL_KEY] = {
+        "model": build_model(128),
+        "trained_at": "14:05",
+        "hidden_units": 128,
+        "epochs": 1,
+        "samples": 600,
+        "train_accuracy": 0.5,
+        "test_accuracy": 0.5,
+    }
+    at.run()
+    toggle = at.toggle(key="classify_compare")
+    assert toggle.label == "আপনার মডেলের সঙ্গে মিলিয়ে দেখুন (14:05-এ “চোখের সামনে শেখানো” পাতায় শেখানো)"
+    toggle.set_value(True)
+    at.camera_input(key="classify_camera").set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
+    at.run()
+    assert not at.exception and not at.error
+    assert _latin(at) == []
+    names = [m.value for m in at.markdown if m.value.startswith("**ক্যামেরার ছবি, ")]
+    assert len(names) == 1 and re.fullmatch(r"\*\*ক্যামেরার ছবি, \d\d:\d\d\*\*", names[0])
+    captions = " ".join(c.value for c in at.caption)
+    assert "আপনার মডেল (14:05-এ শেখানো) বলছে **" in captions

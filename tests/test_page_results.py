@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
+from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
 from fmnist_demo.data import is_available, load_fashion_mnist
-from fmnist_demo.evaluation import count, percent, points_between
+from fmnist_demo.evaluation import (
+    confidence,
+    count,
+    per_class_accuracy,
+    percent,
+    points_between,
+    ranked_classes,
+    top_confusions,
+)
 from fmnist_demo.model import accuracy, build_model, load_default_model, predict_proba
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,8 +32,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _results(session: dict | None = None) -> AppTest:
+def _results(session: dict | None = None, lang: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
     for key, value in (session or {}).items():
         at.session_state[key] = value
     at.switch_page(PAGE)
@@ -89,12 +101,13 @@ def test_confusion_matrix_and_mistakes(shipped_page):
     assert len(shipped_page.image) == 7  # ... the last: the gallery of confident mistakes
 
 
-def test_visitors_model_is_used_when_chosen():
+def _untrained_user_model() -> dict:
+    """A visitor's model as Train live keeps it: untrained, about one guess in ten is right."""
     keras.utils.set_random_seed(0)
-    model = build_model(hidden_units=8)  # untrained: about one guess in ten is right
+    model = build_model(hidden_units=8)
     (_, _), (x_test, y_test) = load_fashion_mnist()
     expected_test = accuracy(model, x_test, y_test)
-    user = {
+    return {
         "model": model,
         "trained_at": "14:05",
         "hidden_units": 8,
@@ -102,6 +115,11 @@ def test_visitors_model_is_used_when_chosen():
         "train_accuracy": 0.5,
         "test_accuracy": expected_test,
     }
+
+
+def test_visitors_model_is_used_when_chosen():
+    user = _untrained_user_model()
+    expected_test = user["test_accuracy"]
     at = _results({"user_model": user, "model_choice": "yours"})
     assert at.radio(key="results_model").value == "yours"
     assert "your model" in at.caption[0].value
@@ -115,3 +133,52 @@ def test_visitors_model_is_used_when_chosen():
         percent(card["train_accuracy"]),
         percent(card["test_accuracy"]),
     ]
+
+
+def test_results_in_bengali(bengali):
+    at = _results(lang="bn")
+    assert latin_words(at) == []
+    card = read_card(DEFAULT_MODEL_PATH)
+    assert at.title[0].value == "ফলাফল"
+    assert [m.value for m in at.metric] == [
+        percent(card["train_accuracy"]),
+        percent(card["test_accuracy"]),
+    ]  # "88 %": Western digits, as everywhere
+    assert at.metric[1].label == "10,000টি নতুন পরীক্ষার ছবিতে"
+    gap = points_between(card["train_accuracy"], card["test_accuracy"])
+    assert f"**{gap} পয়েন্ট ভালো**" in at.info[0].value and "**ওভারফিটিং**" in at.info[0].value
+    pick = at.selectbox(key="results_pick")
+    assert pick.options[0] == "1. অ্যাঙ্কেল বুট"
+    text = " ".join(m.value for m in at.markdown)
+    assert "মডেল বলছে **অ্যাঙ্কেল বুট**" in text and "নিশ্চিত (ঠিক)।" in text
+    assert "**শার্ট** সবচেয়ে কম" in text  # the chapter's hardest kind, named in Bengali
+
+    # a picture the shipped model gets wrong: the verdict names the true kind in Bengali
+    (_, _), (x_test, y_test) = load_fashion_mnist()
+    probs = predict_proba(load_default_model(), x_test[:15])
+    wrong = int(np.flatnonzero(probs.argmax(axis=1) != y_test[:15])[0])
+    pick.set_value(wrong).run()
+    assert not at.exception
+    assert latin_words(at) == []
+    assert any("নিশ্চিত (ভুল: আসলে " in m.value for m in at.markdown)
+
+
+def test_results_in_bengali_with_the_visitors_model(bengali):
+    user = _untrained_user_model()
+    at = _results({"user_model": user, "model_choice": "yours"}, lang="bn")
+    assert latin_words(at) == []
+    assert [m.value for m in at.metric] == ["50 %", percent(user["test_accuracy"])]
+    at.radio(key="results_model").set_value("shipped").run()
+    assert not at.exception
+    assert latin_words(at) == []
+
+
+def test_numbers_and_kind_names_in_bengali(bengali):
+    assert percent(0.998) == "99 %-এর বেশি"  # a doubt never rounded up to certainty
+    assert confidence(1.0) == "99 %-এর বেশি" and percent(0.8819) == "88 %"
+    matrix = np.zeros((10, 10), dtype=int)
+    np.fill_diagonal(matrix, 90)
+    matrix[6, 0] = 30  # Shirt taken for T-shirt/top
+    [mixup] = top_confusions(matrix, 3)
+    assert (mixup.true_name, mixup.predicted_name, mixup.count) == ("শার্ট", "টি-শার্ট/টপ", 30)
+    assert ranked_classes(per_class_accuracy(matrix))[-1][0] == "শার্ট"

@@ -4,6 +4,7 @@ the photo model every visitor's Classify page gets (active_photo_model)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -165,3 +166,77 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
         "improved from 212 of your items on 3 May; right on 82 % of the items it had not "
         "learnt from"
     )
+
+
+# -- in Bengali ---------------------------------------------------------------------------------
+
+
+def _teach_section_alone() -> None:
+    from fmnist_demo.pages._catalogue_ui import get_store
+    from fmnist_demo.pages._language import start_language
+    from fmnist_demo.pages._photo_model_ui import teach_section
+
+    start_language()  # as the entry does: here from the link's ?lang=
+    teach_section(get_store(), changing=True)
+
+
+def _bengali_section() -> AppTest:
+    at = AppTest.from_function(_teach_section_alone, default_timeout=60)
+    at.query_params["lang"] = "bn"
+    return at.run()
+
+
+def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> None:
+    from i18n_check import latin_words
+
+    from fmnist_demo.model import load_photo_model
+
+    _add(db, fmnist, 6)
+    at = _bengali_section()
+    assert not at.exception
+    assert latin_words(at) == []
+    assert at.subheader[0].value == "আপনার জিনিস থেকে মডেলকে শেখান"
+    (needs,) = [i.value for i in at.info]
+    assert "শেখার জন্য আরও 15টি লাগবে (20টির মধ্যে আছে 5টি)" in needs
+    assert "প্রতি পঞ্চম জিনিস আলাদা রাখা হয়" in needs
+    counts = at.dataframe[0].value.set_index("ধরন")
+    assert counts.loc["ট্রাউজার"].tolist() == [5, 1] and list(counts.columns) == [
+        "শেখার জন্য",
+        "আলাদা রাখা",
+    ]
+    assert at.button(key="teach_start").label == "মডেলকে শেখান"
+
+    _add(db, fmnist, 24)  # 30 in all: enough to teach; and a kept model that was not better
+    card = {
+        "date": "2026-05-03T09:30:00+00:00",
+        "records_learnt": 24,
+        "before": {"per_kind": {"Trouser": [4, 6]}},
+        "after": {"per_kind": {"Trouser": [3, 6]}},
+        "changed_while_learning": 1,
+    }
+    db.save_photo_model(tl.model_to_bytes(load_photo_model()), card, adopt=False)
+    at.run()
+    assert not at.exception
+    assert latin_words(at) == []
+    assert not at.button(key="teach_start").disabled
+    texts = _texts(at)
+    assert re.search(  # when it was kept, in the visitor's time: today
+        r"\*\*সর্বশেষ শেখানো\*\* \(\d+ \S+, \d\d:\d\d-এ; আপনার 24টি জিনিস থেকে\): আপনার যে "
+        r"জিনিসগুলো থেকে মডেলটি শেখেনি, তার 6টির মধ্যে 3টিতে ঠিক; আগে ছিল 4টি, অর্থাৎ কমেছে।",
+        texts,
+    )
+    assert "আগে: 67 % ঠিক; পরে: 50 % ঠিক।" in texts
+    assert "মডেলটি শেখার সময় আপনার 1টি জিনিস বদলানো বা মোছা হয়েছে: মডেলটি সেটি" in texts
+    per_kind = at.dataframe[1].value.set_index("ধরন")
+    assert per_kind.loc["ট্রাউজার"].tolist() == [6, 4, 3]
+
+    at.button(key="teach_use").click().run()
+    assert not at.exception and db.adopted_photo_model() is not None
+    assert latin_words(at) == []
+    texts = _texts(at)
+    assert "উন্নত মডেলটিই এখন সব দর্শকের ছবির মডেল।" in texts
+    assert (
+        "ব্যবহৃত ছবির মডেল: **3 মে তারিখে আপনার 24টি জিনিস থেকে উন্নত করা মডেল; যে "
+        "জিনিসগুলো থেকে শেখেনি তার 50 % ক্ষেত্রে ঠিক**" in texts
+    )
+    assert at.button(key="teach_back").label == "সঙ্গে দেওয়া মডেলে ফিরে যান"

@@ -4,6 +4,7 @@ Fashion-MNIST items printed as "photos" come back as their class via pipeline an
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zlib
 
@@ -238,3 +239,29 @@ def photo_classifier():
     from fmnist_demo.model import load_photo_model
 
     return load_photo_model()
+
+
+# -- the messages in Bengali -------------------------------------------------------------------
+
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
+FORMAT_WORDS = {"JPEG", "PNG", "WebP", "AVIF", "GIF", "BMP", "TIFF", "MB"}
+
+
+@pytest.mark.parametrize("name", list(BAD_INPUTS))
+def test_photo_errors_come_out_in_bengali(name, bengali):
+    with pytest.raises(photo.PhotoError) as info:
+        photo.to_model_input(BAD_INPUTS[name])
+    message = str(info.value)
+    assert message.endswith("।")  # the Bengali full stop: the sentence was translated
+    assert set(LATIN_WORD.findall(message)) <= FORMAT_WORDS  # file formats and units only
+
+
+def test_the_format_message_in_bengali(bengali):
+    with pytest.raises(photo.PhotoError) as info:
+        photo.to_model_input(BAD_INPUTS["text file"])
+    assert str(info.value) == (
+        "এই ফাইলটি এমন কোনো ছবি নয় যা এই অ্যাপ পড়তে পারে। অনুগ্রহ করে একটি ছবি পাঠান: "
+        "JPEG, PNG, WebP, AVIF, GIF, BMP বা TIFF।"
+    )
+    with pytest.raises(photo.PhotoError, match=r"\(200000 × 10 পিক্সেল\)"):
+        photo.to_model_input(_huge_png(200_000, 10))

@@ -205,3 +205,21 @@ def test_bags_as_product_photos_are_still_bags(pm, fmnist):
     inputs = np.stack([photo.prepare(fashion_photo(b)).model_input for b in bags])
     predicted = pm.photo_probabilities_batch(load_photo_model(), inputs).argmax(axis=1)
     assert (predicted == 8).mean() >= 0.85
+
+
+def test_a_bad_file_is_refused_in_the_visitors_language(pm):
+    """The call the Classify page makes raises PhotoError in the visitor's words."""
+    from fmnist_demo import i18n, photo
+    from fmnist_demo.model import load_photo_model
+
+    model = load_photo_model()
+    blank = io.BytesIO()
+    Image.new("RGB", (300, 400), (120, 130, 140)).save(blank, "PNG")
+    i18n.set_language("bn")
+    try:
+        with pytest.raises(photo.PhotoError, match="ছবিটির পুরোটাই এক রঙের"):
+            pm.classify_photo(model, blank.getvalue())
+    finally:
+        i18n.set_language("en")
+    with pytest.raises(photo.PhotoError, match="This picture is all one colour"):
+        pm.classify_photo(model, blank.getvalue())

@@ -6,16 +6,24 @@ import base64
 import datetime as dt
 import io
 import json
+import re
+import warnings
 
 import matplotlib.colors
 import numpy as np
 import pytest
+from i18n_check import latin_words
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
-from PIL import Image
+from matplotlib.transforms import Bbox
+from PIL import Image, ImageDraw
+from streamlit.testing.v1 import AppTest
 
-from fmnist_demo import plots
-from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE
+from fmnist_demo import i18n, plots
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, kind_names
 from fmnist_demo.evaluation import (
     EmptySelection,
     class_counts,
@@ -291,16 +299,17 @@ def test_prediction_figure_has_caption_under_each_picture_and_ten_bars_beside_it
     probs = _one_hot_probs(predicted.tolist(), [0.9] * 15)
     fig = plots.prediction_figure(_images(15), labels, probs)
     (ax,) = fig.axes
-    assert len(ax.images) == 15 and len(ax.texts) == 15
+    assert len(ax.images) == 15 and len(ax.texts) == 15 * 2  # two caption lines each
     assert len(ax.patches) == 15 * 10  # ten bars per picture
     colours = [t.get_color() for t in ax.texts]
-    assert colours.count(plots.WRONG) == 1 and colours[4] == plots.WRONG
-    assert ax.texts[0].get_text() == "T-shirt/top 90 %\n(T-shirt/top)"
+    assert colours.count(plots.WRONG) == 2 and colours[8] == colours[9] == plots.WRONG
+    assert [t.get_text() for t in ax.texts[:2]] == ["T-shirt/top 90 %", "(T-shirt/top)"]
     # the caption is under its own picture: nearer to it than to the picture below
     _, _, bottom, _ = ax.images[0].get_extent()
     next_top = ax.images[3].get_extent()[3]
-    y = ax.texts[0].get_position()[1]
+    y, y2 = ax.texts[0].get_position()[1], ax.texts[1].get_position()[1]
     assert bottom < y and y - bottom < (next_top - y) / 3
+    assert y < y2 < next_top - 0.2  # the second line under the first, well above the next row
     # picture 5 (index 4) is wrong: its guess bar red, its true kind's bar blue, the rest grey
     bars = ax.patches[40:50]
     to_hex = matplotlib.colors.to_hex
@@ -412,3 +421,262 @@ def test_class_probability_chart_highlights_the_most_likely_class():
     assert spec["encoding"]["x"]["scale"]["domain"] == [0, 1]
     assert [v["How likely"] for v in values][7] == "82 %"
     assert "' %'" in spec["encoding"]["x"]["axis"]["labelExpr"]  # axis "50 %", never "50%"
+
+
+# --- figures in বাংলা -----------------------------------------------------------------------
+
+BENGALI = re.compile("[\u0980-\u09ff]")
+
+
+def _chapter_figures() -> dict[str, Figure]:
+    """Every matplotlib figure plots.py makes, in the current language."""
+    labels = np.arange(15) % 10
+    probs = _one_hot_probs(((labels + 1) % 10).tolist(), [0.9] * 15)  # every guess wrong
+    rows = [{"epoch": e, "loss": 1 / e, "accuracy": 0.8 + e / 100} for e in range(1, 4)]
+    return {
+        "picture": plots.picture_figure(_images(1)[0]),
+        "grid": plots.sample_grid(_images(25), np.arange(25) % 10),
+        "grid_phone": plots.sample_grid(
+            _images(25), np.arange(25) % 10, columns=3, width_in=plots.PHONE_INCHES
+        ),
+        "predictions": plots.prediction_figure(_images(15), labels, probs),
+        "predictions_phone": plots.prediction_figure(
+            _images(15), labels, probs, columns=1, width_in=plots.PHONE_INCHES
+        ),
+        "bars": plots.probability_figure(probs[0], 0),
+        "pixels": plots.pixel_values_figure(_images(1)[0]),
+        "counts": plots.class_count_figure(np.full(10, 6000), np.full(10, 1000)),
+        "confusion": plots.confusion_figure(confusion_matrix(np.arange(10), np.arange(10))),
+        "per_class": plots.class_accuracy_figure(np.linspace(0.5, 0.95, 10)),
+        "curves": plots.training_curves_figure(rows),
+    }
+
+
+def _bengali_glyphs() -> set[int]:
+    return set(FT2Font(str(i18n.FONT_PATH)).get_charmap())
+
+
+def _width_px(text: str, size: float = 20) -> float:
+    """How wide matplotlib draws text in the figures' fonts, in pixels at 100 dpi."""
+    fig = Figure()
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    props = fig.text(0, 0, "x", fontsize=size).get_fontproperties()
+    return renderer.get_text_width_height_descent(text, props, ismath=False)[0]
+
+
+def test_figures_shape_bengali_conjuncts_and_vowel_signs():
+    assert plots.FIGURES_SHAPE_BENGALI and plots.PICTURES_SHAPE_BENGALI  # matplotlib >= 3.11
+    # shaped, "ক্ষ" is one conjunct glyph, not ka, a visible virama and ssa side by side
+    assert _width_px("ক্ষ") < 0.7 * sum(_width_px(c) for c in "ক্ষ")
+    assert _width_px("কি") < 0.8 * sum(_width_px(c) for c in "কি")  # the vowel sign joins
+    font = plots._line_font("আসলে ক্ষ", plots.CAPTION_SIZE)  # Pillow's, for the gallery
+    assert font.getname()[0] == plots.BENGALI_FONT
+    assert font.getlength("ক্ষ") < 0.7 * sum(font.getlength(c) for c in "ক্ষ")
+
+
+def test_every_figure_in_bengali_names_the_kinds_in_bengali_with_a_bengali_font(bengali):
+    names = set(kind_names())
+    assert "অ্যাঙ্কেল বুট" in names and not names & set(CLASS_NAMES)
+    glyphs = _bengali_glyphs()
+    assert font_manager.findfont(plots.BENGALI_FONT, fallback_to_default=False) == str(
+        i18n.FONT_PATH
+    )
+    for name, fig in _chapter_figures().items():
+        texts = [t.get_text() for t in _texts(fig)]
+        written = " ".join(texts)
+        assert BENGALI.search(written), name
+        assert not re.search("[A-Za-z]", written), (name, written)  # no English word left
+        if name not in {"picture", "pixels", "curves"}:  # the figures that name kinds
+            assert any(kind in written for kind in names), name
+        for t in _texts(fig):
+            if BENGALI.search(t.get_text()):
+                assert plots.BENGALI_FONT in t.get_fontfamily(), (name, t.get_text())
+                missing = {c for c in t.get_text() if BENGALI.match(c) and ord(c) not in glyphs}
+                assert not missing, (name, missing)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would be tofu
+            plots.figure_png(fig)
+        assert _smallest_text_px(fig) >= 12, name  # as readable as in English
+        assert plots.screen_width(fig) <= 820, name
+
+
+def test_bengali_figures_name_each_kind_where_english_ones_do(bengali):
+    fig = plots.sample_grid(_images(25), np.arange(25) % 10)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts[0] == "1. টি-শার্ট/টপ" and texts[9] == "10. অ্যাঙ্কেল বুট"
+    bars = plots.probability_figure(_one_hot_probs([3], [0.7])[0], label=1).axes[0]
+    assert [t.get_text() for t in bars.get_xticklabels()] == kind_names()
+    assert bars.get_ylabel() == "সম্ভাবনা"
+    (ax,) = plots.prediction_figure(
+        _images(3), np.array([0, 1, 2]), _one_hot_probs([0, 1, 9], [0.9] * 3)
+    ).axes
+    assert [t.get_text() for t in ax.texts[4:6]] == ["অ্যাঙ্কেল বুট 90 %", "(পুলওভার)"]
+    (ax,) = plots.class_count_figure(np.full(10, 6000), np.full(10, 1000)).axes
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["শেখার ছবি", "পরীক্ষার ছবি"]
+    picture, bar = plots.picture_figure(_images(1)[0]).axes
+    assert (picture.get_xlabel(), picture.get_ylabel()) == ("কলাম", "সারি")
+    assert "255 সাদা" in bar.get_ylabel()
+
+
+def _ink(text: Text, renderer) -> Bbox:
+    """Where a baseline-aligned text's glyphs are drawn, in display pixels (not its line box)."""
+    box = text.get_window_extent(renderer)
+    _, height, descent = renderer.get_text_width_height_descent(
+        text.get_text(), text.get_fontproperties(), ismath=False
+    )
+    base = text.get_transform().transform(text.get_position())[1]
+    return Bbox([[box.x0, base - descent], [box.x1, base + height - descent]])
+
+
+def test_bengali_captions_share_a_baseline_and_overlap_nothing(bengali):
+    """Tall vowel signs must not lift one name above its neighbours, nor touch a picture."""
+    labels = np.arange(10)
+    for fig in (
+        plots.sample_grid(_images(10), labels),
+        plots.prediction_figure(_images(10), labels, _one_hot_probs([9] * 10, [0.9] * 10), 5),
+        plots.prediction_figure(  # the widest names, one column for a phone
+            _images(3), np.array([0, 9, 2]), _one_hot_probs([9, 0, 9], [0.9] * 3), 1, 3.5
+        ),
+        # the longest captions, "অ্যাঙ্কেল বুট 99 %-এর বেশি" (over 99 %), beside shorter ones
+        plots.prediction_figure(
+            _images(3), np.array([9, 0, 9]), _one_hot_probs([9, 0, 5], [1.0] * 3)
+        ),
+        plots.prediction_figure(
+            _images(2), np.array([9, 0]), _one_hot_probs([9, 0], [1.0] * 2), 1, 3.5
+        ),
+    ):
+        (ax,) = fig.axes
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        assert all(t.get_va() == "baseline" for t in ax.texts)
+        first_lines = [t for t in ax.texts if not t.get_text().startswith("(")]
+        rows = {round(t.get_position()[1], 6) for t in first_lines}
+        columns = {10: 5, 3: 3}.get(len(ax.images), 1) if fig.get_figwidth() > 4 else 1
+        assert len(rows) == -(-len(ax.images) // columns)
+        inks = [_ink(t, renderer) for t in ax.texts]
+        pictures = [im.get_window_extent(renderer) for im in ax.images]
+        for ticks in ax.collections:  # the bars' ticks under their baseline
+            ends = ax.transData.transform(np.concatenate(ticks.get_segments()))
+            pictures.append(Bbox([ends.min(axis=0), ends.max(axis=0)]))
+        for i, ink in enumerate(inks):
+            name = ax.texts[i].get_text()
+            assert fig.bbox.x0 <= ink.x0 and ink.x1 <= fig.bbox.x1 and fig.bbox.y0 <= ink.y0
+            assert not any(ink.overlaps(p) for p in pictures), name
+            assert not any(ink.overlaps(other) for other in inks[i + 1 :]), name
+
+
+def test_figures_keep_the_chapters_english_words_where_bengali_cannot_be_shaped(
+    bengali, monkeypatch
+):
+    monkeypatch.setattr(plots, "FIGURES_SHAPE_BENGALI", False)
+    fig = plots.sample_grid(_images(2), np.array([0, 9]))
+    assert [t.get_text() for t in fig.axes[0].texts] == ["1. T-shirt/top", "2. Ankle boot"]
+    monkeypatch.setattr(plots, "PICTURES_SHAPE_BENGALI", False)
+    gallery = plots.mistakes_gallery(_images(1), np.array([0]), _one_hot_probs([9], [0.9]))
+    monkeypatch.setattr(plots, "PICTURES_SHAPE_BENGALI", True)
+    bengali_gallery = plots.mistakes_gallery(_images(1), np.array([0]), _one_hot_probs([9], [0.9]))
+    assert gallery.size != bengali_gallery.size  # English words, in the English font
+
+
+def test_mistakes_gallery_in_bengali_uses_the_bengali_font(bengali, monkeypatch):
+    drawn: list[tuple[str, str]] = []
+    real_text = ImageDraw.ImageDraw.text
+
+    def spy(self, xy, text, *args, font=None, **kwargs):
+        drawn.append((text, font.getname()[0]))
+        return real_text(self, xy, text, *args, font=font, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    plots.mistakes_gallery(_images(2), np.array([0, 6]), _one_hot_probs([6, 0], [0.97, 0.8]))
+    assert drawn[0] == ("ভেবেছিল শার্ট (97 %)", plots.BENGALI_FONT)
+    assert drawn[1] == ("আসলে টি-শার্ট/টপ", plots.BENGALI_FONT)
+    assert all(font == plots.BENGALI_FONT for _, font in drawn)
+
+
+def test_class_probability_chart_in_bengali(bengali):
+    probs = np.full(10, 0.02)
+    probs[7] = 0.82
+    spec = plots.class_probability_chart(probs).to_dict()
+    values = spec["datasets"][next(iter(spec["datasets"]))]
+    assert [v["Class"] for v in values] == kind_names()  # the bars' names, drawn by the browser
+    assert [v["Class"] for v in values if v["Top"]] == ["স্নিকার"]
+    assert spec["encoding"]["y"]["sort"] == kind_names()
+    assert spec["encoding"]["x"]["title"] == "সম্ভাবনা"
+    assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["ধরন", "কতটা সম্ভব"]
+
+
+def test_live_training_view_in_bengali_and_english_never_mixed():
+    points = [{"epoch": e / 2, "loss": 1 / (1 + e), "accuracy": 0.7 + e / 50} for e in range(1, 6)]
+    english = _live(points)
+    i18n.set_language("bn")
+    try:
+        html = _live(points)
+    finally:
+        i18n.set_language("en")
+    assert "পর্ব 3 (মোট 10টির মধ্যে)" in html and "প্রশিক্ষণের 22 % শেষ" in html
+    assert "এই পর্বে দেখা ছবি: 60,000টির মধ্যে 12,000টি" in html and "2.1 সেকেন্ড" in html
+    svg = _chart_svg(html)
+    assert "শেখার ছবিতে নির্ভুলতা" in svg and ">পর্ব<" in svg and "Training" not in svg
+    visible = re.sub(r"<[^>]+>", " ", html)  # the words between the tags
+    assert not re.search("[A-Za-z]{2,}", visible), visible
+    assert _live(points) == english  # the chart cached for Bengali is not served in English
+
+
+# --- the pages' shared words (pages/_common.py), in বাংলা -------------------------------------
+
+
+def _model_words(lang: str, gone: bool) -> None:
+    """A page's run that names the active model (the visitor's, trained earlier) or says it is
+    gone; as an AppTest script, it imports what it needs."""
+    import streamlit as st
+
+    from fmnist_demo import i18n
+    from fmnist_demo.pages import _common
+
+    i18n.set_language(lang)
+    if gone:
+        st.session_state[_common.MODEL_GONE_KEY] = True
+        _common.current_user_model()
+        return
+    model = object()  # the labels are under test here, not the model: it is never called
+    st.session_state[_common.USER_MODEL_KEY] = {
+        "model": model, "token": "t0", "trained_at": "14:05", "test_accuracy": 0.874,
+    }  # fmt: skip
+    st.session_state[_common.MODEL_CHOICE_KEY] = "yours"
+    active = _common.chapter_model_choice(key="words_model")
+    assert active.model is model and active.kind == "yours"
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_active_model_and_gone_model_are_said_in_the_visitors_language(lang):
+    at = AppTest.from_function(_model_words, args=(lang, False), default_timeout=60).run()
+    assert not at.exception
+    (radio,) = at.radio
+    gone = AppTest.from_function(_model_words, args=(lang, True), default_timeout=60).run()
+    assert not gone.exception
+    if lang == "en":
+        assert radio.label == "Model in use"
+        assert radio.options == [
+            "Your model, trained at 14:05, right on 87 % of the test pictures",
+            radio.options[1],
+        ] and radio.options[1].startswith("Shipped model, right on ")
+        assert at.caption[0].value.endswith(
+            "Active model: **your model, trained at 14:05, right on 87 % of the test pictures**"
+        )
+        assert "no longer kept" in gone.info[0].value and "**Train live**" in gone.info[0].value
+        return
+    assert radio.label == "যে মডেল ব্যবহার হচ্ছে"
+    assert radio.options[0] == "আপনার মডেল, 14:05-এ শেখানো, পরীক্ষার ছবির 87 %-তে ঠিক"
+    assert radio.options[1].startswith("সঙ্গে দেওয়া মডেল, পরীক্ষার ছবির ")
+    assert "এখন চালু মডেল: **আপনার মডেল" in at.caption[0].value
+    assert "2 ঘণ্টা" in gone.info[0].value and "**চোখের সামনে শেখানো**" in gone.info[0].value
+    for page in (at, gone):
+        assert latin_words(page) == []
+
+
+def test_dataset_problem_in_bengali(bengali):
+    from fmnist_demo.data import DatasetUnavailable
+    from fmnist_demo.pages._common import dataset_problem
+
+    said = dataset_problem(DatasetUnavailable("ফোল্ডারটি খালি।"))
+    assert said == "Fashion-MNIST-এর ছবিগুলো পাওয়া যাচ্ছে না। ফোল্ডারটি খালি।"

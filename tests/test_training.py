@@ -8,6 +8,7 @@ import threading
 import numpy as np
 import pytest
 
+from fmnist_demo import i18n
 from fmnist_demo.model import accuracy, predict_proba
 from fmnist_demo.training import (
     LOG_ENV,
@@ -285,3 +286,21 @@ def test_chapter_callback_with_512_units_stops_after_6_epochs(fmnist):
     assert result.epochs_done == 6
     assert result.history[-1].accuracy > 0.90 >= result.history[-2].accuracy
     assert result.message == "Reached 90% accuracy so cancelling training!"
+
+
+def test_the_job_reports_numbers_and_codes_that_the_page_puts_into_words(small, bengali):
+    # The training thread does not know the visitor's language: it hands over numbers, a stop
+    # reason and the chapter's own English line; the page translates a failed start by its id.
+    x, y, _, _ = small
+    seen: list[Progress] = []
+    result = train(x[:640], y[:640], TrainSettings(epochs=3, target_accuracy=0.5), seen.append)
+    assert seen and all(
+        isinstance(getattr(p, name), int | float | bool)
+        for p in seen
+        for name in ("epoch", "epochs", "batch", "batches", "loss", "accuracy", "elapsed_s")
+    )
+    assert result.stop_reason is StopReason.TARGET_REACHED
+    assert result.message == "Reached 50% accuracy so cancelling training!"
+    assert i18n._(NOT_STARTED) == (
+        "সার্ভার এই মুহূর্তে প্রশিক্ষণ শুরু করতে পারল না; অনুগ্রহ করে এক মিনিট পরে আবার চেষ্টা করুন।"
+    )

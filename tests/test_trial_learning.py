@@ -4,8 +4,10 @@ stops while it learns, and the one-per-server slot."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -89,6 +91,53 @@ def test_the_card_names_the_model_in_plain_words() -> None:
         "improved from 212 of your items on 3 May; right on 82 % of the items it had not "
         "learnt from"
     )
+
+
+# -- the words on the page, in Bengali -------------------------------------------------------------
+
+
+def test_what_is_still_needed_in_bengali(bengali) -> None:
+    both = tl.readiness([_record(i, TROUSER) for i in range(1, 8)]).needs()
+    assert "শেখার জন্য আরও 14টি লাগবে (20টির মধ্যে আছে 6টি)" in both
+    assert "আলাদা রাখা আরও 4টি লাগবে (5টির মধ্যে আছে 1টি; প্রতি পঞ্চম জিনিস" in both
+    held_only = tl.readiness([_record(i, TROUSER) for i in range(1, 26) if i % 5]).needs()
+    assert "আরও 5টি লাগবে (5টির মধ্যে আছে 0টি" in held_only and "শেখার জন্য" not in held_only
+    learn_only = tl.readiness([_record(i, TROUSER) for i in [*range(1, 16), 20, 25]]).needs()
+    assert "শেখার জন্য আরও 8টি লাগবে" in learn_only and "আলাদা রাখা আরও" not in learn_only
+    for text in (both, held_only, learn_only):
+        assert not re.search("[A-Za-z]", text)
+    ready = tl.readiness([_record(i, TROUSER) for i in range(1, 31)] + [_record(31, BAG)])
+    assert ready.few_kinds() == ["ব্যাগ"] and "ট্রাউজার" not in ready.missing_kinds()
+
+
+def test_before_and_after_in_bengali(bengali) -> None:
+    labels = np.array([0, 0, 1, 1, 8])
+    before = tl.score_predictions(np.array([0, 1, 1, 0, 0]), labels)
+    after = tl.score_predictions(np.array([0, 0, 1, 1, 0]), labels)
+    assert tl.comparison_sentence(after, before) == (
+        "আপনার যে জিনিসগুলো থেকে মডেলটি শেখেনি, তার 5টির মধ্যে 4টিতে ঠিক; আগে ছিল 2টি, অর্থাৎ বেড়েছে।"
+    )
+    assert "অর্থাৎ কমেছে" in tl.comparison_sentence(before, after)
+    assert "আগের মতোই" in tl.comparison_sentence(after, after)
+    rows = tl.per_kind_rows(after, before)
+    assert rows[0] == {"ধরন": "টি-শার্ট/টপ", "আলাদা রাখা জিনিস": 2, "আগে ঠিক": 1, "পরে ঠিক": 2}
+    card = {
+        "date": "2026-05-03T09:30:00+00:00",
+        "records_learnt": 212,
+        "after": tl.Score.from_dict({"per_kind": {"Trouser": [41, 50]}}).as_dict(),
+    }
+    assert tl.describe(card, dt.UTC) == (
+        "3 মে তারিখে আপনার 212টি জিনিস থেকে উন্নত করা মডেল; যে জিনিসগুলো থেকে শেখেনি তার 82 % ক্ষেত্রে ঠিক"
+    )
+
+
+def test_a_teaching_speaks_the_language_of_the_visitor_who_started_it(bengali) -> None:
+    """The job runs in another thread; its messages are still in its maker's language."""
+    too_few = [_record(i, TROUSER) for i in range(1, 8)]
+    job = tl.TeachJob(lambda progress, cancel: tl.teach(None, "shipped", too_few, {}, (None, None)))
+    job.start()
+    assert job.done.wait(10)
+    assert job.error.startswith("মডেলকে শেখানোর মতো যথেষ্ট যাচাই করা জিনিস এখনও নেই")
 
 
 # -- learning from a real catalogue ----------------------------------------------------------------

@@ -4,7 +4,8 @@ The store is made once per database URL and shared by all visitors (`st.cache_re
 SQL connection from `.streamlit/secrets.toml` ([connections.sql]) when there is one, else the
 local SQLite file (`$FMNIST_CATALOGUE_DB`). With a staff passcode in the secrets
 ([catalogue] passcode = "..."), adding, editing, deleting and downloading need it once per visit.
-What a visitor types stays in their widgets, so a failed save loses nothing.
+What a visitor types stays in their widgets, so a failed save loses nothing. Every word shown
+comes from the message catalogue (`_()`), kinds through `kind_name()`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import streamlit as st
 from fmnist_demo import catalogue
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore, TrialSummary
 from fmnist_demo.catalogue_access import Outcome, PasscodeGate, passcode_digest
-from fmnist_demo.data import CLASS_NAMES
+from fmnist_demo.data import NUM_CLASSES, kind_name, kind_names
+from fmnist_demo.i18n import N_, _, ngettext
 
 UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
 
-RIGHT_LABEL = "Model right"
-CORRECTED_LABEL = "Corrected"
+RIGHT_LABEL = N_("Model right")  # the chart's two results, translated when it is drawn
+CORRECTED_LABEL = N_("Corrected")
 RESULT_COLOURS = ("#2e7d32", "#ef6c00")  # green for right, orange for corrected
 
 
@@ -94,13 +96,17 @@ def get_store() -> CatalogueStore:
             engine = st.connection("sql", type="sql", pool_pre_ping=True, **params).engine
         except ImportError as exc:
             raise catalogue.CatalogueUnavailable(
-                f"The catalogue database set in the app's secrets needs a driver that is not "
-                f"installed ({exc.name}): add it to requirements.txt, e.g. psycopg2-binary."
+                _(
+                    "The catalogue database set in the app's secrets needs a driver that is not "
+                    "installed ({module}): add it to {file}, e.g. {package}."
+                ).format(module=exc.name, file="requirements.txt", package="psycopg2-binary")
             ) from exc
         except Exception as exc:  # a bad URL or setting; its text may hold the password
             raise catalogue.CatalogueUnavailable(
-                "The catalogue database set in the app's secrets cannot be used: check "
-                f"[connections.sql] ({type(exc).__name__})."
+                _(
+                    "The catalogue database set in the app's secrets cannot be used: check "
+                    "{section} ({error})."
+                ).format(section="[connections.sql]", error=type(exc).__name__)
             ) from exc
         return _store_for_engine(engine, f"{engine.url!r}#{id(engine)}")
     return _store_for_url(catalogue.default_url())
@@ -138,7 +144,10 @@ def lock_again() -> None:
 
 
 def unlock_controls(key: str, why: str) -> None:
-    """The "Staff passcode" box and "Unlock" button; unlocks this visit and reruns when right."""
+    """The "Staff passcode" box and "Unlock" button; unlocks this visit and reruns when right.
+
+    `why` is one sentence, already translated, saying what the passcode is needed for.
+    """
     passcode = staff_passcode()
     if passcode is None:
         return
@@ -146,10 +155,10 @@ def unlock_controls(key: str, why: str) -> None:
         st.markdown(f":material/lock: {why}")
         # No help tooltip: its button would share the label, and a page (or a test) looking
         # for the field by its label must find exactly one thing.
-        entered = st.text_input("Staff passcode", type="password", key=f"{key}-passcode")
-        st.caption("Ask whoever runs the trial. Once unlocked, it stays so for this visit.")
+        entered = st.text_input(_("Staff passcode"), type="password", key=f"{key}-passcode")
+        st.caption(_("Ask whoever runs the trial. Once unlocked, it stays so for this visit."))
         submitted = st.form_submit_button(
-            "Unlock", icon=":material/lock_open:", key=f"{key}-unlock"
+            _("Unlock"), icon=":material/lock_open:", key=f"{key}-unlock"
         )
     if not submitted:
         return
@@ -158,16 +167,25 @@ def unlock_controls(key: str, why: str) -> None:
     if attempt.right:
         st.session_state[UNLOCKED_KEY] = passcode_digest(passcode)
         st.rerun()
-    seconds = "1 second" if attempt.wait_s == 1 else f"{attempt.wait_s} seconds"
+    wait = attempt.wait_s
     if attempt.outcome is Outcome.TOO_SOON:
         st.warning(
-            f"A wrong passcode was tried moments ago, so tries are paused: wait {seconds}, "
-            "then try again.",
+            ngettext(
+                "A wrong passcode was tried moments ago, so tries are paused: wait {n} second, "
+                "then try again.",
+                "A wrong passcode was tried moments ago, so tries are paused: wait {n} seconds, "
+                "then try again.",
+                wait,
+            ).format(n=wait),
             icon=":material/hourglass_top:",
         )
     else:
         st.error(
-            f"That is not the staff passcode. You can try again in {seconds}.",
+            ngettext(
+                "That is not the staff passcode. You can try again in {n} second.",
+                "That is not the staff passcode. You can try again in {n} seconds.",
+                wait,
+            ).format(n=wait),
             icon=":material/lock:",
         )
 
@@ -253,15 +271,18 @@ def _entry(
 def _save(key_prefix: str, saving: list[tuple[dict, catalogue.NewRecord]]) -> list[int] | None:
     """Save entries in one go; None after showing why it failed (the widgets keep their values)."""
     try:
-        ids = get_store().add_many([entry for _, entry in saving])
+        ids = get_store().add_many([entry for _item, entry in saving])
     except CatalogueError as exc:
         st.error(
-            f"{exc} Nothing was saved; what you typed is still here, so try again in a moment.",
+            _(
+                "{problem} Nothing was saved; what you typed is still here, so try again in a "
+                "moment."
+            ).format(problem=exc),
             icon=":material/error:",
         )
         return None
     saved = _saved(key_prefix)
-    for (item, _), record_id in zip(saving, ids, strict=True):
+    for (item, _entry), record_id in zip(saving, ids, strict=True):
         saved[item["id"]] = record_id
     return ids
 
@@ -270,32 +291,34 @@ def _single_controls(item: dict, key_prefix: str) -> list[int]:
     saved = _saved(key_prefix)
     if item["id"] in saved:
         st.success(
-            f"In the catalogue as record #{saved[item['id']]}. See it on the Catalogue page.",
+            _("In the catalogue as record #{record}. See it on the Catalogue page.").format(
+                record=saved[item["id"]]
+            ),
             icon=":material/inventory:",
         )
         return [saved[item["id"]]]
     predicted = int(item["predicted"])
     left, right = st.columns(2)
     confirmed = left.selectbox(
-        "Kind",
-        options=range(len(CLASS_NAMES)),
+        _("Kind"),
+        options=range(NUM_CLASSES),
         index=predicted,
-        format_func=CLASS_NAMES.__getitem__,
-        help="Keep the model's answer, or pick the right kind if the model was wrong.",
+        format_func=kind_name,
+        help=_("Keep the model's answer, or pick the right kind if the model was wrong."),
         key=item_key(key_prefix, item["id"], "class"),
     )
     name = right.text_input(
-        "Name or SKU (optional)",
+        _("Name or SKU (optional)"),
         max_chars=catalogue.NAME_MAX_CHARS,
         key=item_key(key_prefix, item["id"], "name"),
     )
     note = st.text_input(
-        "Note (optional)",
+        _("Note (optional)"),
         max_chars=catalogue.NOTE_MAX_CHARS,
         key=item_key(key_prefix, item["id"], "note"),
     )
     corrected = confirmed != predicted
-    label = f"Add to catalogue as {CLASS_NAMES[confirmed]}"
+    label = _("Add to catalogue as {kind}").format(kind=kind_name(confirmed))
     if not st.button(
         label,
         type="primary",
@@ -311,8 +334,16 @@ def _single_controls(item: dict, key_prefix: str) -> list[int]:
     ids = _save(key_prefix, [(item, entry)])
     if ids is None:
         return []
-    st.success(f"Saved to the catalogue as record #{ids[0]}.", icon=":material/inventory:")
+    st.success(
+        _("Saved to the catalogue as record #{record}.").format(record=ids[0]),
+        icon=":material/inventory:",
+    )
     return ids
+
+
+def _file_label(item: dict) -> str:
+    """The item's file name as Markdown-safe text, or a word for a photo without one."""
+    return plain(item.get("file_name") or _("photo"))
 
 
 def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
@@ -321,44 +352,48 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
     done = [item for item in items if item["id"] in saved]
     done_ids = [saved[item["id"]] for item in done]
     if done:
-        listed = ", ".join(
-            f"{plain(item.get('file_name') or 'photo')} (#{saved[item['id']]})" for item in done
+        listed = ", ".join(f"{_file_label(item)} (#{saved[item['id']]})" for item in done)
+        st.success(
+            _("In the catalogue: {items}.").format(items=listed), icon=":material/inventory:"
         )
-        st.success(f"In the catalogue: {listed}.", icon=":material/inventory:")
     todo = [item for item in items if item["id"] not in saved and item["id"] not in skipped]
     if not todo:
         if skipped & {item["id"] for item in items}:
-            st.caption("The photos you unticked were not saved.")
+            st.caption(_("The photos you unticked were not saved."))
         return done_ids
+    # Kinds by name in the visitor's language; catalogue.class_label reads a name in any language
+    # back, so a table filled in before a switch of language still saves.
     rows = [
         {
             "keep": True,
             "photo": catalogue.thumbnail_data_url(_thumbnail(key_prefix, item)),
             "file": item.get("file_name") or "",
-            "predicted": CLASS_NAMES[int(item["predicted"])],
+            "predicted": kind_name(int(item["predicted"])),
             "confidence": 100 * float(item["confidence"]),  # shown as a whole percent
-            "confirmed": CLASS_NAMES[int(item["predicted"])],
+            "confirmed": kind_name(int(item["predicted"])),
             "name": "",
             "note": "",
         }
         for item in todo
     ]
-    st.caption("Correct the class where the model was wrong, add names, untick photos to skip.")
+    st.caption(_("Correct the class where the model was wrong, add names, untick photos to skip."))
     edited = st.data_editor(
         rows,
         column_config={
-            "photo": st.column_config.ImageColumn("Photo", width="small"),
-            "file": st.column_config.TextColumn("File", disabled=True),
-            "predicted": st.column_config.TextColumn("Model says", disabled=True),
+            "photo": st.column_config.ImageColumn(_("Photo"), width="small"),
+            "file": st.column_config.TextColumn(_("File"), disabled=True),
+            "predicted": st.column_config.TextColumn(_("Model says"), disabled=True),
             "confidence": st.column_config.ProgressColumn(
-                "Confidence", min_value=0.0, max_value=100.0, format="%.0f %%"
+                _("Confidence"), min_value=0.0, max_value=100.0, format="%.0f %%"
             ),
             "confirmed": st.column_config.SelectboxColumn(
-                "Kind", options=list(CLASS_NAMES), required=True
+                _("Kind"), options=kind_names(), required=True
             ),
-            "name": st.column_config.TextColumn("Name or SKU", max_chars=catalogue.NAME_MAX_CHARS),
-            "note": st.column_config.TextColumn("Note", max_chars=catalogue.NOTE_MAX_CHARS),
-            "keep": st.column_config.CheckboxColumn("Save", default=True),
+            "name": st.column_config.TextColumn(
+                _("Name or SKU"), max_chars=catalogue.NAME_MAX_CHARS
+            ),
+            "note": st.column_config.TextColumn(_("Note"), max_chars=catalogue.NOTE_MAX_CHARS),
+            "keep": st.column_config.CheckboxColumn(_("Save"), default=True),
         },
         disabled=["photo", "file", "predicted", "confidence"],
         hide_index=True,
@@ -367,7 +402,9 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
         key=table_key(key_prefix, [item["id"] for item in todo]),
     )
     kept = [(item, row) for item, row in zip(todo, edited, strict=True) if row.get("keep")]
-    label = f"Save {len(kept)} to catalogue" if len(kept) != 1 else "Save 1 to catalogue"
+    label = ngettext("Save {n} to catalogue", "Save {n} to catalogue", len(kept)).format(
+        n=len(kept)
+    )
     if not st.button(
         label,
         type="primary",
@@ -388,9 +425,16 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
                 )
             )
         except CatalogueError as exc:
-            problems.append(f"Row {number} ({plain(item.get('file_name') or 'photo')}): {exc}")
+            problems.append(
+                _("Row {number} ({file}): {problem}").format(
+                    number=number, file=_file_label(item), problem=exc
+                )
+            )
     if problems:
-        st.error("Nothing was saved. " + " ".join(problems), icon=":material/error:")
+        st.error(
+            _("Nothing was saved. {problems}").format(problems=" ".join(problems)),
+            icon=":material/error:",
+        )
         return done_ids
     ids = _save(key_prefix, saving)
     if ids is None:
@@ -398,7 +442,12 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
     skipped.update(item["id"] for item in todo if item["id"] not in saved)
     numbers = ", ".join(f"#{record_id}" for record_id in ids)
     st.success(
-        f"Saved {len(ids)} to the catalogue as records {numbers}.", icon=":material/inventory:"
+        ngettext(
+            "Saved {n} to the catalogue as record {numbers}.",
+            "Saved {n} to the catalogue as records {numbers}.",
+            len(ids),
+        ).format(n=len(ids), numbers=numbers),
+        icon=":material/inventory:",
     )
     return [saved[item["id"]] for item in items if item["id"] in saved]
 
@@ -419,10 +468,10 @@ def save_controls(items: list[dict], key_prefix: str) -> list[int]:
     if not items:
         return []
     with st.container(border=True):
-        st.markdown("**Add to catalogue**")
+        st.markdown("**" + _("Add to catalogue") + "**")
         if not may_change():
             saved = _saved(key_prefix)
-            unlock_controls(key_prefix, "Adding to the catalogue needs the staff passcode.")
+            unlock_controls(key_prefix, _("Adding to the catalogue needs the staff passcode."))
             return [saved[item["id"]] for item in items if item["id"] in saved]
         if len(items) == 1:
             return _single_controls(items[0], key_prefix)
@@ -433,26 +482,34 @@ def save_controls(items: list[dict], key_prefix: str) -> list[int]:
 
 
 def trial_chart(summary: TrialSummary) -> alt.Chart:
-    """Stacked bars per confirmed class: items the model got right and items staff corrected."""
+    """Stacked bars per confirmed class: items the model got right and items staff corrected.
+
+    Built for each run, not cached: its words are in the visitor's language.
+    """
+    right, corrected = _(RIGHT_LABEL), _(CORRECTED_LABEL)
     rows = []
     for result in summary.per_class:
-        rows.append({"class": result.name, "result": RIGHT_LABEL, "items": result.accepted})
-        rows.append({"class": result.name, "result": CORRECTED_LABEL, "items": result.corrected})
+        name = kind_name(result.label)
+        rows.append({"class": name, "result": right, "items": result.accepted, "order": 0})
+        rows.append({"class": name, "result": corrected, "items": result.corrected, "order": 1})
     return (
         alt.Chart(alt.Data(values=rows))
         .mark_bar()
         .encode(
-            y=alt.Y(
-                "class:N", sort=list(CLASS_NAMES), title=None, axis=alt.Axis(labelOverlap=False)
-            ),
-            x=alt.X("items:Q", title="Items", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("class:N", sort=kind_names(), title=None, axis=alt.Axis(labelOverlap=False)),
+            x=alt.X("items:Q", title=_("Items"), axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 "result:N",
-                scale=alt.Scale(domain=[RIGHT_LABEL, CORRECTED_LABEL], range=RESULT_COLOURS),
+                scale=alt.Scale(domain=[right, corrected], range=RESULT_COLOURS),
                 legend=alt.Legend(title=None, orient="top"),
             ),
-            order=alt.Order("result:N", sort="descending"),
-            tooltip=["class:N", "result:N", "items:Q"],
+            # "Model right" first in each bar, in any language (not by the words' order).
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("class:N", title=_("Kind")),
+                alt.Tooltip("result:N", title=_("Result")),
+                alt.Tooltip("items:Q", title=_("Items")),
+            ],
         )
         .properties(height=alt.Step(26))  # pixels per class
     )
@@ -462,7 +519,7 @@ def per_class_rows(summary: TrialSummary) -> list[dict[str, Any]]:
     """The trial per confirmed class, as table rows (classes without items are left out)."""
     return [
         {
-            "class": result.name,
+            "class": kind_name(result.label),
             "items": result.items,
             "right": result.accepted,
             "corrected": result.corrected,

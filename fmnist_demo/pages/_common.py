@@ -2,6 +2,10 @@
 
 Package modules never import Streamlit; this is where their results meet Streamlit's caches and
 each visitor's session state. Keras is imported lazily so pages that only show data stay light.
+
+A cache decorator's `show_spinner` text is fixed when the module is imported, so the shared loads
+below say what they do with an `st.spinner` inside the cached function instead: it runs only on a
+miss, in the script thread of the visitor who waits for it, in their language.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import streamlit as st
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
 from fmnist_demo.data import TRAIN_SIZE, DatasetUnavailable, load_fashion_mnist
 from fmnist_demo.evaluation import clock, percent
+from fmnist_demo.i18n import _, ngettext
 
 USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()
 MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours" on Results; training sets "yours"
@@ -35,15 +40,16 @@ JOB_KEY = "train_job"  # this visitor's TrainingJob while it runs
 RESULT_KEY = "train_result"  # the outcome of this visitor's last training: a dict
 
 
-@st.cache_resource(show_spinner="Loading the 70,000 Fashion-MNIST images…")
+@st.cache_resource(show_spinner=False)
 def dataset() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The dataset arrays, loaded once per server and shared read-only by all visitors."""
-    return load_fashion_mnist()
+    with st.spinner(_("Loading the 70,000 Fashion-MNIST images…")):
+        return load_fashion_mnist()
 
 
 def dataset_problem(exc: DatasetUnavailable) -> str:
     """What to tell a person when the images are missing."""
-    return f"The Fashion-MNIST images are not available. {exc}"
+    return _("The Fashion-MNIST images are not available. {problem}").format(problem=exc)
 
 
 def dataset_or_message() -> tuple | None:
@@ -55,20 +61,22 @@ def dataset_or_message() -> tuple | None:
         return None
 
 
-@st.cache_resource(show_spinner="Loading the shipped model…")
+@st.cache_resource(show_spinner=False)
 def shipped_model() -> Any:
     """The shipped chapter model (128 hidden units), shared read-only."""
-    from fmnist_demo.model import load_default_model
+    with st.spinner(_("Loading the shipped model…")):
+        from fmnist_demo.model import load_default_model
 
-    return load_default_model()
+        return load_default_model()
 
 
-@st.cache_resource(show_spinner="Loading the shipped photo model…")
+@st.cache_resource(show_spinner=False)
 def shipped_photo_model() -> Any:
     """The shipped model for real photos, shared read-only."""
-    from fmnist_demo.model import load_photo_model
+    with st.spinner(_("Loading the shipped photo model…")):
+        from fmnist_demo.model import load_photo_model
 
-    return load_photo_model()
+        return load_photo_model()
 
 
 @st.cache_data(show_spinner=False)
@@ -108,7 +116,7 @@ class UserModelStore:
         self._lock = threading.Lock()
 
     def _expire(self, now: float) -> None:
-        for token in [t for t, (used, _) in self._items.items() if now - used > self.ttl_s]:
+        for token in [t for t, (used, _info) in self._items.items() if now - used > self.ttl_s]:
             del self._items[token]
 
     def put(self, token: str, info: dict) -> None:
@@ -210,11 +218,19 @@ def current_user_model(say_if_gone: bool = True) -> dict | None:
     keep_model_across_reloads()
     info = st.session_state.get(USER_MODEL_KEY)
     if info is None and say_if_gone and st.session_state.get(MODEL_GONE_KEY):
+        hours = KEEP_MODEL_S // 3600
         st.info(
-            "The model you trained earlier is no longer kept: the server keeps a trained model "
-            f"for {KEEP_MODEL_S // 3600} hours after it was last used, in the browser it was "
-            "trained in. The shipped model is used instead; train a new one on **Train live** "
-            "whenever you like.",
+            ngettext(
+                "The model you trained earlier is no longer kept: the server keeps a trained "
+                "model for {hours} hour after it was last used, in the browser it was trained "
+                "in. The shipped model is used instead; train a new one on **{page}** whenever "
+                "you like.",
+                "The model you trained earlier is no longer kept: the server keeps a trained "
+                "model for {hours} hours after it was last used, in the browser it was trained "
+                "in. The shipped model is used instead; train a new one on **{page}** whenever "
+                "you like.",
+                hours,
+            ).format(hours=hours, page=_("Train live")),
             icon=":material/history:",
         )
     return info
@@ -268,10 +284,11 @@ def collect_training() -> None:
     from fmnist_demo.model import accuracy
 
     if job.trainer.model is None:  # failed before the model was built
-        st.session_state[RESULT_KEY] = {"history": [], "error": job.error or "unknown"}
+        # NOTE: said when training stopped for a reason nobody knows: "stopped because of: unknown"
+        st.session_state[RESULT_KEY] = {"history": [], "error": job.error or _("unknown")}
         return
     result = job.result()
-    _, (x_test, y_test) = dataset()
+    (x_test, y_test) = dataset()[1]
     test_acc = accuracy(result.model, x_test, y_test) if result.history else None
     st.session_state[RESULT_KEY] = {
         "history": [
@@ -303,19 +320,33 @@ def collect_training() -> None:
 def user_model_label(info: dict) -> str:
     """'your model, trained at 14:05, right on 87 % of the test pictures'."""
     acc = info.get("test_accuracy")
-    acc_text = f", right on {percent(acc)} of the test pictures" if acc is not None else ""
-    return f"your model, trained at {info['trained_at']}{acc_text}"
+    if acc is None:
+        return _("your model, trained at {time}").format(time=info["trained_at"])
+    return _("your model, trained at {time}, right on {accuracy} of the test pictures").format(
+        time=info["trained_at"], accuracy=percent(acc)
+    )
 
 
 def _shipped_label(photo: bool) -> str:
     card = shipped_card(photo)
     acc = card.get("test_accuracy")
-    name = "shipped photo model" if card["is_photo_model"] else "shipped model"
-    label = f"{name}, right on {percent(acc)} of the test pictures" if acc is not None else name
+    name = _("shipped photo model") if card["is_photo_model"] else _("shipped model")
     real = card.get("real_photo_accuracy", {}).get("accuracy")
-    if real is not None:  # on real phone photos it does worse than on the test set: say so
-        label += f" and {percent(real)} of real phone photos in our trial"
-    return label
+    # on real phone photos it does worse than on the test set: say so
+    if acc is not None and real is not None:
+        return _(
+            "{model}, right on {accuracy} of the test pictures and {real} of real phone photos "
+            "in our trial"
+        ).format(model=name, accuracy=percent(acc), real=percent(real))
+    if acc is not None:
+        return _("{model}, right on {accuracy} of the test pictures").format(
+            model=name, accuracy=percent(acc)
+        )
+    if real is not None:
+        return _("{model}, right on {real} of real phone photos in our trial").format(
+            model=name, real=percent(real)
+        )
+    return name
 
 
 def _choose(photo: bool, key: str) -> ActiveModel:
@@ -335,7 +366,7 @@ def _choose(photo: bool, key: str) -> ActiveModel:
         # The widget's own state is dropped when the page changes; choice_key survives.
         st.session_state[key] = choice
         choice = st.radio(
-            "Model in use",
+            _("Model in use"),
             options=["yours", "shipped"],
             format_func=labels.get,
             key=key,
@@ -343,9 +374,14 @@ def _choose(photo: bool, key: str) -> ActiveModel:
             on_change=_keep_choice,
         )
     if choice == "yours" and user is not None:
-        st.caption(f":material/model_training: Active model: **{user_model_label(user)}**")
-        return ActiveModel(model=user["model"], label=user_model_label(user), kind="yours")
-    st.caption(f":material/inventory_2: Active model: **{shipped.label}**")
+        label = user_model_label(user)
+        st.caption(
+            ":material/model_training: " + _("Active model: **{model}**").format(model=label)
+        )
+        return ActiveModel(model=user["model"], label=label, kind="yours")
+    st.caption(
+        ":material/inventory_2: " + _("Active model: **{model}**").format(model=shipped.label)
+    )
     shipped.model = shipped_photo_model() if photo else shipped_model()
     return shipped
 

@@ -2,7 +2,8 @@
 
 Everything the page reads is read first, in one place, so a database fault at any step is one
 plain message rather than half a page. Changes name the version they started from, so two staff
-editing one record never silently undo each other.
+editing one record never silently undo each other. Every word shown comes from the message
+catalogue (`_()`), kinds through `kind_name()`; what staff typed (names, notes) is shown as typed.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from fmnist_demo.catalogue import (
     RecordDeleted,
     TrialSummary,
 )
-from fmnist_demo.data import CLASS_NAMES
+from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.evaluation import percent
+from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.pages._catalogue_ui import (
     get_store,
     lock_again,
@@ -37,6 +39,7 @@ from fmnist_demo.pages._catalogue_ui import (
     unlock_controls,
 )
 from fmnist_demo.pages._common import visitor_zone
+from fmnist_demo.pages._language import start_language
 from fmnist_demo.pages._photo_model_ui import teach_section
 
 SHOWN_RECORDS = 500  # newest records listed; the filters reach the rest
@@ -47,7 +50,16 @@ PENDING_DELETE_KEY = "catalogue_pending_delete"  # the record as shown when Dele
 BASE_KEY = "catalogue_edit_base"  # record id -> the record as it was when its form was filled
 REFRESH_KEY = "catalogue_edit_refresh"  # record id whose form is refilled from the database
 ORPHAN_KEY = "catalogue_orphan"  # changes typed for a record someone else deleted meanwhile
-FAULT_ADVICE = "Nothing you saved is lost. Reload the page in a moment to try again."
+FAULT_ADVICE = N_("Nothing you saved is lost. Reload the page in a moment to try again.")
+# The editable fields as the side-by-side comparison names them, translated on use.
+FIELD_LABELS = {"confirmed": N_("Kind"), "name": N_("Name"), "note": N_("Note")}
+
+
+def _fault(problem: CatalogueError | str) -> str:
+    """The one message for a fault that stops the page: what went wrong; nothing is lost."""
+    return _("The catalogue cannot be shown just now. {problem} {advice}").format(
+        problem=problem, advice=_(FAULT_ADVICE)
+    )
 
 
 @dataclass(frozen=True)
@@ -85,7 +97,7 @@ def load_view(
 def _record_label(record: CatalogueRecord) -> str:
     # Select box options are plain text: no Markdown to escape here.
     name = f" · {record.name}" if record.name else ""
-    return f"#{record.id} · {record.confirmed_name}{name}"
+    return f"#{record.id} · {kind_name(record.confirmed)}{name}"
 
 
 def _flash(message: str, undo: int | None = None) -> None:
@@ -112,7 +124,7 @@ def flash_message(store: CatalogueStore | None) -> None:
     text, button = st.columns([4, 1], vertical_alignment="center")
     text.success(message, icon=":material/delete:")
     button.button(
-        "Undo",
+        _("Undo"),
         icon=":material/undo:",
         on_click=_undo_delete,
         args=(store, undo),
@@ -123,42 +135,45 @@ def flash_message(store: CatalogueStore | None) -> None:
 def access_note() -> None:
     """Who may change the catalogue, in one line."""
     if staff_passcode() is None:
-        st.caption(
-            ":material/lock_open: Anyone who can open this app can add, change, delete and "
-            "download records: no staff passcode is set."
+        text = _(
+            "Anyone who can open this app can add, change, delete and download records: no "
+            "staff passcode is set."
         )
+        st.caption(f":material/lock_open: {text}")
     elif may_change():
         note, button = st.columns([4, 1], vertical_alignment="center")
-        note.caption(":material/lock_open: Unlocked for this visit: you can change records.")
-        button.button("Lock", icon=":material/lock:", on_click=lock_again, key="cat_lock")
+        text = _("Unlocked for this visit: you can change records.")
+        note.caption(f":material/lock_open: {text}")
+        button.button(_("Lock"), icon=":material/lock:", on_click=lock_again, key="cat_lock")
     else:
-        st.caption(
-            ":material/lock: Anyone can look. Adding, changing, deleting and downloading "
-            "records need the staff passcode."
+        text = _(
+            "Anyone can look. Adding, changing, deleting and downloading records need the staff "
+            "passcode."
         )
+        st.caption(f":material/lock: {text}")
 
 
 def trial_section(summary: TrialSummary) -> None:
     """The trial's result in words, numbers and a chart per class."""
-    st.subheader("The trial: how often was the model right?")
+    st.subheader(_("The trial: how often was the model right?"))
     st.markdown(f"**{summary.sentence()}**")
     items, right, corrected = st.columns(3)
-    items.metric("Items", summary.items)
-    right.metric("Model right", summary.accepted)
-    corrected.metric("Corrected by staff", summary.corrected)
+    items.metric(_("Items"), summary.items)
+    right.metric(_("Model right"), summary.accepted)
+    corrected.metric(_("Corrected by staff"), summary.corrected)
     st.altair_chart(trial_chart(summary), width="stretch")
     st.caption(
-        "Per kind, by the kind staff confirmed: how many items, and how often the model said it."
+        _("Per kind, by the kind staff confirmed: how many items, and how often the model said it.")
     )
     # Four narrow columns, so a phone shows them all.
     st.dataframe(
         per_class_rows(summary),
         column_config={
-            "class": st.column_config.TextColumn("Kind", width=88),
-            "items": st.column_config.NumberColumn("Items", width=56),
-            "corrected": st.column_config.NumberColumn("Corrected", width=80),
+            "class": st.column_config.TextColumn(_("Kind"), width=88),
+            "items": st.column_config.NumberColumn(_("Items"), width=56),
+            "corrected": st.column_config.NumberColumn(_("Corrected"), width=80),
             "accuracy": st.column_config.ProgressColumn(
-                "Model right", min_value=0.0, max_value=100.0, format="%.0f %%", width=120
+                _("Model right"), min_value=0.0, max_value=100.0, format="%.0f %%", width=120
             ),
         },
         column_order=("class", "items", "corrected", "accuracy"),
@@ -171,13 +186,13 @@ def filter_controls() -> tuple[int | None, str]:
     """The kind filter and the name search."""
     left, right = st.columns(2)
     label = left.selectbox(
-        "Kind",
-        options=[None, *range(len(CLASS_NAMES))],
-        format_func=lambda value: "All kinds" if value is None else CLASS_NAMES[value],
+        _("Kind"),
+        options=[None, *range(NUM_CLASSES)],
+        format_func=lambda value: _("All kinds") if value is None else kind_name(value),
         key="cat_filter_class",
     )
     search = right.text_input(
-        "Search by name or SKU", placeholder="e.g. SKU-1042", key="cat_search"
+        _("Search by name or SKU"), placeholder=_("e.g. SKU-1042"), key="cat_search"
     )
     return label, search
 
@@ -191,18 +206,21 @@ def on_a_phone() -> bool:
     return "Mobi" in agent
 
 
-# The records table's columns, widths in pixels: a phone shows the first four (they fit its
-# width), a desk all of them.
-RECORD_COLUMNS = {
-    "kind": st.column_config.TextColumn("Kind", width=88),
-    "photo": st.column_config.ImageColumn("Photo", width=48),
-    "name": st.column_config.TextColumn("Name or SKU", width=112),
-    "model": st.column_config.TextColumn("Model said", width=104),
-    "saved": st.column_config.TextColumn("Saved", width=116),
-    "note": st.column_config.TextColumn("Note", width=150),
-    "file": st.column_config.TextColumn("Photo file", width=120),
-    "id": st.column_config.NumberColumn("Record", format="%d", width=64),
-}
+def record_columns() -> dict[str, Any]:
+    """The records table's columns, widths in pixels: a phone shows the first four (they fit its
+    width, with the longest kind, "Ankle boot" or "অ্যাঙ্কেল বুট", and its percent), a desk all."""
+    return {
+        "kind": st.column_config.TextColumn(_("Kind"), width=92),
+        "photo": st.column_config.ImageColumn(_("Photo"), width=48),
+        "name": st.column_config.TextColumn(_("Name or SKU"), width=96),
+        "model": st.column_config.TextColumn(_("Model said"), width=116),
+        "saved": st.column_config.TextColumn(_("Saved"), width=116),
+        "note": st.column_config.TextColumn(_("Note"), width=150),
+        "file": st.column_config.TextColumn(_("Photo file"), width=120),
+        "id": st.column_config.NumberColumn(_("Record"), format="%d", width=64),
+    }
+
+
 PHONE_COLUMNS = ("kind", "photo", "name", "model")
 
 
@@ -212,10 +230,11 @@ def records_table(records: list[CatalogueRecord], zone: Any) -> None:
     for row in rows:
         # "Sneaker, 89 %": the model's answer and how sure it was, in one short column.
         row["model"] = f"{row['predicted']}, {row['confidence']}"
-    columns = PHONE_COLUMNS if on_a_phone() else tuple(RECORD_COLUMNS)
+    every = record_columns()
+    columns = PHONE_COLUMNS if on_a_phone() else tuple(every)
     st.dataframe(
         rows,
-        column_config={name: RECORD_COLUMNS[name] for name in columns},
+        column_config={name: every[name] for name in columns},
         column_order=columns,
         hide_index=True,
         row_height=56,
@@ -273,11 +292,11 @@ def _comparison(theirs: CatalogueRecord, yours: dict[str, Any], key: str) -> Non
     """Both versions side by side, as plain text."""
 
     def shown(field: str, value: Any) -> str:
-        return CLASS_NAMES[value] if field == "confirmed" else value
+        return kind_name(value) if field == "confirmed" else value
 
     rows = [
         {
-            "field": catalogue.FIELD_WORDS[field].removeprefix("the ").capitalize(),
+            "field": _(FIELD_LABELS[field]),
             "theirs": shown(field, getattr(theirs, field)),
             "yours": shown(field, yours[field]),
         }
@@ -287,8 +306,8 @@ def _comparison(theirs: CatalogueRecord, yours: dict[str, Any], key: str) -> Non
         rows,
         column_config={
             "field": st.column_config.TextColumn(""),
-            "theirs": st.column_config.TextColumn("Saved now (theirs)"),
-            "yours": st.column_config.TextColumn("Yours, not saved"),
+            "theirs": st.column_config.TextColumn(_("Saved now (theirs)")),
+            "yours": st.column_config.TextColumn(_("Yours, not saved")),
         },
         hide_index=True,
         width="stretch",
@@ -305,14 +324,16 @@ def orphan_section(store: CatalogueStore) -> None:
     typed: dict[str, Any] = orphan["typed"]
     with st.container(border=True):
         st.warning(
-            f"Record #{record.id} was deleted by someone else while you were changing it. "
-            "What you typed is kept here; it is not saved yet.",
+            _(
+                "Record #{record} was deleted by someone else while you were changing it. "
+                "What you typed is kept here; it is not saved yet."
+            ).format(record=record.id),
             icon=":material/delete:",
         )
         _comparison(record, typed, key="cat_orphan_compare")
         restore, discard = st.columns(2)
         if restore.button(
-            "Restore it with my changes",
+            _("Restore it with my changes"),
             icon=":material/restore_from_trash:",
             key="cat_orphan_save",
         ):
@@ -320,19 +341,22 @@ def orphan_section(store: CatalogueStore) -> None:
                 back = store.restore(record.id)
                 store.update(record.id, based_on=back, **typed)
             except CatalogueError as exc:
-                st.error(f"{exc} What you typed is still here.", icon=":material/error:")
+                st.error(
+                    _("{problem} What you typed is still here.").format(problem=exc),
+                    icon=":material/error:",
+                )
             else:
                 del st.session_state[ORPHAN_KEY]
                 st.session_state[REFRESH_KEY] = record.id
-                _flash(f"Record #{record.id} is back, with your changes.")
-        if discard.button("Forget my changes", icon=":material/close:", key="cat_orphan_drop"):
+                _flash(_("Record #{record} is back, with your changes.").format(record=record.id))
+        if discard.button(_("Forget my changes"), icon=":material/close:", key="cat_orphan_drop"):
             del st.session_state[ORPHAN_KEY]
             st.rerun()
 
 
 def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
     """Pick one of the listed records; change its kind, name or note, or delete it."""
-    st.subheader("Change or delete a record")
+    st.subheader(_("Change or delete a record"))
     by_id = {record.id: record for record in records}
     selected = st.session_state.get("cat_edit_id")
     if (
@@ -345,7 +369,7 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
         # its form is drawn once more so the save is answered and nothing typed is lost.
         by_id[selected] = st.session_state[BASE_KEY][selected]
     record_id = st.selectbox(
-        "Record",
+        _("Record"),
         options=list(by_id),
         format_func=lambda rid: _record_label(by_id[rid]),
         key="cat_edit_id",
@@ -355,21 +379,25 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
     keys = _widget_keys(record.id)
     picture, form = st.columns([1, 3])
     if record.thumbnail:
-        picture.image(record.thumbnail, caption="Photo", width=160)
+        picture.image(record.thumbnail, caption=_("Photo"), width=160)
     if record.model_input is not None:
-        picture.image(record.image(), caption="What the model saw", width=84, clamp=True)
-    picture.caption(f"Model said **{record.predicted_name}** ({percent(record.confidence)} sure).")
+        picture.image(record.image(), caption=_("What the model saw"), width=84, clamp=True)
+    picture.caption(
+        _("Model said **{kind}** ({share} sure).").format(
+            kind=kind_name(record.predicted), share=percent(record.confidence)
+        )
+    )
     with form.form(key=f"cat_edit_form_{record.id}", border=False):
         confirmed = st.selectbox(
-            "Kind",
-            options=range(len(CLASS_NAMES)),
-            format_func=CLASS_NAMES.__getitem__,
+            _("Kind"),
+            options=range(NUM_CLASSES),
+            format_func=kind_name,
             key=keys["confirmed"],
         )
-        name = st.text_input("Name or SKU", max_chars=catalogue.NAME_MAX_CHARS, key=keys["name"])
-        note = st.text_area("Note", max_chars=catalogue.NOTE_MAX_CHARS, key=keys["note"])
+        name = st.text_input(_("Name or SKU"), max_chars=catalogue.NAME_MAX_CHARS, key=keys["name"])
+        note = st.text_area(_("Note"), max_chars=catalogue.NOTE_MAX_CHARS, key=keys["note"])
         save = st.form_submit_button(
-            "Save changes", icon=":material/save:", key=f"cat_edit_save_{record.id}"
+            _("Save changes"), icon=":material/save:", key=f"cat_edit_save_{record.id}"
         )
     if save:
         typed = {"confirmed": confirmed, "name": name, "note": note}
@@ -380,13 +408,15 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
             st.session_state[BASE_KEY][record.id] = exc.current
             with form:
                 st.error(
-                    f"{exc} Compare them below: press Save changes again to keep yours, or "
-                    "take theirs.",
+                    _(
+                        "{problem} Compare them below: press {save} again to keep yours, or "
+                        "take theirs."
+                    ).format(problem=exc, save=_("Save changes")),
                     icon=":material/sync_problem:",
                 )
                 _comparison(exc.current, typed, key="cat_conflict_compare")
                 st.button(
-                    "Take theirs",
+                    _("Take theirs"),
                     icon=":material/undo:",
                     on_click=_use_theirs,
                     args=(exc.current,),
@@ -397,62 +427,88 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
             st.session_state[BASE_KEY].pop(record.id, None)
             st.rerun()
         except CatalogueError as exc:
-            form.error(f"{exc} Your changes are still in the form.", icon=":material/error:")
+            form.error(
+                _("{problem} Your changes are still in the form.").format(problem=exc),
+                icon=":material/error:",
+            )
         else:
             st.session_state[REFRESH_KEY] = record.id
-            _flash(f"Record #{record.id} saved.")
+            _flash(_("Record #{record} saved.").format(record=record.id))
 
-    if form.button("Delete this record…", icon=":material/delete:", key="cat_delete"):
+    if form.button(_("Delete this record…"), icon=":material/delete:", key="cat_delete"):
         st.session_state[PENDING_DELETE_KEY] = record
     pending = st.session_state.get(PENDING_DELETE_KEY)
     if pending is not None and pending.id == record.id:
         form.warning(
-            f"Move record #{record.id} to the bin? It can be restored from the bin for "
-            f"{BIN_KEEP_DAYS} days.",
+            ngettext(
+                "Move record #{record} to the bin? It can be restored from the bin for {days} day.",
+                "Move record #{record} to the bin? It can be restored from the bin for {days} "
+                "days.",
+                BIN_KEEP_DAYS,
+            ).format(record=record.id, days=BIN_KEEP_DAYS),
             icon=":material/warning:",
         )
         yes, no = form.columns(2)
-        if yes.button("Yes, delete it", type="primary", key="cat_delete_confirm"):
+        if yes.button(_("Yes, delete it"), type="primary", key="cat_delete_confirm"):
             del st.session_state[PENDING_DELETE_KEY]
             try:
                 store.delete(record.id, based_on=pending)
             except CatalogueError as exc:
                 form.error(str(exc), icon=":material/error:")
             else:
-                _flash(f"Record #{record.id} moved to the bin.", undo=record.id)
-        if no.button("Cancel", key="cat_delete_cancel"):
+                _flash(
+                    _("Record #{record} moved to the bin.").format(record=record.id),
+                    undo=record.id,
+                )
+        if no.button(_("Cancel"), key="cat_delete_cancel"):
             del st.session_state[PENDING_DELETE_KEY]
             st.rerun()
 
 
 def _restore(store: CatalogueStore, record_id: int) -> None:
-    # A button callback, like _undo_delete.
+    # A button callback, like _undo_delete. Callbacks run before the page (and the entry) does,
+    # so the visitor's language is set here for the message and any error from the store.
+    start_language()
     try:
         store.restore(record_id)
     except CatalogueError as exc:
-        st.session_state[FLASH_KEY] = f"Record #{record_id} could not be restored. {exc}"
+        st.session_state[FLASH_KEY] = _("Record #{record} could not be restored. {problem}").format(
+            record=record_id, problem=exc
+        )
     else:
-        st.session_state[FLASH_KEY] = f"Record #{record_id} is back."
+        st.session_state[FLASH_KEY] = _("Record #{record} is back.").format(record=record_id)
 
 
 def bin_section(store: CatalogueStore, binned: list[CatalogueRecord], zone: Any) -> None:
     """Deleted records, each with Restore, for BIN_KEEP_DAYS days."""
     if not binned:
         return
-    word = "record" if len(binned) == 1 else "records"
-    with st.expander(f"Bin: {len(binned)} deleted {word}", icon=":material/delete:"):
+    label = ngettext("Bin: {n} deleted record", "Bin: {n} deleted records", len(binned))
+    with st.expander(label.format(n=len(binned)), icon=":material/delete:"):
         st.caption(
-            f"Deleted records stay here for {BIN_KEEP_DAYS} days, then they are removed for good."
+            ngettext(
+                "Deleted records stay here for {days} day, then they are removed for good.",
+                "Deleted records stay here for {days} days, then they are removed for good.",
+                BIN_KEEP_DAYS,
+            ).format(days=BIN_KEEP_DAYS)
         )
         for record in binned:
             picture, text, button = st.columns([1, 8, 2], vertical_alignment="center")
             if record.thumbnail:
                 picture.image(record.thumbnail, width=40)
-            name = f" · {plain(record.name)}" if record.name else ""
-            deleted = catalogue_export.local_time(record.deleted_at, zone)
-            text.markdown(f"#{record.id} · **{record.confirmed_name}**{name} · deleted {deleted}")
+            values = {
+                "record": record.id,
+                "kind": kind_name(record.confirmed),
+                "name": plain(record.name),
+                "when": catalogue_export.local_time(record.deleted_at, zone),
+            }
+            if record.name:
+                line = _("#{record} · **{kind}** · {name} · deleted {when}")
+            else:
+                line = _("#{record} · **{kind}** · deleted {when}")
+            text.markdown(line.format(**values))
             button.button(
-                "Restore",
+                _("Restore"),
                 icon=":material/restore_from_trash:",
                 on_click=_restore,
                 args=(store, record.id),
@@ -465,14 +521,14 @@ def bin_section(store: CatalogueStore, binned: list[CatalogueRecord], zone: Any)
 
 def download_section(store: CatalogueStore, view: View, zone: Any) -> None:
     """CSV of every record, and a ZIP with the CSV and the thumbnails (made on request)."""
-    st.subheader("Download")
+    st.subheader(_("Download"))
     if view.csv is None:
-        st.caption("Downloads need the staff passcode: unlock above.")
+        st.caption(_("Downloads need the staff passcode: unlock above."))
         return
     today = dt.datetime.now(dt.UTC).astimezone(zone).date().isoformat()
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV (for a spreadsheet)",
+        _("Download CSV (for a spreadsheet)"),
         data=view.csv,
         file_name=f"catalogue-{today}.csv",
         mime="text/csv",
@@ -481,14 +537,19 @@ def download_section(store: CatalogueStore, view: View, zone: Any) -> None:
         key="cat_download_csv",
     )
     with right:
-        if st.button("Prepare ZIP (CSV and photos)", icon=":material/folder_zip:", key="cat_zip"):
+        if st.button(
+            _("Prepare ZIP (CSV and photos)"), icon=":material/folder_zip:", key="cat_zip"
+        ):
             try:
                 archive = catalogue_export.zip_bytes(store.records(), zone)
             except CatalogueError as exc:
-                st.error(f"The ZIP could not be made. {exc}", icon=":material/error:")
+                st.error(
+                    _("The ZIP could not be made. {problem}").format(problem=exc),
+                    icon=":material/error:",
+                )
             else:
                 st.download_button(
-                    "Download ZIP",
+                    _("Download ZIP"),
                     data=archive,
                     file_name=f"catalogue-{today}.zip",
                     mime="application/zip",
@@ -500,31 +561,37 @@ def download_section(store: CatalogueStore, view: View, zone: Any) -> None:
 
 def hosting_notes(store: CatalogueStore | None) -> None:
     """Where records are kept and how to lock the catalogue, for whoever runs the app."""
-    with st.expander("For whoever hosts this app", icon=":material/dns:", expanded=False):
+    with st.expander(_("For whoever hosts this app"), icon=":material/dns:", expanded=False):
         if store is not None and store.is_sqlite_file:
             st.markdown(
-                "Records are kept in a file on this server's disk. On Streamlit Community Cloud "
-                "that disk is wiped when the app restarts, so keep the catalogue in a hosted "
-                "PostgreSQL database instead: add its address to the app's secrets as "
-                "`[connections.sql]`."
+                _(
+                    "Records are kept in a file on this server's disk. On Streamlit Community "
+                    "Cloud that disk is wiped when the app restarts, so keep the catalogue in a "
+                    "hosted PostgreSQL database instead: add its address to the app's secrets as "
+                    "{section}."
+                ).format(section="`[connections.sql]`")
             )
         else:
-            st.markdown("Records are kept in the database set in the app's secrets.")
+            st.markdown(_("Records are kept in the database set in the app's secrets."))
         st.markdown(
-            "To let only staff change records, set a passcode in the app's secrets: "
-            '`[catalogue]` `passcode = "..."`.'
+            _(
+                "To let only staff change records, set a passcode in the app's secrets: {setting}."
+            ).format(setting='`[catalogue]` `passcode = "..."`')
         )
 
 
 # -- the page -----------------------------------------------------------------------------------
 
-st.title("Catalogue")
+st.title(_("Catalogue"))
 problem = st.empty()  # where a database fault is said, once
 store: CatalogueStore | None = None
 try:
     store = get_store()
 except CatalogueError as exc:
-    problem.error(f"The catalogue cannot be opened. {exc}", icon=":material/error:")
+    problem.error(
+        _("The catalogue cannot be opened. {problem}").format(problem=exc),
+        icon=":material/error:",
+    )
     hosting_notes(None)
     st.stop()
 
@@ -540,34 +607,36 @@ try:
     label, search = None, ""
     if total:
         with head.container():
-            st.subheader("Records")
+            st.subheader(_("Records"))
             label, search = filter_controls()
     view = load_view(store, total, label, search, downloads=changing, zone=zone)
 except CatalogueError as exc:
     head.empty()
-    problem.error(
-        f"The catalogue cannot be shown just now. {exc} {FAULT_ADVICE}", icon=":material/error:"
-    )
+    problem.error(_fault(exc), icon=":material/error:")
     st.stop()
 
 if view.read_only:
     top.info(
-        "The catalogue's database may only be read just now: records can be viewed and "
-        "downloaded, but not added, changed or deleted.",
+        _(
+            "The catalogue's database may only be read just now: records can be viewed and "
+            "downloaded, but not added, changed or deleted."
+        ),
         icon=":material/visibility:",
     )
     changing = False
 
 if view.total == 0:
     top.info(
-        "The catalogue is empty. Classify a photo on the **Classify a photo** page and press "
-        "**Add to catalogue**: every item added shows up here, with how often the model was right.",
+        _(
+            "The catalogue is empty. Classify a photo on the **{page}** page and press "
+            "**{button}**: every item added shows up here, with how often the model was right."
+        ).format(page=_("Classify a photo"), button=_("Add to catalogue")),
         icon=":material/inventory_2:",
     )
     with top:
         st.page_link(
             "fmnist_demo/pages/classify.py",
-            label="Classify a photo",
+            label=_("Classify a photo"),
             icon=":material/photo_camera:",
         )
 else:
@@ -577,24 +646,38 @@ else:
             teach_section(store, changing)
         except CatalogueError as exc:
             st.error(
-                f"Teaching the model is not available just now. {exc} {FAULT_ADVICE}",
+                _("Teaching the model is not available just now. {problem} {advice}").format(
+                    problem=exc, advice=_(FAULT_ADVICE)
+                ),
                 icon=":material/error:",
             )
 
 try:
     if view.total and not view.records:
         st.info(
-            "No records match. Choose another kind or change the search.", icon=":material/search:"
+            _("No records match. Choose another kind or change the search."),
+            icon=":material/search:",
         )
     elif view.records:
-        shown = f"the newest {len(view.records)} of " if view.matching > len(view.records) else ""
-        st.caption(f"Showing {shown}{view.matching} of {view.total} records, newest first.")
+        if view.matching > len(view.records):
+            showing = _(
+                "Showing the newest {shown} of {matching} of {total} records, newest first."
+            )
+        else:
+            showing = ngettext(
+                "Showing {matching} of {total} record, newest first.",
+                "Showing {matching} of {total} records, newest first.",
+                view.total,
+            )
+        st.caption(
+            showing.format(shown=len(view.records), matching=view.matching, total=view.total)
+        )
         records_table(view.records, zone)
     if staff_passcode() is not None and not may_change() and (view.total or view.binned):
         why = (
-            "Downloading needs the staff passcode."
+            _("Downloading needs the staff passcode.")
             if view.read_only
-            else "Changing, deleting and downloading need the staff passcode."
+            else _("Changing, deleting and downloading need the staff passcode.")
         )
         with st.container(border=True):
             unlock_controls("cat", why)
@@ -606,7 +689,5 @@ try:
     if view.total:
         download_section(store, view, zone)
 except CatalogueError as exc:  # a fault no section caught itself: one message, nothing lost
-    problem.error(
-        f"The catalogue cannot be shown just now. {exc} {FAULT_ADVICE}", icon=":material/error:"
-    )
+    problem.error(_fault(exc), icon=":material/error:")
 hosting_notes(store)

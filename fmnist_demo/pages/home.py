@@ -4,25 +4,27 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
-from fmnist_demo.data import CLASS_NAMES, DatasetUnavailable, find_data_dir
+from fmnist_demo.data import DatasetUnavailable, find_data_dir, kind_names
 from fmnist_demo.evaluation import percent
+from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._common import dataset, shipped_card
 
 
 @st.cache_resource(show_spinner=False)
 def one_of_each() -> list:
     """The first training picture of each of the ten kinds, enlarged 4 times (PIL images)."""
-    (x_train, y_train), _ = dataset()
+    (x_train, y_train), _test = dataset()
     return [plots.enlarged(x_train[np.flatnonzero(y_train == k)[0]]) for k in range(10)]
 
 
-st.title("Teaching a computer to recognise clothes")
+st.title(_("Teaching a computer to recognise clothes"))
 st.markdown(
-    """
-A computer can learn to tell a sneaker from a sandal without anyone writing rules for it:
-we show it **70,000 small pictures of clothes**, each with the right answer, and it slowly
-adjusts itself until its answers match. This app walks through that chapter step by step.
-"""
+    _(
+        "A computer can learn to tell a sneaker from a sandal without anyone writing rules for "
+        "it: we show it **70,000 small pictures of clothes**, each with the right answer, and it "
+        "slowly adjusts itself until its answers match. This app walks through that chapter step "
+        "by step."
+    )
 )
 
 steps = st.columns(4)
@@ -30,80 +32,100 @@ story = [
     (
         "fmnist_demo/pages/browse.py",
         ":material/grid_view:",
-        "1. Look at the pictures",
-        "70,000 grey 28 × 28 pictures in 10 kinds: T-shirts, trousers, pullovers, dresses, coats, "
-        "sandals, shirts, sneakers, bags and ankle boots.",
+        _("1. Look at the pictures"),
+        _(
+            "70,000 grey 28 × 28 pictures in 10 kinds: T-shirts, trousers, pullovers, dresses, "
+            "coats, sandals, shirts, sneakers, bags and ankle boots."
+        ),
     ),
     (
         "fmnist_demo/pages/train_live.py",
         ":material/model_training:",
-        "2. Watch it learn",
-        "A small network studies 60,000 of them, ten times over. Within a minute it is right about "
-        "9 times in 10 — and we can tell it to stop once it gets there.",
+        _("2. Watch it learn"),
+        _(
+            "A small network studies 60,000 of them, ten times over. Within a minute it is right "
+            "about 9 times in 10 — and we can tell it to stop once it gets there."
+        ),
     ),
     (
         "fmnist_demo/pages/results.py",
         ":material/insights:",
-        "3. Check its answers",
-        "We test it on 10,000 pictures it has never seen: about 88 % right. A little lower than on "
-        "the pictures it studied — that gap is called overfitting.",
+        _("3. Check its answers"),
+        _(
+            "We test it on 10,000 pictures it has never seen: about 88 % right. A little lower "
+            "than on the pictures it studied — that gap is called overfitting."
+        ),
     ),
     (
         "fmnist_demo/pages/classify.py",
         ":material/photo_camera:",
-        "4. Try a real item",
-        "Hold a T-shirt, a shoe or a bag in front of the camera, or upload a photo, and see what "
-        "it thinks — and where it still gets things wrong.",
+        _("4. Try a real item"),
+        _(
+            "Hold a T-shirt, a shoe or a bag in front of the camera, or upload a photo, and see "
+            "what it thinks — and where it still gets things wrong."
+        ),
     ),
 ]
 for column, (page, icon, title, text) in zip(steps, story, strict=True):
     # "stretch": every card as tall as the row's tallest, the links level at the bottom
     with column.container(border=True, height="stretch", vertical_alignment="distribute"):
         st.markdown(f"**{title}**\n\n{text}")
-        st.page_link(page, label="Open", icon=icon)
+        st.page_link(page, label=_("Open"), icon=icon)
 
 if find_data_dir() is not None:
     try:
-        st.subheader("Ten of the 70,000 pictures, one of each kind")
+        st.subheader(_("Ten of the 70,000 pictures, one of each kind"))
         pictures = one_of_each()
         # a row of ten on a desk screen that wraps to four across on a phone
         with st.container(horizontal=True, wrap=True, gap="small"):
-            for picture, name in zip(pictures, CLASS_NAMES, strict=True):
+            for picture, name in zip(pictures, kind_names(), strict=True):
                 st.image(picture, caption=name, width=74)
     except DatasetUnavailable:
         pass  # said below, under "Is everything here?"
 
-st.subheader("Is everything here?")
+st.subheader(_("Is everything here?"))
 left, right = st.columns(2)
 with left:
     folder = find_data_dir()
     if folder is None:
         st.warning(
-            "The Fashion-MNIST pictures are not on this computer yet. They will be downloaded "
-            "(30 MB) the first time a page needs them, if there is an internet connection.",
+            _(
+                "The Fashion-MNIST pictures are not on this computer yet. They will be downloaded "
+                "(30 MB) the first time a page needs them, if there is an internet connection."
+            ),
             icon=":material/cloud_download:",
         )
     else:
         try:
-            (x_train, _), (x_test, _) = dataset()
+            (x_train, _labels), (x_test, _test_labels) = dataset()
             st.success(
-                f"The dataset is here: {len(x_train):,} training and "
-                f"{len(x_test):,} test pictures.",
+                _("The dataset is here: {train} training and {test} test pictures.").format(
+                    train=f"{len(x_train):,}", test=f"{len(x_test):,}"
+                ),
                 icon=":material/check_circle:",
             )
         except DatasetUnavailable as exc:
-            st.error(f"The dataset cannot be read. {exc}", icon=":material/error:")
+            st.error(
+                _("The dataset cannot be read. {reason}").format(reason=exc),
+                icon=":material/error:",
+            )
 with right:
     card = shipped_card()
     if card:
         st.success(
-            f"A ready-trained model is included: right on {percent(card['test_accuracy'])} of the "
-            f"test pictures after {card['epochs']} rounds of training. You can classify photos "
-            "without training anything.",
+            ngettext(
+                "A ready-trained model is included: right on {accuracy} of the test pictures "
+                "after {epochs} round of training. You can classify photos without training "
+                "anything.",
+                "A ready-trained model is included: right on {accuracy} of the test pictures "
+                "after {epochs} rounds of training. You can classify photos without training "
+                "anything.",
+                card["epochs"],
+            ).format(accuracy=percent(card["test_accuracy"]), epochs=card["epochs"]),
             icon=":material/inventory_2:",
         )
     else:
         st.error(
-            "The ready-trained model is missing: reinstall the app.",
+            _("The ready-trained model is missing: reinstall the app."),
             icon=":material/error:",
         )

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
-from fmnist_demo.data import CLASS_NAMES, TRAIN_SIZE
+from fmnist_demo.data import NUM_CLASSES, TRAIN_SIZE, kind_name
 from fmnist_demo.evaluation import (
     Evaluation,
     confidence,
@@ -19,6 +19,7 @@ from fmnist_demo.evaluation import (
     ranked_classes,
     top_confusions,
 )
+from fmnist_demo.i18n import _, language, ngettext
 from fmnist_demo.pages._common import (
     USER_MODEL_KEY,
     ActiveModel,
@@ -32,21 +33,24 @@ from fmnist_demo.pages._common import (
 
 SHOWN_PREDICTIONS = 15  # the chapter's figure: the first 15 test images
 SHOWN_MISTAKES = 12
-PROBS_KEY = "results_probs"  # (model identity, (10000, 10) probabilities) for the visitor's model
+PROBS_KEY = "results_probs"  # (the visitor's model, its (10000, 10) test probabilities)
 
 
-@st.cache_resource(show_spinner="The shipped model is looking at the 10,000 test images…")
+# The page runs afresh on every visit, so the spinner's words are the visitor's; the cached
+# probabilities hold no words and are shared by everyone.
+@st.cache_resource(show_spinner=_("The shipped model is looking at the 10,000 test images…"))
 def shipped_test_probs() -> np.ndarray:
     """The shipped model's probabilities for every test image, shared read-only: (10000, 10)."""
     from fmnist_demo.model import predict_proba
 
-    (_, _), (x_test, _) = dataset()
+    _train, (x_test, _labels) = dataset()
     return predict_proba(shipped_model(), x_test)
 
 
+# The figures' words are in the visitor's language: each takes the language as part of its key.
 @st.cache_data(show_spinner=False, max_entries=16)
 def predictions_png(
-    images: np.ndarray, labels: np.ndarray, probs: np.ndarray, phone: bool
+    images: np.ndarray, labels: np.ndarray, probs: np.ndarray, phone: bool, lang: str
 ) -> tuple[bytes, int]:
     """The chapter's 15-prediction figure (one column for a phone) as PNG bytes, screen width."""
     layout = {"columns": 1, "width_in": plots.PHONE_INCHES} if phone else {}
@@ -55,14 +59,14 @@ def predictions_png(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def bars_png(probs: np.ndarray, label: int) -> tuple[bytes, int]:
+def bars_png(probs: np.ndarray, label: int, lang: str) -> tuple[bytes, int]:
     """One picture's ten bars, kinds named at 45 degrees."""
     fig = plots.probability_figure(probs, label)
     return plots.figure_png(fig), plots.screen_width(fig)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def confusion_pngs(matrix: np.ndarray) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
+def confusion_pngs(matrix: np.ndarray, lang: str) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
     """The confusion matrix and each kind's accuracy as PNG bytes, with their screen widths."""
     confusion = plots.confusion_figure(matrix)
     per_class = plots.class_accuracy_figure(per_class_accuracy(matrix))
@@ -72,8 +76,8 @@ def confusion_pngs(matrix: np.ndarray) -> tuple[tuple[bytes, int], tuple[bytes, 
     )
 
 
-@st.cache_data(show_spinner=False)
-def shipped_curves_png() -> tuple[bytes, int]:
+@st.cache_data(show_spinner=False, max_entries=4)
+def shipped_curves_png(lang: str) -> tuple[bytes, int]:
     """How the shipped model's loss and accuracy changed while it learnt."""
     fig = plots.training_curves_figure(shipped_card()["history"])
     return plots.figure_png(fig), plots.screen_width(fig)
@@ -83,13 +87,12 @@ def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
     """The active model's (10000, 10) test probabilities, computed once per model and session."""
     if active.kind == "shipped":
         return shipped_test_probs()
-    identity = (active.label, id(active.model))
-    memo = st.session_state.get(PROBS_KEY)
-    if memo is None or memo[0] != identity:
+    memo = st.session_state.get(PROBS_KEY)  # (model, probabilities): the model kept alive
+    if memo is None or memo[0] is not active.model:  # ... so a new one is never taken for it
         from fmnist_demo.model import predict_proba
 
-        with st.spinner("Your model is looking at the 10,000 test images…"):
-            memo = (identity, predict_proba(active.model, x_test))
+        with st.spinner(_("Your model is looking at the 10,000 test images…")):
+            memo = (active.model, predict_proba(active.model, x_test))
         st.session_state[PROBS_KEY] = memo
     return memo[1]
 
@@ -113,38 +116,52 @@ def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) 
     test = result.accuracy
     left, right = st.columns(2)
     left.metric(
-        f"On the {count(learnt_from)} training images it learnt from",
-        "not recorded" if train is None else percent(train),
+        _("On the {n} training images it learnt from").format(n=count(learnt_from)),
+        _("not recorded") if train is None else percent(train),
         border=True,
-        help="Training accuracy: the share of training images the model labels correctly.",
+        help=_("Training accuracy: the share of training images the model labels correctly."),
     )
     right.metric(
-        f"On the {count(len(result.labels))} new test images",
+        _("On the {n} new test images").format(n=count(len(result.labels))),
         percent(test),
         border=True,
-        help="Test accuracy: the share of test images (never seen while learning) labelled right.",
+        help=_(
+            "Test accuracy: the share of test images (never seen while learning) labelled right."
+        ),
     )
     st.write(
-        f"Out of every 100 pieces of clothing it has never seen, the model names about "
-        f"**{round(100 * test)}** correctly."
+        _(
+            "Out of every 100 pieces of clothing it has never seen, the model names about "
+            "**{right}** correctly."
+        ).format(right=round(100 * test))
     )
     if train is None:
         return
     gap = points_between(train, test)
     if gap > 0:
         st.info(
-            f"It does **{gap} points better** on the images it learnt from than on new ones. "
-            "This is called **overfitting**: like a student who has practised on the same exam "
-            "questions, the model has partly memorised its training images, so it scores a bit "
-            "better on them than on new pictures. The test figure is the honest one: it is what "
-            "to expect on clothes the model has never seen.",
+            ngettext(
+                "It does **{gap} point better** on the images it learnt from than on new ones. "
+                "This is called **overfitting**: like a student who has practised on the same "
+                "exam questions, the model has partly memorised its training images, so it scores "
+                "a bit better on them than on new pictures. The test figure is the honest one: it "
+                "is what to expect on clothes the model has never seen.",
+                "It does **{gap} points better** on the images it learnt from than on new ones. "
+                "This is called **overfitting**: like a student who has practised on the same "
+                "exam questions, the model has partly memorised its training images, so it scores "
+                "a bit better on them than on new pictures. The test figure is the honest one: it "
+                "is what to expect on clothes the model has never seen.",
+                gap,
+            ).format(gap=gap),
             icon=":material/school:",
         )
     else:
         st.info(
-            "It does about as well on new images as on the ones it learnt from, so there is no "
-            "sign of **overfitting** (doing better on the pictures it has already seen than on new "
-            "ones).",
+            _(
+                "It does about as well on new images as on the ones it learnt from, so there is no "
+                "sign of **overfitting** (doing better on the pictures it has already seen than on "
+                "new ones)."
+            ),
             icon=":material/school:",
         )
 
@@ -154,28 +171,36 @@ def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
     n = SHOWN_PREDICTIONS
     right = int(np.sum(result.predicted[:n] == result.labels[:n]))
     st.write(
-        f"The first {n} test images. Under each, the model's guess and how sure it is, with the "
-        "true kind in brackets: :blue[**blue**] when it is right, :red[**red**] when it is wrong. "
-        "Beside each, ten bars, one per kind in the usual order (T-shirt/top first, Ankle boot "
-        "last), as tall as the model thinks that kind likely: the true kind is blue, a wrong "
-        f"guess red. Here it gets **{right} of {n}** right."
+        _(
+            "The first {n} test images. Under each, the model's guess and how sure it is, with "
+            "the true kind in brackets: :blue[**blue**] when it is right, :red[**red**] when it "
+            "is wrong. Beside each, ten bars, one per kind in the usual order ({first} first, "
+            "{last} last), as tall as the model thinks that kind likely: the true kind is blue, "
+            "a wrong guess red. Here it gets **{right} of {n}** right."
+        ).format(n=n, first=kind_name(0), last=kind_name(NUM_CLASSES - 1), right=right)
     )
     shown = x_test[:n], result.labels[:n], result.probs[:n]
-    show_figure(predictions_png(*shown, False), predictions_png(*shown, True), "results-15")
-    st.subheader("One picture, all ten kinds")
+    lang = language()
+    show_figure(
+        predictions_png(*shown, False, lang), predictions_png(*shown, True, lang), "results-15"
+    )
+    st.subheader(_("One picture, all ten kinds"))
     pick = st.selectbox(
-        "Picture (its place in the figure above)",
+        _("Picture (its place in the figure above)"),
         options=range(n),
-        format_func=lambda i: f"{i + 1}. {CLASS_NAMES[int(result.labels[i])]}",
+        format_func=lambda i: f"{i + 1}. {kind_name(result.labels[i])}",
         key="results_pick",
     )
     label, probs = int(result.labels[pick]), result.probs[pick]
     guess = int(np.argmax(probs))
-    verdict = "right" if guess == label else f"wrong: really {CLASS_NAMES[label]}"
+    if guess == label:
+        text = _("The model says **{guess}**, {sure} sure (right).")
+    else:
+        text = _("The model says **{guess}**, {sure} sure (wrong: really {kind}).")
     st.write(
-        f"The model says **{CLASS_NAMES[guess]}**, {confidence(probs[guess])} sure ({verdict})."
+        text.format(guess=kind_name(guess), sure=confidence(probs[guess]), kind=kind_name(label))
     )
-    png, width = bars_png(probs, label)
+    png, width = bars_png(probs, label, lang)
     st.image(png, width=width)
 
 
@@ -184,19 +209,32 @@ def confusion_section(result: Evaluation) -> None:
     matrix = result.matrix  # (10, 10) counts
     accuracy = per_class_accuracy(matrix)
     ranked = ranked_classes(accuracy)
-    mixups = "; ".join(
-        f"{c.true_name} taken for {c.predicted_name} ({count(c.count)} times)"
+    mixups = [
+        # NOTE: one item of a list joined with "; ": pictures of {true} the model took for {guess}
+        ngettext(
+            "{true} taken for {guess} ({n} time)", "{true} taken for {guess} ({n} times)", c.count
+        ).format(true=c.true_name, guess=c.predicted_name, n=count(c.count))
         for c in top_confusions(matrix, 3)
+    ]
+    explained = _(
+        "Each row is what the images really are, each column what the model guessed; the "
+        "diagonal counts the right answers. It recognises **{best}** best ({best_share}) and "
+        "**{worst}** worst ({worst_share})."
+    ).format(
+        best=ranked[0][0],
+        best_share=percent(ranked[0][1]),
+        worst=ranked[-1][0],
+        worst_share=percent(ranked[-1][1]),
     )
-    st.write(
-        f"Each row is what the images really are, each column what the model guessed; the "
-        f"diagonal counts the right answers. It recognises **{ranked[0][0]}** best "
-        f"({percent(ranked[0][1])}) and **{ranked[-1][0]}** worst ({percent(ranked[-1][1])}). "
-        f"Its most common mix-ups: {mixups or 'none'}."
-    )
-    (confusion, confusion_w), (per_class, per_class_w) = confusion_pngs(matrix)
+    if mixups:
+        # NOTE: {mixups} is a list such as "Shirt taken for T-shirt/top (120 times); …"
+        mixed = _("Its most common mix-ups: {mixups}.").format(mixups="; ".join(mixups))
+    else:
+        mixed = _("Its most common mix-ups: none.")
+    st.write(f"{explained} {mixed}")
+    (confusion, confusion_w), (per_class, per_class_w) = confusion_pngs(matrix, language())
     st.image(confusion, width=confusion_w)
-    st.subheader("How often each kind is recognised")
+    st.subheader(_("How often each kind is recognised"))
     st.image(per_class, width=per_class_w)
 
 
@@ -204,41 +242,48 @@ def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
     """The wrong guesses the model was surest about."""
     wrong = most_confident_mistakes(result.probs, result.labels, SHOWN_MISTAKES)
     if len(wrong) == 0:
-        st.success("The model makes no mistakes on the test images.")
+        st.success(_("The model makes no mistakes on the test images."))
         return
     n_wrong = int(np.sum(result.predicted != result.labels))
     st.write(
-        f"It gets {count(n_wrong)} of the {count(len(result.labels))} test images wrong. These are "
-        "the mistakes it was surest about; many are hard even for a person at 28 × 28 pixels."
+        ngettext(
+            "It gets {wrong} of the {total} test images wrong. This is the mistake it was surest "
+            "about; many are hard even for a person at 28 × 28 pixels.",
+            "It gets {wrong} of the {total} test images wrong. These are the mistakes it was "
+            "surest about; many are hard even for a person at 28 × 28 pixels.",
+            n_wrong,
+        ).format(wrong=count(n_wrong), total=count(len(result.labels)))
     )
     gallery = plots.mistakes_gallery(x_test[wrong], result.labels[wrong], result.probs[wrong])
     st.image(gallery, output_format="PNG")
 
 
-st.title("Results")
+st.title(_("Results"))
 st.write(
-    "How good is the model? We count how often it names the right kind of clothing, first on the "
-    "images it learnt from, then on test images it has never seen."
+    _(
+        "How good is the model? We count how often it names the right kind of clothing, first on "
+        "the images it learnt from, then on test images it has never seen."
+    )
 )
 active = chapter_model_choice(key="results_model")
 data = dataset_or_message()
 if data is None:
     st.stop()
-(_, _), (x_test, y_test) = data
+_train, (x_test, y_test) = data
 result = evaluate(active_test_probs(active, x_test), y_test)
 
-st.header("Training and test accuracy", divider="gray")
+st.header(_("Training and test accuracy"), divider="gray")
 accuracy_section(train_accuracy(active), train_size(active), result)
 if active.kind == "shipped" and shipped_card().get("history"):
-    with st.expander("How its accuracy grew while it was learning"):
-        png, width = shipped_curves_png()
+    with st.expander(_("How its accuracy grew while it was learning")):
+        png, width = shipped_curves_png(language())
         st.image(png, width=width)
 
-st.header("Its guesses, one by one", divider="gray")
+st.header(_("Its guesses, one by one"), divider="gray")
 predictions_section(x_test, result)
 
-st.header("Where it gets confused", divider="gray")
+st.header(_("Where it gets confused"), divider="gray")
 confusion_section(result)
 
-st.header("Its most confident mistakes", divider="gray")
+st.header(_("Its most confident mistakes"), divider="gray")
 mistakes_section(x_test, result)

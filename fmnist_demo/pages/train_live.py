@@ -5,6 +5,10 @@ second from a fragment, and stops it. A visitor who leaves stops polling, and th
 The live view is one piece of HTML (progress, figures, curves): the browser redraws it far more
 cheaply than separate progress bars, metrics and a chart, and it shares the computer with training
 when the app runs on a laptop.
+
+The job reports numbers only (it runs in a thread that does not know the visitor's language);
+every word about it is made here, in the visitor's script thread. Callbacks and the fragment's
+own reruns run before (or without) the entry, so they set the visitor's language first.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
 from fmnist_demo.evaluation import percent, points_between
+from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
@@ -27,6 +33,7 @@ from fmnist_demo.pages._common import (
     user_model_label,
     visitor_clock,
 )
+from fmnist_demo.pages._language import start_language
 from fmnist_demo.plots import (
     figure_png,
     live_training_css,
@@ -34,7 +41,7 @@ from fmnist_demo.plots import (
     screen_width,
     training_curves_figure,
 )
-from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
+from fmnist_demo.training import NOT_STARTED, StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
 START_PROBLEM_KEY = "train_start_problem"
@@ -42,79 +49,107 @@ SUBSET_CHOICES = (1_000, 5_000, 10_000, 30_000, 60_000)  # training pictures a p
 POLL_S = 0.2  # the live view is redrawn five times a second
 
 # The words of the Home page, where each term appears on this page.
-HELP_HIDDEN = (
+HELP_HIDDEN = N_(
     "The network's middle layer: each hidden unit looks at all 784 pixels of a picture and "
     "learns to notice one pattern. 128 as in the chapter; 512 (the chapter's early-stopping "
     "section) learns a little faster and is a little more accurate."
 )
-HELP_EPOCH = (
+HELP_EPOCH = N_(
     "One epoch is one pass through all the training pictures. The chapter goes through them "
     "10 times; after each pass the model is a little better."
 )
-HELP_LOSS = (
-    "How far the model's answers are from the right ones, on average. It falls as the model "
-    "learns: lower is better."
-)
-HELP_TARGET = (
+HELP_TARGET = N_(
     "The chapter stops training as soon as the model is right on more than 90 % of the pictures "
     "it studies."
 )
+HELP_ACCURACY = N_(
+    "Accuracy is the share of the pictures the model names correctly: higher is better."
+)
+# The tables' ids in the page: a Styler otherwise sends a random id such as "e3fa1" with the
+# table, letters that are no word in any language.
+TABLE_IDS = {"summary": "101", "history": "102"}
+# The history table's columns (the result's keys) as people read them.
+HISTORY_COLUMNS = {
+    "epoch": N_("Epoch"),
+    "loss": N_("Loss"),
+    "accuracy": N_("Accuracy"),
+    "seconds": N_("Seconds"),
+}
 
 
 @st.cache_data
-def model_summary(hidden_units: int) -> pd.DataFrame:
-    """model.summary() of the chapter's network as a table."""
-    return pd.DataFrame(summary_rows(build_model(hidden_units)))
+def model_summary(hidden_units: int, lang: str) -> pd.DataFrame:
+    """model.summary() of the chapter's network as a table, in the language `lang`."""
+    rows = summary_rows(build_model(hidden_units))
+    return pd.DataFrame(
+        {
+            _("Layer"): [_(row["Role"]) for row in rows],
+            _("Kind"): [row["Kind"] for row in rows],
+            _("Output shape"): [row["Output shape"] for row in rows],
+            _("Parameters"): [row["Parameters"] for row in rows],
+        }
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def curves_png(history: tuple[tuple[tuple[str, float], ...], ...]) -> tuple[bytes, int]:
-    """Loss and accuracy after each epoch of a finished training, as PNG bytes and screen width."""
+def curves_png(history: tuple[tuple[tuple[str, float], ...], ...], lang: str) -> tuple[bytes, int]:
+    """Loss and accuracy after each epoch of a finished training, as PNG bytes and screen width
+    (the figure's words in the language `lang`)."""
     fig = training_curves_figure([dict(row) for row in history])
     return figure_png(fig), screen_width(fig)
+
+
+def seconds_text(seconds: float) -> str:
+    """A duration as "12.3 s" in the visitor's language."""
+    # NOTE: {seconds} is a number such as "12.3"; "s" is the unit second
+    return _("{seconds} s").format(seconds=f"{seconds:.1f}")
 
 
 def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
     """The training settings and how many training pictures to use."""
     c1, c2, c3 = st.columns(3)
     hidden = c1.radio(
-        "Hidden units",
+        _("Hidden units"),
         HIDDEN_CHOICES,
         index=HIDDEN_CHOICES.index(DEFAULTS.hidden_units),
         key="train_hidden",
         horizontal=True,
         disabled=disabled,
-        help=HELP_HIDDEN,
+        help=_(HELP_HIDDEN),
     )
     epochs = c2.slider(
-        "Epochs (rounds through the pictures)",
+        _("Epochs (rounds through the pictures)"),
         1,
         20,
         DEFAULTS.epochs,
         key="train_epochs",
         disabled=disabled,
-        help=HELP_EPOCH,
+        help=_(HELP_EPOCH),
     )
     subset = c2.select_slider(
-        "Training pictures",
+        _("Training pictures"),
         SUBSET_CHOICES,
         value=SUBSET_CHOICES[-1],
         format_func=lambda n: f"{n:,}",
         key="train_subset",
         disabled=disabled,
-        help="Fewer pictures train faster but learn less.",
+        help=_("Fewer pictures train faster but learn less."),
     )
     early = c3.toggle(
-        "Stop early at a target accuracy", value=True, key="train_early", disabled=disabled
+        _("Stop early at a target accuracy"),
+        value=True,
+        key="train_early",
+        disabled=disabled,
+        help=_(HELP_ACCURACY),
     )
     target = c3.slider(
-        "Target training accuracy (%)",
+        _("Target training accuracy (%)"),
         50,
         99,
         round(DEFAULTS.target_accuracy * 100),
         key="train_target",
         disabled=disabled or not early,
-        help=HELP_TARGET,
+        help=_(HELP_TARGET),
     )
     return chosen_settings(hidden, epochs, early, target), subset
 
@@ -133,12 +168,13 @@ def start_training() -> None:
     while the first epoch trains. A problem is kept in START_PROBLEM_KEY for that run to show, as
     (message, is_error).
     """
+    start_language()  # a callback runs before the entry sets the language
     state = st.session_state
     settings = chosen_settings(
         state["train_hidden"], state["train_epochs"], state["train_early"], state["train_target"]
     )
     try:
-        (x_train, y_train), _ = dataset()
+        (x_train, y_train), _test = dataset()
     except DatasetUnavailable as exc:
         state[START_PROBLEM_KEY] = (dataset_problem(exc), True)
         return
@@ -149,7 +185,7 @@ def start_training() -> None:
         state[JOB_KEY] = job
     else:
         state[START_PROBLEM_KEY] = (
-            "Another visitor started a training a moment ago; please try again in a minute.",
+            _("Another visitor started a training a moment ago; please try again in a minute."),
             False,
         )
 
@@ -164,6 +200,7 @@ def stop_training() -> None:
 @st.fragment(run_every=POLL_S)
 def live_view() -> None:
     """Progress, current figures and curves of the running job, redrawn five times a second."""
+    start_language()  # the fragment's own reruns do not run the entry
     job = st.session_state.get(JOB_KEY)
     if job is None:
         return
@@ -172,7 +209,9 @@ def live_view() -> None:
         st.rerun()  # the whole page: show the outcome
     p, points = job.snapshot()
     if p is None:
-        st.progress(0.0, text="Getting ready (the first epoch includes a few seconds of set-up)…")
+        st.progress(
+            0.0, text=_("Getting ready (the first epoch includes a few seconds of set-up)…")
+        )
         return
     st.html(
         live_training_html(
@@ -190,75 +229,126 @@ def live_view() -> None:
     )
 
 
+def outcome(res: dict, done: int) -> None:
+    """Why the training ended, in plain words."""
+    if res["reason"] == StopReason.TARGET_REACHED.value:
+        target = res.get("target")
+        if target:
+            plain = _(
+                "Training stopped early, as planned: it passed the {target} target after "
+                "epoch {epoch}."
+            ).format(target=percent(target), epoch=done)
+        else:
+            plain = _(
+                "Training stopped early, as planned: it reached its target after epoch {epoch}."
+            ).format(epoch=done)
+        # The chapter's own printed line stays as its code prints it, in English; a Bengali page
+        # explains it in the sentence below instead of quoting English.
+        chapter = res.get("message") if i18n.language() == "en" else None
+        body = f"**{chapter}**\n\n{plain}" if chapter else plain
+        st.success(body, icon=":material/flag:")
+    elif res["reason"] == StopReason.CANCELLED.value:
+        if res["abandoned"]:
+            text = _(
+                "Training was stopped because the page was left. The model as it was after "
+                "epoch {epoch} is kept."
+            )
+        else:
+            text = _("Training was stopped. The model as it was after epoch {epoch} is kept.")
+        st.warning(text.format(epoch=done), icon=":material/stop_circle:")
+    else:
+        st.success(
+            ngettext(
+                "Training finished its {n} epoch.", "Training finished all {n} epochs.", done
+            ).format(n=done),
+            icon=":material/check_circle:",
+        )
+
+
 def show_result(res: dict) -> None:
     """The outcome of this visitor's last training, in plain words."""
     done = len(res["history"])
     if res["error"]:
-        st.error(
-            f"Training stopped because of an unexpected problem: {res['error']}",
-            icon=":material/error:",
-        )
+        if str(res["error"]).startswith(NOT_STARTED):
+            message = _(NOT_STARTED)
+        else:
+            # NOTE: {problem} is the system's own description of the error, often in English
+            message = _("Training stopped because of an unexpected problem: {problem}").format(
+                problem=res["error"]
+            )
+        st.error(message, icon=":material/error:")
         if not done:
             return
-    if res["reason"] == StopReason.TARGET_REACHED.value:
-        target = res.get("target")
-        passed = f"it passed the {percent(target)} target" if target else "it reached its target"
-        st.success(
-            f"**{res['message']}**\n\nTraining stopped early, as planned: {passed} after "
-            f"epoch {done}.",
-            icon=":material/flag:",
-        )
-    elif res["reason"] == StopReason.CANCELLED.value and done == 0:
+    if res["reason"] == StopReason.CANCELLED.value and done == 0:
         st.warning(
-            "Training was stopped before the first epoch finished, so nothing was kept.",
+            _("Training was stopped before the first epoch finished, so nothing was kept."),
             icon=":material/stop_circle:",
         )
         return
-    elif res["reason"] == StopReason.CANCELLED.value:
-        why = " because the page was left" if res["abandoned"] else ""
-        st.warning(
-            f"Training was stopped{why}. The model as it was after epoch {done} is kept.",
-            icon=":material/stop_circle:",
-        )
-    else:
-        st.success(f"Training finished all {done} epochs.", icon=":material/check_circle:")
+    outcome(res, done)
     last = res["history"][-1]
     c1, c2, c3 = st.columns(3)
     c1.metric(
-        "Training accuracy",
+        _("Training accuracy"),
         percent(last["accuracy"], 1),  # one decimal: it is read against the 90 % target
-        help="The share of the training pictures the model names correctly.",
+        help=_("The share of the training pictures the model names correctly."),
     )
     if res["test_accuracy"] is not None:
         gap = points_between(last["accuracy"], res["test_accuracy"])
+        if gap >= 0:
+            # NOTE: percentage points between two accuracies, e.g. "3 points lower than on training"
+            delta = ngettext(
+                "{points} point lower than on training",
+                "{points} points lower than on training",
+                gap,
+            )
+        else:
+            delta = ngettext(
+                "{points} point higher than on training",
+                "{points} points higher than on training",
+                -gap,
+            )
         c2.metric(
-            "Test accuracy (10,000 new pictures)",
+            _("Test accuracy (10,000 new pictures)"),
             percent(res["test_accuracy"]),
-            delta=f"{abs(gap)} points {'lower' if gap >= 0 else 'higher'} than on training",
+            delta=delta.format(points=abs(gap)),
             delta_color="off",
             delta_arrow="off",
-            help="The share of 10,000 pictures it never saw while learning that it names "
-            "correctly: what to expect on new clothes.",
+            help=_(
+                "The share of 10,000 pictures it never saw while learning that it names "
+                "correctly: what to expect on new clothes."
+            ),
         )
     share = res["report_share"]
-    c3.metric(
-        "Training time",
-        f"{res['seconds']:.1f} s",
-        help="Showing the progress live took "
-        + ("less than 1 %" if share < 0.005 else percent(share))
-        + " of it.",
+    if share < 0.005:
+        shown = _("Showing the progress live took less than 1 % of it.")
+    else:
+        shown = _("Showing the progress live took {share} of it.").format(share=percent(share))
+    c3.metric(_("Training time"), seconds_text(res["seconds"]), help=shown)
+    st.caption(
+        _(
+            "**Loss**: how far the model's answers are from the right ones, on average. It falls "
+            "as the model learns: lower is better. **Accuracy**: the share of the pictures it "
+            "names correctly."
+        )
     )
-    st.caption(f"**Loss**: {HELP_LOSS} **Accuracy**: the share of the pictures it names correctly.")
-    png, width = curves_png(tuple(tuple(sorted(row.items())) for row in res["history"]))
+    png, width = curves_png(
+        tuple(tuple(sorted(row.items())) for row in res["history"]), i18n.language()
+    )
     st.image(png, width=width)
-    table = pd.DataFrame(res["history"]).rename(
-        columns={"epoch": "Epoch", "loss": "Loss", "accuracy": "Accuracy", "seconds": "Seconds"}
-    )
-    table["Accuracy"] *= 100  # shown as "89.9 %"
+    names = {key: _(name) for key, name in HISTORY_COLUMNS.items()}
+    table = pd.DataFrame(res["history"])[list(names)].rename(columns=names)
+    table[names["accuracy"]] *= 100  # shown as "89.9 %"
     # a plain table (at most 20 rows): no grid to load, nothing to scroll
     st.table(
-        table.style.hide(axis="index").format(
-            {"Loss": "{:.3f}", "Accuracy": "{:.1f} %", "Seconds": "{:.1f}"}
+        table.style.set_uuid(TABLE_IDS["history"])
+        .hide(axis="index")
+        .format(
+            {
+                names["loss"]: "{:.3f}",
+                names["accuracy"]: "{:.1f} %",
+                names["seconds"]: "{:.1f}",
+            }
         )
     )
 
@@ -268,75 +358,107 @@ def download_controls() -> None:
     user = st.session_state.get(USER_MODEL_KEY)
     if user is None:
         return
-    if user.get("bytes") is None:
-        user["bytes"] = model_bytes(user["model"])
     st.info(
-        f"The Results page now uses **{user_model_label(user)}** and lets you switch back to the "
-        "shipped model. Classify a photo keeps using the photo model, which is far better on "
-        "real photos, and can show your model's answer beside it. Your model stays here when "
-        "you reload the page.",
+        _(
+            "The Results page now uses **{model}** and lets you switch back to the shipped "
+            "model. Classify a photo keeps using the photo model, which is far better on real "
+            "photos, and can show your model's answer beside it. Your model stays here when you "
+            "reload the page."
+        ).format(model=user_model_label(user)),
         icon=":material/swap_horiz:",
     )
     c1, c2, c3 = st.columns(3)
+    model = user["model"]
     c1.download_button(
-        "Download your model (.keras)",
-        data=user["bytes"],
+        _("Download your model (.keras)"),
+        # The file is written when the button is clicked: bytes handed over up front stay in the
+        # server's memory (1-5 MB a model) for as long as the session does, which includes two
+        # minutes after its browser left, so a stream of visitors each training once added up.
+        data=lambda: model_bytes(model),
         file_name=f"fmnist_dense{user['hidden_units']}_{user['epochs']}epochs.keras",
         mime="application/octet-stream",
         key="train_download",
         icon=":material/download:",
+        on_click="ignore",
     )
     c2.page_link(
-        "fmnist_demo/pages/results.py", label="See its results", icon=":material/insights:"
+        "fmnist_demo/pages/results.py", label=_("See its results"), icon=":material/insights:"
     )
     c3.page_link(
-        "fmnist_demo/pages/classify.py", label="Try it on a photo", icon=":material/photo_camera:"
+        "fmnist_demo/pages/classify.py",
+        label=_("Try it on a photo"),
+        icon=":material/photo_camera:",
     )
+
+
+def busy_message(slot) -> str:
+    """What a visitor reads while someone else's training holds the server's one slot."""
+    if slot.started_at:
+        # NOTE: {time} is a clock time such as "14:05"
+        started = _("Another visitor is training a model right now (started at {time}).").format(
+            time=visitor_clock(slot.started_at)
+        )
+    else:
+        started = _("Another visitor is training a model right now (started a moment ago).")
+    sentences = [started]
+    progress = slot.progress
+    if progress is not None:
+        sentences.append(
+            _("It is at epoch {epoch} of {epochs}.").format(
+                epoch=progress.epoch, epochs=progress.epochs
+            )
+        )
+    sentences.append(
+        _(
+            "Only one training runs at a time so that it stays fast; please try again in a "
+            "minute. Everything else in the app works meanwhile."
+        )
+    )
+    return " ".join(sentences)
 
 
 collect_training()
 job = st.session_state.get(JOB_KEY)
 mine_running = job is not None
 
-st.title("Train live")
+st.title(_("Train live"))
 st.markdown(
-    "Here the computer studies the training pictures and their answers. One **epoch** is one "
-    "pass through all of them; after each it is a little better. The chapter trains for 10 "
-    "epochs, or stops as soon as it is right on more than 90 % of the pictures it studies. "
-    "The **loss** measures how far its answers are from the right ones: it falls as it learns."
+    _(
+        "Here the computer studies the training pictures and their answers. One **epoch** is "
+        "one pass through all of them; after each it is a little better. The chapter trains for "
+        "10 epochs, or stops as soon as it is right on more than 90 % of the pictures it "
+        "studies. The **loss** measures how far its answers are from the right ones: it falls "
+        "as it learns."
+    )
 )
 
 settings, subset = settings_controls(disabled=mine_running)
-with st.expander("What is inside the model", icon=":material/account_tree:"):
-    summary = model_summary(settings.hidden_units)
+with st.expander(_("What is inside the model"), icon=":material/account_tree:"):
+    summary = model_summary(settings.hidden_units, i18n.language())
+    parameters = _("Parameters")
     st.write(
-        "Each picture's 784 pixels go into a layer of "
-        f"{settings.hidden_units} units, then into 10 outputs, one per kind of clothing. "
-        f"Training adjusts **{summary['Parameters'].sum():,} numbers** (parameters)."
+        _(
+            "Each picture's 784 pixels go into a layer of {units} hidden units, then into 10 "
+            "outputs, one per kind of clothing. Training adjusts **{parameters} numbers** "
+            "(parameters)."
+        ).format(units=settings.hidden_units, parameters=f"{summary[parameters].sum():,}")
     )
-    st.table(summary.style.hide(axis="index").format({"Parameters": "{:,}"}))
+    st.table(
+        summary.style.set_uuid(TABLE_IDS["summary"]).hide(axis="index").format({parameters: "{:,}"})
+    )
 
 slot = training_slot()
 busy_elsewhere = slot.busy and slot.owner != session_id()
 if busy_elsewhere:
-    since = f"at {visitor_clock(slot.started_at)}" if slot.started_at else "a moment ago"
-    where = ""
-    if slot.progress is not None:
-        where = f" It is at epoch {slot.progress.epoch} of {slot.progress.epochs}."
-    st.info(
-        f"Another visitor is training a model right now (started {since}).{where} Only one "
-        "training runs at a time so that it stays fast; please try again in a minute. "
-        "Everything else in the app works meanwhile.",
-        icon=":material/hourglass_top:",
-    )
+    st.info(busy_message(slot), icon=":material/hourglass_top:")
 
 if mine_running:
-    st.button("Stop", key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
+    st.button(_("Stop"), key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
     st.html(live_training_css())
     live_view()
 else:
     st.button(
-        "Train",
+        _("Train"),
         key="train_start",
         type="primary",
         icon=":material/play_arrow:",

@@ -1,0 +1,62 @@
+"""AppTest for the Home page: the chapter's story, one picture of each kind, what is installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from i18n_check import latin_words
+from streamlit.testing.v1 import AppTest
+
+from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
+from fmnist_demo.data import CLASS_NAMES, is_available
+from fmnist_demo.evaluation import percent
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "streamlit_app.py")
+PAGE = "fmnist_demo/pages/home.py"
+
+pytestmark = pytest.mark.skipif(
+    not is_available(), reason="Fashion-MNIST files not found; set FMNIST_DATA_DIR"
+)
+
+
+def _home(lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if lang:
+        at.query_params["lang"] = lang
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _captions(at: AppTest) -> list[str]:
+    """The captions under the ten pictures, in order."""
+    return [image.proto.imgs[0].caption for image in at.image]
+
+
+def test_story_pictures_and_what_is_here():
+    at = _home()
+    assert at.title[0].value == "Teaching a computer to recognise clothes"
+    assert _captions(at) == list(CLASS_NAMES)  # one picture of each kind, in label order
+    assert "The dataset is here: 60,000 training and 10,000 test pictures." in [
+        s.value for s in at.success
+    ]
+    card = read_card(DEFAULT_MODEL_PATH)
+    assert any(
+        f"right on {percent(card['test_accuracy'])} of the test pictures after "
+        f"{card['epochs']} rounds of training" in s.value
+        for s in at.success
+    )
+
+
+def test_home_in_bengali():
+    at = _home("bn")
+    assert latin_words(at) == []
+    assert at.title[0].value == "কম্পিউটারকে পোশাক চিনতে শেখানো"
+    assert _captions(at)[:2] == ["টি-শার্ট/টপ", "ট্রাউজার"]  # the kinds in Bengali
+    assert "ডেটাসেট আছে: 60,000টি শেখার ছবি আর 10,000টি পরীক্ষার ছবি।" in [
+        s.value for s in at.success
+    ]  # numbers stay in Western digits, as the widgets draw them
+    assert any("পর্ব প্রশিক্ষণের পর" in s.value for s in at.success)
