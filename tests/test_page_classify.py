@@ -133,6 +133,25 @@ def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
     assert not page.success and not page.warning
 
 
+def test_an_item_of_none_of_the_ten_kinds_is_not_ticked_for_the_catalogue(page):
+    from fmnist_demo.photo_model import OTHER_AT, PhotoResult
+
+    _upload(page, ("trousers.jpg", _dev_photo("1_pants_001.jpg")), ("thing.jpg", _drawn_photo()))
+    results = page.session_state["classify_results"]
+    (thing_key,) = [key for key in results if key[0] == page.file_uploader[0].value[1].file_id]
+    thing = results[thing_key]
+    results[thing_key] = PhotoResult(  # the model says: none of the ten kinds
+        prepared=thing.prepared,
+        probabilities=thing.probabilities * (1 - OTHER_AT - 0.05),
+        other=OTHER_AT + 0.05,
+    )
+    page.run()
+    (table,) = page.data_editor
+    assert list(table.value["keep"]) == [True, False]  # never a "Bag" saved for a hat by default
+    assert any("are not ticked" in c.value for c in page.caption)
+    assert page.button(key="classify-save-all").label == "Save 1 to catalogue"
+
+
 def test_bad_files_get_plain_words(page):
     _upload(
         page,

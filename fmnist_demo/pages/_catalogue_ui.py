@@ -298,6 +298,13 @@ def _single_controls(item: dict, key_prefix: str) -> list[int]:
         )
         return [saved[item["id"]]]
     predicted = int(item["predicted"])
+    if item.get("none_of_the_ten"):
+        st.caption(
+            _(
+                "The model thinks this is none of the ten kinds it knows. Add it only if it is one "
+                "of them: pick its kind first."
+            )
+        )
     left, right = st.columns(2)
     confirmed = left.selectbox(
         _("Kind"),
@@ -365,7 +372,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
     # back, so a table filled in before a switch of language still saves.
     rows = [
         {
-            "keep": True,
+            "keep": not item.get("none_of_the_ten", False),  # no kind was suggested for it
             "photo": catalogue.thumbnail_data_url(_thumbnail(key_prefix, item)),
             "file": item.get("file_name") or "",
             "predicted": kind_name(int(item["predicted"])),
@@ -377,6 +384,13 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
         for item in todo
     ]
     st.caption(_("Correct the class where the model was wrong, add names, untick photos to skip."))
+    if any(item.get("none_of_the_ten") for item in todo):
+        st.caption(
+            _(
+                "Photos the model took for none of the ten kinds are not ticked: tick one only "
+                "if it is one of the ten, and pick its kind."
+            )
+        )
     edited = st.data_editor(
         rows,
         column_config={
@@ -457,8 +471,10 @@ def save_controls(items: list[dict], key_prefix: str) -> list[int]:
 
     Each item is a dict: "id" (a stable str), "predicted" (0-9), "confidence" (0-1),
     "model_input" ((28, 28) float32 in [0, 1]), "photo" (the photo's bytes or a PIL image, or
-    None) and "file_name" (kept with the record). One item gets a class select box, name, note and
-    an Add button; several get one editable table and a "Save all" button. Saved items are
+    None), "file_name" (kept with the record) and, optionally, "none_of_the_ten" (True when the
+    model said the item is none of the kinds it knows: such an item is not ticked for saving, as
+    no kind the catalogue offers was suggested for it). One item gets a class select box, name,
+    note and an Add button; several get one editable table and a "Save all" button. Saved items are
     remembered in the session, so a rerun never saves them twice; what is kept for items no longer
     passed in is dropped. With a staff passcode set, a visitor who has not unlocked sees the
     "Staff passcode" box instead. Widget keys: `item_key(...)`, `table_key(...)` and

@@ -217,6 +217,7 @@ for file_id, name, data in photos:
             "model_input": np.asarray(outcome.prepared.model_input),
             "photo": data,
             "file_name": name,
+            "none_of_the_ten": outcome.verdict is Verdict.OTHER,
         }
     )
 
