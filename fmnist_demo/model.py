@@ -107,6 +107,9 @@ def _predict_function(model: keras.Model) -> Any:
     the graph does the same work in about 2 ms, and reads the model's weights as they are now,
     so a model still learning is seen as it is. Safe to call from several threads at once.
     """
+    function = _PREDICT_FUNCTIONS.get(model)  # no lock to find it: loads elsewhere hold it long
+    if function is not None:
+        return function
     with _BUILD_LOCK:
         function = _PREDICT_FUNCTIONS.get(model)
         if function is None:
@@ -200,15 +203,18 @@ def load_model(path: Path) -> keras.Model:
         ) from exc
 
 
-def load_model_bytes(data: bytes) -> keras.Model:
-    """Load a model from the bytes of a .keras file (an upload)."""
+def load_model_bytes(data: bytes, outputs: int | None = NUM_CLASSES) -> keras.Model:
+    """Load a model from the bytes of a .keras file (an upload); with `outputs` None, a model of
+    any number of outputs (the photo model has an 11th, "none of these")."""
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         path.write_bytes(data)
         model = load_model(path)
-    if model.output_shape[-1] != NUM_CLASSES or tuple(model.input_shape[1:3]) != (
+    if outputs is None:
+        return model
+    if model.output_shape[-1] != outputs or tuple(model.input_shape[1:3]) != (
         IMAGE_SIZE,
         IMAGE_SIZE,
     ):

@@ -577,7 +577,8 @@ def fashion_photo(image: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def _counts(labels: np.ndarray) -> dict[str, int]:
+def named_counts(labels: np.ndarray) -> dict[str, int]:
+    """How many of each kind (and of none of these) the labels hold, by name, for a card."""
     names = [*CLASS_NAMES, "none of these"]
     return {names[c]: int(n) for c, n in enumerate(np.bincount(labels, minlength=NUM_OUTPUTS)) if n}
 
@@ -594,7 +595,7 @@ def calibration_card(
     real = labels != OTHER
     w = class_weights(labels[real])
     section = {
-        "held_back_photos": _counts(labels),
+        "held_back_photos": named_counts(labels),
         "temperature": round(temperature, 4),
         "sure_at": sure_at,
         "other_at": other_at,
@@ -621,7 +622,7 @@ def dev_figures(
     pool = photo_inputs(items, 1, 0, cache_dir=None)
     labels = np.asarray([it.label for it in items])
     view = view_probabilities(model, pool["x"])
-    out: dict[str, Any] = {"photos": _counts(labels)}
+    out: dict[str, Any] = {"photos": named_counts(labels)}
     for name, t in (("as_learnt", 1.0), ("calibrated", temperature)):
         kinds = np.full((len(items), NUM_CLASSES), 1.0 / NUM_OUTPUTS, np.float32)
         other = np.full(len(items), 1.0 / NUM_OUTPUTS, np.float32)
@@ -678,7 +679,7 @@ def train(
                 "folder": Path(photos).name,
                 "source": "clothing-dataset by Alexey Grigorev (CC0), labels mapped to "
                 "Fashion-MNIST's kinds",
-                "learnt_from": _counts(
+                "learnt_from": named_counts(
                     np.asarray([it.label for it in read_labelled(photos) if not held_back(it)])
                 ),
                 "inputs_after_variation": len(pools["real"]["y"]),
@@ -690,7 +691,7 @@ def train(
                 "made_up_scenes": settings.synthetic,
                 "kinds_of_scene": SYNTHETIC_OTHERS,
             },
-            "held_back_for_calibration": _counts(np.asarray([it.label for it in kept])),
+            "held_back_for_calibration": named_counts(np.asarray([it.label for it in kept])),
             "class_imbalance": f"real photos drawn with weight count(kind)^-"
             f"{settings.balance_power:g}; Fashion-MNIST is balanced",
         },

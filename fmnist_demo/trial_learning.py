@@ -17,7 +17,6 @@ import argparse
 import contextvars
 import datetime as dt
 import json
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -360,7 +359,7 @@ class LearnProgress:
     batch: int
     batches: int
     elapsed_s: float
-    stage: str = "learning"  # "measuring", "learning", "saving"
+    stage: str = "learning"  # "learning" or "saving"
 
     @property
     def fraction(self) -> float:
@@ -461,12 +460,9 @@ def model_to_bytes(model: Any) -> bytes:
 
 def model_from_bytes(data: bytes) -> Any:
     """A photo model from .keras bytes; ModelUnavailable when they cannot be read."""
-    from fmnist_demo.model import load_model
+    from fmnist_demo.model import load_model_bytes
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "improved.keras"
-        path.write_bytes(data)
-        return load_model(path)
+    return load_model_bytes(data, outputs=None)
 
 
 def describe(card: dict[str, Any], zone: dt.tzinfo | None = None) -> str:
@@ -644,8 +640,6 @@ class TeachJob:
             self.outcome = self._context.run(self._run_fn, self._progress, self.cancel)
         except Stopped:
             self.stopped = True
-        except NotReady as exc:
-            self.error = str(exc)
         except Exception as exc:  # told in plain words; the slot is freed regardless
             self.error = str(exc) or type(exc).__name__
         finally:
@@ -677,6 +671,7 @@ def make_replay(
     """Prepare the replay set from learning photos (never development photos) and write it."""
     from fmnist_demo.photo_training import (
         PIPELINE_VERSION,
+        named_counts,
         photo_inputs,
         read_labelled,
         read_others,
@@ -704,12 +699,11 @@ def make_replay(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, x=x, y=y)
-    names = [*CLASS_NAMES, "none of these"]
     card = {
         "what": "prepared 28 x 28 inputs (uint8, light item on black) the photo model learnt "
         "from, replayed when it learns from a catalogue so that it does not forget",
         "inputs": len(y),
-        "per_kind": {names[k]: int(n) for k, n in enumerate(np.bincount(y, minlength=11)) if n},
+        "per_kind": named_counts(y),
         "sources": {
             "real_photos": f"{Path(photos).name}: clothing-dataset by Alexey Grigorev (CC0), "
             f"at most {per_kind} photos per kind drawn with seed {seed}, each through the app's "

@@ -23,4 +23,10 @@ if _missing and os.environ.get("FMNIST_REQUIRE_BROWSER") == "1":
     raise RuntimeError("Browser tests are required here but Chromium or Playwright is missing.")
 needs_browser = pytest.mark.skipif(_missing, reason="needs Chromium and Playwright")
 
-__all__ = ["CHROMIUM", "Page", "expect", "needs_browser", "sync_playwright"]
+# True once Streamlit has finished running the page's script (for page.wait_for_function).
+FINISHED = (
+    "() => { const app = document.querySelector('[data-testid=stApp]');"
+    " return app !== null && app.dataset.testScriptState === 'notRunning'; }"
+)
+
+__all__ = ["CHROMIUM", "FINISHED", "Page", "expect", "needs_browser", "sync_playwright"]

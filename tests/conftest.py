@@ -158,3 +158,25 @@ def any_db(catalogue_url: str, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv(DB_ENV_VAR, catalogue_url)
     with CatalogueStore(catalogue_url) as store:
         yield store
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
+    """The app served by `streamlit run` on a free loopback port, with its own SQLite catalogue,
+    one per browser test file."""
+    from fmnist_demo.serve import running_app
+
+    db = tmp_path_factory.mktemp("db") / "catalogue.sqlite3"
+    with running_app({"FMNIST_CATALOGUE_DB": str(db)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright, one per browser test file."""
+    from browser import CHROMIUM, sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()

@@ -9,7 +9,6 @@ import pytest
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo import i18n
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
 from fmnist_demo.training import TrainingJob, TrainSettings
@@ -235,14 +234,7 @@ def test_busy_message_when_another_training_runs(fmnist):
 # ---- the page in বাংলা ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def _english_afterwards():
-    """A page run in Bengali leaves this thread's language as it found it."""
-    yield
-    i18n.set_language("en")
-
-
-def test_train_page_in_bengali_before_and_after_early_stop(fmnist, _english_afterwards):
+def test_train_page_in_bengali_before_and_after_early_stop(fmnist):
     at = _train_page(subset=1_000, epochs=5, target=50, lang="bn")
     at.run()
     assert not at.exception
@@ -277,7 +269,7 @@ def test_train_page_in_bengali_before_and_after_early_stop(fmnist, _english_afte
     )
 
 
-def test_live_view_and_stop_in_bengali(fmnist, _english_afterwards):
+def test_live_view_and_stop_in_bengali(fmnist):
     at = _train_page(subset=5_000, epochs=20, lang="bn")
     at.button(key="train_start").click().run()
     assert not at.exception
@@ -298,7 +290,7 @@ def test_live_view_and_stop_in_bengali(fmnist, _english_afterwards):
     assert latin_words(at) == []
 
 
-def test_busy_message_in_bengali(fmnist, _english_afterwards):
+def test_busy_message_in_bengali(fmnist):
     (x_train, y_train), _ = fmnist
     slot = training_slot()
     other = TrainingJob(

@@ -15,19 +15,10 @@ import pytest
 from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
 
 from fmnist_demo.model import load_model_bytes
-from fmnist_demo.serve import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = needs_browser
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
-    """The app served by `streamlit run` on a free loopback port."""
-    db = tmp_path_factory.mktemp("db") / "catalogue.sqlite3"
-    with running_app({"FMNIST_CATALOGUE_DB": str(db)}) as url:
-        yield url
 
 
 def _write_y4m(rgb, path: Path, frames: int = 30) -> Path:

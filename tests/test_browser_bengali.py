@@ -9,37 +9,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, expect, needs_browser, sync_playwright
-
-from fmnist_demo.serve import running_app
+from browser import FINISHED, expect, needs_browser
 
 pytestmark = needs_browser
 
-FINISHED = (
-    "() => { const app = document.querySelector('[data-testid=stApp]');"
-    " return app !== null && app.dataset.testScriptState === 'notRunning'; }"
-)
 BENGALI = re.compile("[\u0980-\u09ff]")
 LATIN_WORD = re.compile(r"\b[A-Za-z]{3,}\b")
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
-    db = tmp_path_factory.mktemp("db") / "catalogue.sqlite3"
-    with running_app({"FMNIST_CATALOGUE_DB": str(db)}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def shots_dir(tmp_path: Path) -> Path:

@@ -11,33 +11,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
-
-from fmnist_demo.serve import running_app
+from browser import FINISHED, Page, expect, needs_browser
 
 pytestmark = needs_browser
 
 SIZES = {"desk": (1280, 900), "phone": (390, 844)}
-FINISHED = (
-    "() => { const app = document.querySelector('[data-testid=stApp]');"
-    " return app !== null && app.dataset.testScriptState === 'notRunning'; }"
-)
-
-
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
-    """The app served by `streamlit run` on a free loopback port."""
-    db = tmp_path_factory.mktemp("db") / "catalogue.sqlite3"
-    with running_app({"FMNIST_CATALOGUE_DB": str(db)}) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 @pytest.fixture(params=list(SIZES))

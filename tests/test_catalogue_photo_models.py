@@ -66,17 +66,11 @@ def test_a_removed_model_is_a_plain_not_found(store: CatalogueStore) -> None:
 
 
 def test_a_removed_model_is_said_in_bengali_to_a_visitor_reading_bengali(
-    store: CatalogueStore,
+    store: CatalogueStore, bengali
 ) -> None:
-    from fmnist_demo import i18n
-
-    i18n.set_language("bn")
-    try:
-        with pytest.raises(RecordNotFound) as caught:
-            store.adopt_photo_model(99)
-        assert str(caught.value) == "উন্নত ছবির মডেল 99 আর রাখা নেই।"
-    finally:
-        i18n.set_language("en")
+    with pytest.raises(RecordNotFound) as caught:
+        store.adopt_photo_model(99)
+    assert str(caught.value) == "উন্নত ছবির মডেল 99 আর রাখা নেই।"
 
 
 def test_teaching_rows_are_the_kept_pictures_of_records_not_deleted(store: CatalogueStore) -> None:

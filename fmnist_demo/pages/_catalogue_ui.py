@@ -282,7 +282,7 @@ def _save(key_prefix: str, saving: list[tuple[dict, catalogue.NewRecord]]) -> li
         )
         return None
     saved = _saved(key_prefix)
-    for (item, _entry), record_id in zip(saving, ids, strict=True):
+    for (item, _record), record_id in zip(saving, ids, strict=True):
         saved[item["id"]] = record_id
     return ids
 

@@ -151,11 +151,6 @@ def user_model_store() -> UserModelStore:
     return UserModelStore()
 
 
-def visitor_now() -> dt.datetime:
-    """The time now in the visitor's time zone (the server's when the browser did not say)."""
-    return dt.datetime.now(dt.UTC).astimezone(visitor_zone())
-
-
 def visitor_zone() -> dt.tzinfo | None:
     """The visitor's time zone from their browser; None means the server's own."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

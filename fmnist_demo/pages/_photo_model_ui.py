@@ -285,7 +285,7 @@ def _live() -> None:
     st.button(_("Stop"), key="teach_stop", icon=":material/stop_circle:", on_click=_stop_teaching)
 
 
-def _result(entry: PhotoModelEntry, in_use: PhotoModelEntry | None, changing: bool) -> None:
+def _result(entry: PhotoModelEntry, changing: bool) -> None:
     """The newest improved model's before/after, and the choice to use it or go back."""
     card = entry.card
     before, after = tl.Score.from_dict(card["before"]), tl.Score.from_dict(card["after"])
@@ -437,7 +437,7 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
         )
 
     if entries:
-        _result(entries[0], in_use, changing)
+        _result(entries[0], changing)
     if in_use is not None and changing:
         st.button(
             _("Go back to the shipped model"),

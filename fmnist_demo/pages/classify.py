@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from fmnist_demo.data import kind_name, kind_names
 from fmnist_demo.evaluation import confidence
 from fmnist_demo.i18n import N_, _
 from fmnist_demo.pages._catalogue_ui import save_controls
-from fmnist_demo.pages._common import current_user_model, visitor_now
+from fmnist_demo.pages._common import current_user_model, visitor_clock
 from fmnist_demo.pages._photo_model_ui import active_photo_model
 from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
 from fmnist_demo.plots import class_probability_chart
@@ -55,7 +56,7 @@ def photo_controls() -> list[tuple[str, str, bytes]]:
     given = []
     if shot is not None:
         times = st.session_state[SHOT_TIMES_KEY]
-        taken = times.setdefault(shot.file_id, visitor_now().strftime("%H:%M"))
+        taken = times.setdefault(shot.file_id, visitor_clock(time.time()))
         name = _("Camera photo, {time}").format(time=taken)
         given.append((shot.file_id, name, shot.getvalue()))
     given += [(f.file_id, f.name, f.getvalue()) for f in uploads or []]
