@@ -255,10 +255,24 @@ def test_pixel_values_figure_writes_all_784_values():
     image = np.zeros((28, 28), dtype=np.uint8)
     image[3, 4] = 128
     image[5, 6] = 255
-    stored = [t.get_text() for t in plots.pixel_values_figure(image).axes[0].texts]
-    assert stored.count("0") >= 28 * 28 - 2 and "128" in stored and "255" in stored
-    scaled = [t.get_text() for t in plots.pixel_values_figure(image, normalised=True).axes[0].texts]
+    stored = plots.written_numbers(plots.pixel_values_figure(image))
+    assert len(stored) == 28 * 28
+    assert stored.count("0") == 28 * 28 - 2 and "128" in stored and "255" in stored
+    scaled = plots.written_numbers(plots.pixel_values_figure(image, normalised=True))
     assert "0.5" in scaled and "1" in scaled and "255" not in scaled
+
+
+def test_pixel_values_are_drawn_where_their_cells_are():
+    image = np.zeros((28, 28), dtype=np.uint8)
+    image[:, 14:] = 255  # right half white: black numbers there, white ones on the left
+    png = Image.open(io.BytesIO(plots.figure_png(plots.pixel_values_figure(image)))).convert("L")
+    pixels = np.asarray(png)
+    # the grid's left half is black with white "0"s drawn in it, the right half the reverse
+    h, w = pixels.shape
+    left = pixels[h // 3 : 2 * h // 3, int(w * 0.2) : int(w * 0.45)]
+    right = pixels[h // 3 : 2 * h // 3, int(w * 0.65) : int(w * 0.9)]
+    assert 0 < (left > 128).mean() < 0.3  # mostly black, some white ink
+    assert 0 < (right < 128).mean() < 0.3  # mostly white, some black ink
 
 
 def test_image_grid_shows_each_image_at_scale():
@@ -638,9 +652,12 @@ def _model_words(lang: str, gone: bool) -> None:
         st.session_state[_common.MODEL_GONE_KEY] = True
         _common.current_user_model()
         return
-    model = object()  # the labels are under test here, not the model: it is never called
+    from fmnist_demo.model import build_model
+
+    model = build_model(128)  # the labels are under test here, not the model: an untrained one
     st.session_state[_common.USER_MODEL_KEY] = {
         "model": model, "token": "t0", "trained_at": "14:05", "test_accuracy": 0.874,
+        "hidden_units": 128,
     }  # fmt: skip
     st.session_state[_common.MODEL_CHOICE_KEY] = "yours"
     active = _common.chapter_model_choice(key="words_model")
