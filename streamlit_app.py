@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from fmnist_demo.foreground import serving
 from fmnist_demo.i18n import _
 from fmnist_demo.pages._common import keep_model_across_reloads, preload_tensorflow
 from fmnist_demo.pages._language import language_picker, start_language
@@ -40,6 +41,7 @@ page = st.navigation(pages)
 language_picker()
 keep_model_across_reloads()  # a trained model survives a reload: its token rides in the URL
 try:
-    page.run()
+    with serving():  # learning in the background gives way while this page is made
+        page.run()
 finally:
     preload_tensorflow()  # once per server, after the first page is on the screen

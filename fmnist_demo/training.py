@@ -20,6 +20,7 @@ from enum import StrEnum
 import keras
 import numpy as np
 
+from fmnist_demo import foreground
 from fmnist_demo.data import normalise
 from fmnist_demo.i18n import N_
 from fmnist_demo.model import build_model, model_lock
@@ -286,6 +287,7 @@ class Trainer:
                 for a, b in calls:
                     if self.cancel.is_set():
                         break  # mid-epoch: this epoch does not count
+                    foreground.give_way(self.cancel)  # a visitor's page being made goes first
                     lo, hi = a * s.batch_size, min(b * s.batch_size, len(x))
                     size = s.batch_size if b <= full else rest
                     # (k * size, 28, 28) -> (k, size, 28, 28): k batches for the compiled loop

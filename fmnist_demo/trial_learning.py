@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from fmnist_demo import i18n
+from fmnist_demo import foreground, i18n
 from fmnist_demo.assets import ASSETS_DIR
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, kind_name, normalise
 from fmnist_demo.i18n import N_, _
@@ -417,6 +417,7 @@ def improve(
             if cancel.is_set():
                 self.model.stop_training = True
                 return
+            foreground.give_way(cancel)  # a visitor's page being made goes first
             if progress is not None:
                 progress(
                     LearnProgress(

@@ -1,0 +1,54 @@
+"""Visitors waiting for a page come first; a model learning in the background gives way.
+
+On a server of one or two processor cores, a model learning (Train live, or teaching from the
+catalogue) keeps every core busy, and another visitor's page, or a photo's verdict, waits its
+turn. The entry script marks each page run with `serving()`; the learning loops call `give_way()`
+between steps of a few hundredths of a second each, which pauses while any page is being made (up to
+a limit, so that learning is never held up for good by a stream of visitors).
+
+No Streamlit here: the page layer wraps its runs, the learning code asks.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+MAX_WAIT_S = 1.5  # the longest one pause; then one more step is learnt before the next pause
+POLL_S = 0.01
+
+_lock = threading.Lock()
+_serving = 0
+
+
+@contextmanager
+def serving() -> Iterator[None]:
+    """Mark a page being made for a visitor, for as long as the block runs."""
+    global _serving
+    with _lock:
+        _serving += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _serving -= 1
+
+
+def busy() -> bool:
+    """Whether some visitor's page is being made right now."""
+    return _serving > 0
+
+
+def give_way(stop: threading.Event | None = None, max_wait_s: float = MAX_WAIT_S) -> float:
+    """Wait while a page is being made, at most `max_wait_s`, or until `stop` is set (the
+    learning was stopped: the page asking waits for it); the seconds waited."""
+    if not busy():
+        return 0.0
+    start = time.perf_counter()
+    while busy() and time.perf_counter() - start < max_wait_s:
+        if stop is not None and stop.is_set():
+            break
+        time.sleep(POLL_S)
+    return time.perf_counter() - start
