@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
+import numpy as np
 import pytest
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
-from fmnist_demo.training import TrainingJob, TrainSettings
+from fmnist_demo.training import TrainingJob, TrainSettings, train
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
@@ -132,13 +133,20 @@ def test_trained_model_survives_a_reload(fmnist):
     _finish(at)
     user = at.session_state["user_model"]
     token = at.query_params["model"]
-    assert token == user["token"] and user_model_store().get(token) is user
-    # A reload is a new session with the same address: the model is found again.
+    kept = user_model_store().get(token)
+    assert token == user["token"] and kept["token"] == token and kept["model"] is None
+    # A reload is a new session with the same address: the model is found again, made anew
+    # from the kept weights.
     again = _app()
     again.query_params["model"] = token
     again.switch_page("fmnist_demo/pages/results.py").run()
     assert not again.exception
-    assert again.session_state["user_model"] is user
+    restored = again.session_state["user_model"]
+    assert restored["token"] == token and restored["model"] is not user["model"]
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(restored["model"].get_weights(), user["model"].get_weights(), strict=True)
+    )
     assert any("your model, trained at" in c.value for c in again.caption)
     assert again.query_params["model"] == token
 
@@ -168,6 +176,26 @@ def test_model_store_is_bounded_and_forgets_old_models():
     assert timed.get("x") is not None  # kept for the hour, and the hour starts again
     now[0] = 3599.0 + 3601.0
     assert timed.get("x") is None and len(timed) == 0
+
+
+def test_model_store_keeps_weights_and_a_reload_makes_the_model_again(fmnist):
+    from fmnist_demo.model import predict_proba
+    from fmnist_demo.pages._common import with_model
+
+    (x, y), (x_test, _) = fmnist
+    model = train(x[:640], y[:640], TrainSettings(hidden_units=32, epochs=1)).model
+    info = {"token": "t", "hidden_units": 32, "epochs": 1, "model": model}
+    store = UserModelStore(capacity=2, ttl_s=3600)
+    store.put("t", info)
+    kept = store.get("t")
+    assert kept["model"] is None and len(kept["weights"]) == 4  # no Keras model kept
+    assert info["model"] is model  # the visitor's own info is left as it was
+    again = with_model(kept)
+    assert "weights" not in again and kept["model"] is None
+    assert np.allclose(
+        predict_proba(again["model"], x_test[:50]), predict_proba(model, x_test[:50])
+    )
+    assert with_model(again) is again  # a model already made is not made twice
 
 
 def test_early_stop_message_through_the_page(fmnist):

@@ -34,7 +34,7 @@ MODEL_CHOICE_KEY = "model_choice"  # "shipped" or "yours" on Results; training s
 PHOTO_CHOICE_KEY = "photo_model_choice"  # the same on Classify: training leaves it alone
 MODEL_GONE_KEY = "user_model_gone"  # set when the page's URL names a model the server no longer has
 MODEL_PARAM = "model"  # query parameter holding the token of this browser's trained model
-KEEP_MODELS = 8  # trained models kept for reloads: 1-10 MB each (weights, optimiser, .keras)
+KEEP_MODELS = 8  # trained models kept for reloads, as weights: 0.4 or 1.6 MB (128 or 512 units)
 KEEP_MODEL_S = 2 * 3600  # ... each for two hours after it was last used
 JOB_KEY = "train_job"  # this visitor's TrainingJob while it runs
 RESULT_KEY = "train_result"  # the outcome of this visitor's last training: a dict
@@ -102,7 +102,9 @@ class UserModelStore:
     """Visitors' trained models under random tokens, so a page reload finds them again.
 
     Bounded: at most `capacity` models, each dropped `ttl_s` seconds after it was last used,
-    the least recently used first when full. Shared by every session, hence the lock.
+    the least recently used first when full. Shared by every session, hence the lock. A model is
+    kept as its weights (0.4 MB for 128 hidden units), not as the Keras model with its optimiser
+    and compiled functions (several MB), and made again when a reload needs it (`with_model`).
     """
 
     def __init__(
@@ -122,6 +124,8 @@ class UserModelStore:
     def put(self, token: str, info: dict) -> None:
         """Keep (or replace) the model under token, evicting the least recently used if full."""
         now = self._now()
+        if info.get("model") is not None:
+            info = {**info, "model": None, "weights": info["model"].get_weights()}
         with self._lock:
             self._expire(now)
             self._items[token] = (now, info)
@@ -130,7 +134,8 @@ class UserModelStore:
                 self._items.popitem(last=False)
 
     def get(self, token: str) -> dict | None:
-        """The model kept under token (its clock restarts), or None when it is gone."""
+        """The model info kept under token (its clock restarts), or None when it is gone; its
+        "model" is None until `with_model` makes it from the "weights"."""
         now = self._now()
         with self._lock:
             self._expire(now)
@@ -202,6 +207,25 @@ def keep_model_across_reloads() -> None:
     state.setdefault(MODEL_CHOICE_KEY, "yours")
 
 
+def with_model(info: dict) -> dict:
+    """Model info with its Keras model, made from the kept weights after a reload if need be."""
+    if info.get("model") is not None or "weights" not in info:
+        return info
+    from fmnist_demo.model import build_model
+
+    model = build_model(int(info["hidden_units"]))
+    model.set_weights(info["weights"])
+    return {k: v for k, v in info.items() if k != "weights"} | {"model": model}
+
+
+def user_model_in_session() -> dict | None:
+    """This visitor's trained model info from the session, its model made if it was restored."""
+    info = st.session_state.get(USER_MODEL_KEY)
+    if info is not None and info.get("model") is None:
+        info = st.session_state[USER_MODEL_KEY] = with_model(info)
+    return info
+
+
 def current_user_model(say_if_gone: bool = True) -> dict | None:
     """This visitor's trained model info, restored after a reload when possible, else None.
 
@@ -211,7 +235,7 @@ def current_user_model(say_if_gone: bool = True) -> dict | None:
     """
     collect_training()
     keep_model_across_reloads()
-    info = st.session_state.get(USER_MODEL_KEY)
+    info = user_model_in_session()
     if info is None and say_if_gone and st.session_state.get(MODEL_GONE_KEY):
         hours = KEEP_MODEL_S // 3600
         st.info(

@@ -24,12 +24,12 @@ from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_
 from fmnist_demo.pages._common import (
     JOB_KEY,
     RESULT_KEY,
-    USER_MODEL_KEY,
     collect_training,
     dataset,
     dataset_problem,
     session_id,
     training_slot,
+    user_model_in_session,
     user_model_label,
     visitor_clock,
 )
@@ -355,7 +355,7 @@ def show_result(res: dict) -> None:
 
 def download_controls() -> None:
     """Download the visitor's model and say where it is used."""
-    user = st.session_state.get(USER_MODEL_KEY)
+    user = user_model_in_session()
     if user is None:
         return
     st.info(
