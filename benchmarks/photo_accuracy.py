@@ -37,9 +37,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fmnist_demo import photo
+from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.model import load_default_model, load_model, load_photo_model
 from fmnist_demo.photo_model import OTHER, PhotoResult, classify_photo, photo_figures
+from fmnist_demo.photo_training import learnt_from
 
 
 def read_labels(folder: Path, subset: str = "all") -> list[tuple[Path, int]]:
@@ -99,6 +101,7 @@ def run(
 ) -> dict:
     """Classify every labelled photo both ways; accuracy, verdict figures and median times."""
     model = load_model(model_path) if model_path else load_photo_model()
+    card = read_card(model_path or PHOTO_MODEL_PATH)
     chapter = load_default_model()
     rows = read_labels(folder, subset)
     if other is not None:  # photos of no kind: dev_hat_* (the train_hat_* ones are learnt from)
@@ -121,6 +124,9 @@ def run(
     figures = photo_figures(np.stack(kinds), np.array(others), labels, np.array(refused))
     real = labels != OTHER
     result = {
+        # True: the model learnt from these photos, so the figures say little about new ones
+        # (the shipped model's development figures are in its card, from cross-validation)
+        "learnt_from_these": learnt_from(card, folder),
         "n": figures["n"],
         "ours_acc": figures["accuracy"],
         "naive_acc": round(float(np.mean(np.array(naive_pred)[real] == labels[real])), 4),

@@ -1,6 +1,6 @@
 """A simulated trial teaches the model: does learning from the catalogue help on new items?
 
-    taskset -c 0 python benchmarks/trial_learning.py --photos DIR
+    taskset -c 0 python benchmarks/trial_learning.py --photos DIR [--model FILE]
 
 DIR holds labelled photos (labels.csv: file,label,class_name), by default $FMNIST_PHOTOS_DIR.
 Half of them (every other photo by file name, at most --records) become catalogue records in a
@@ -9,6 +9,8 @@ half are new items the shop photographs later. The model is then improved exactl
 Catalogue page's button does (`trial_learning.teach_from_store`: every fifth record held back,
 replay of Fashion-MNIST and the shipped replay set) and both models are measured on the new
 items. The obvious alternative is the model as shipped (before_acc), measured in the same run.
+A model that has learnt from these photos (the card says so) is refused: give --model one made
+without them.
 One JSON line: records, before_acc, after_acc, gain, train_s (the learning itself), total_s
 (reading, learning, measuring and keeping the model), peak_rss_mb, and the page's own held-back
 figures (held_back_before / held_back_after) and whether the page would adopt it.
@@ -30,10 +32,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fmnist_demo import trial_learning as tl
+from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
 from fmnist_demo.catalogue import CatalogueStore, NewRecord
 from fmnist_demo.data import load_fashion_mnist
-from fmnist_demo.model import load_photo_model
-from fmnist_demo.photo_training import photo_inputs, read_labelled
+from fmnist_demo.model import load_model, load_photo_model
+from fmnist_demo.photo_training import learnt_from, photo_inputs, read_labelled
 
 
 def main() -> None:
@@ -42,9 +45,19 @@ def main() -> None:
     parser.add_argument("--photos", type=Path, default=os.environ.get("FMNIST_PHOTOS_DIR"))
     parser.add_argument("--records", type=int, default=300, help="at most this many records")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--model", type=Path, default=None, help="a photo model (.keras) to teach, not the app's"
+    )
     args = parser.parse_args()
     if args.photos is None:
         parser.error("give --photos DIR or set FMNIST_PHOTOS_DIR")
+    model_path = args.model or PHOTO_MODEL_PATH
+    if learnt_from(read_card(model_path), args.photos):
+        parser.error(
+            f"{model_path.name} has learnt from the photos in {args.photos.name}, so it would be "
+            "measured on photos it knows. Give --model a photo model made without them "
+            "(python -m fmnist_demo.photo_training without --learn-dev)."
+        )
 
     items = sorted(read_labelled(args.photos), key=lambda it: it.path.name)
     prepared = photo_inputs(items, 1, 0)  # the app's own pipeline, cached between runs
@@ -54,7 +67,7 @@ def main() -> None:
     new_x, new_y = x[~is_record], y[~is_record]
     refused_new = int((np.arange(len(items)) % 2 == 1).sum()) - len(new_y)
 
-    base = load_photo_model()
+    base = load_model(args.model) if args.model else load_photo_model()
     (x_train, y_train), _ = load_fashion_mnist()
     replay = tl.load_replay()
     settings = tl.TeachSettings(seed=args.seed)

@@ -22,3 +22,16 @@ def read_card(model_path: Path) -> dict[str, Any]:
         return json.loads(card_path(model_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def unseen_figures(card: dict[str, Any]) -> dict[str, Any]:
+    """A photo model card's figures on development photos it had not learnt from:
+    {"as_learnt": {...}, "calibrated": {...}}, or {} when the card has none.
+
+    A model that learnt from the development photos too (`photo_training --learn-dev`) has them
+    from cross-validation; one that never learnt from them, measured directly.
+    """
+    dev = card.get("development_photos") or {}
+    if "cross_validated" in dev:  # None: learnt from them, the folds not run yet, no fair figures
+        return dev["cross_validated"] or {}
+    return dev

@@ -319,10 +319,13 @@ def photo_figures(
     labels: np.ndarray,
     refused: np.ndarray | None = None,
     *,
-    sure_at: float = SURE_AT,
-    other_at: float = OTHER_AT,
+    sure_at: float | np.ndarray = SURE_AT,
+    other_at: float | np.ndarray = OTHER_AT,
 ) -> dict[str, Any]:
     """Accuracy, per kind, calibration and verdict figures for photos with labels 0-10.
+
+    sure_at, other_at: thresholds for all photos, or (N,) one per photo (cross-validation, where
+    each fold's model has its own).
 
     A refused photo (the pipeline could not read it) counts as wrong and as not sure.
     """
@@ -332,10 +335,12 @@ def photo_figures(
     real, hats = labels != OTHER, labels == OTHER
     predicted = kinds.argmax(axis=1)
     right = (predicted == labels) & ~refused
+    sure_ats = np.broadcast_to(sure_at, labels.shape)  # one threshold, or one per photo
+    other_ats = np.broadcast_to(other_at, labels.shape)
     verdicts = np.array(
         [
-            verdict_of(k, o, sure_at, other_at) if not r else Verdict.UNSURE
-            for k, o, r in zip(kinds, other, refused, strict=True)
+            verdict_of(k, o, float(s), float(t)) if not r else Verdict.UNSURE
+            for k, o, r, s, t in zip(kinds, other, refused, sure_ats, other_ats, strict=True)
         ]
     )
     sure = verdicts == Verdict.SURE

@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from fmnist_demo import photo
-from fmnist_demo.assets import PHOTO_MODEL_PATH
+from fmnist_demo.assets import PHOTO_MODEL_PATH, card_path
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, load_fashion_mnist, normalise
 from fmnist_demo.model import keras, save_model
 from fmnist_demo.photo_model import (
@@ -496,19 +496,65 @@ def epoch_data(
 
 
 def learning_pools(
-    photos: Path, other: Path, settings: PhotoTrainSettings, cache_dir: Path | None = CACHE_DIR
+    photos: Path,
+    other: Path,
+    settings: PhotoTrainSettings,
+    cache_dir: Path | None = CACHE_DIR,
+    extra: list[LabelledPhoto] = (),
 ) -> tuple[dict[str, dict[str, np.ndarray]], list[LabelledPhoto]]:
-    """({"real": ..., "other": ...} inputs to learn from, the photos held back for calibration)."""
+    """({"real": ..., "other": ...} inputs to learn from, the photos held back for calibration).
+
+    `extra`: further photos learnt from in full (development photos, for the final model and for
+    cross-validation); the photos held back for calibration come from `photos` and the hats only.
+    """
     real = read_labelled(photos)
     hats = read_others(other, "train_hat_")
     learn = [it for it in real if not held_back(it)]
     learn_hats = [it for it in hats if not held_back(it)]
-    real_pool = photo_inputs(learn, settings.variants, settings.seed, cache_dir)
-    hat_pool = photo_inputs(learn_hats, settings.other_variants, settings.seed, cache_dir)
-    made_up = synthetic_inputs(settings.synthetic, settings.seed, cache_dir)
-    other_pool = {k: np.concatenate([hat_pool[k], made_up[k]]) for k in ("x", "y")}
+    extra_real = [it for it in extra if it.label != OTHER]
+    extra_hats = [it for it in extra if it.label == OTHER]
+    parts = [photo_inputs(learn, settings.variants, settings.seed, cache_dir)]
+    if extra_real:  # prepared apart, so the learning photos' cached inputs are reused
+        parts.append(photo_inputs(extra_real, settings.variants, settings.seed, cache_dir))
+    hat_parts = [photo_inputs(learn_hats, settings.other_variants, settings.seed, cache_dir)]
+    if extra_hats:
+        hat_parts.append(
+            photo_inputs(extra_hats, settings.other_variants, settings.seed, cache_dir)
+        )
+    hat_parts.append(synthetic_inputs(settings.synthetic, settings.seed, cache_dir))
+    real_pool = {k: np.concatenate([part[k] for part in parts]) for k in ("x", "y")}
+    other_pool = {k: np.concatenate([part[k] for part in hat_parts]) for k in ("x", "y")}
     kept = [it for it in real + hats if held_back(it)]
     return {"real": real_pool, "other": other_pool}, kept
+
+
+def learnt_from(card: dict[str, Any], folder: Path) -> bool:
+    """Whether a photo model's card says it learnt from the photos of `folder` (by its name):
+    its figures on them are then no measure of photos it has never seen."""
+    data = card.get("data", {})
+    name = Path(folder).name
+    if data.get("real_photos", {}).get("folder") == name:
+        return True
+    return bool(data.get("development_photos_learnt_from")) and (
+        card.get("development_photos", {}).get("folder") == name
+    )
+
+
+def development_items(dev: Path, other: Path) -> list[LabelledPhoto]:
+    """The labelled development photos and the development hats (dev_hat_*)."""
+    return read_labelled(dev) + read_others(other, "dev_hat_")
+
+
+def folds_of(items: list[LabelledPhoto], folds: int) -> np.ndarray:
+    """(N,) fold 0..folds-1 of each photo: within each kind, photos in the order of a hash of
+    their name are dealt out in turn, so every fold holds about the same share of every kind."""
+    out = np.zeros(len(items), np.int64)
+    for label in {it.label for it in items}:
+        mine = [i for i, it in enumerate(items) if it.label == label]
+        mine.sort(key=lambda i: hashlib.sha1(items[i].path.name.encode()).hexdigest())
+        for turn, i in enumerate(mine):
+            out[i] = turn % folds
+    return out
 
 
 def fit(
@@ -641,10 +687,16 @@ def train(
     dev: Path | None = None,
     cache_dir: Path | None = CACHE_DIR,
     log: Any = print,
+    learn_dev: bool = False,
 ) -> dict[str, Any]:
-    """Learn, calibrate on held-back photos, measure, and write the model and its card."""
+    """Learn, calibrate on held-back photos, measure, and write the model and its card.
+
+    learn_dev: the development photos (and hats) are learnt from too; their figures then come
+    from `cross_validate`, which writes them into this card.
+    """
     started = time.perf_counter()
-    pools, kept = learning_pools(photos, other, settings, cache_dir)
+    extra = development_items(dev, other) if learn_dev and dev is not None else []
+    pools, kept = learning_pools(photos, other, settings, cache_dir, extra)
     log(
         f"inputs ready: {len(pools['real']['y'])} real, {len(pools['other']['y'])} of no kind, "
         f"{len(kept)} photos held back, {time.perf_counter() - started:.0f} s"
@@ -691,6 +743,9 @@ def train(
                 "made_up_scenes": settings.synthetic,
                 "kinds_of_scene": SYNTHETIC_OTHERS,
             },
+            "development_photos_learnt_from": named_counts(
+                np.asarray([it.label for it in extra], dtype=np.int64)
+            ),
             "held_back_for_calibration": named_counts(np.asarray([it.label for it in kept])),
             "class_imbalance": f"real photos drawn with weight count(kind)^-"
             f"{settings.balance_power:g}; Fashion-MNIST is balanced",
@@ -704,13 +759,21 @@ def train(
         "total_seconds": None,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": "python -m fmnist_demo.photo_training --photos DIR --other DIR --dev DIR "
-        f"--seed {settings.seed} --epochs {settings.epochs}",
+        f"--seed {settings.seed} --epochs {settings.epochs}" + " --learn-dev" * bool(extra),
         "inference": "probabilities averaged over the image and its mirror image "
         "(photo_model.photo_probabilities)",
         "class_names": list(CLASS_NAMES),
     }
-    if dev is not None:
-        dev_items = read_labelled(dev) + read_others(other, "dev_hat_")
+    if extra:
+        card["development_photos"] = {
+            "folder": Path(dev).name,
+            "note": "learnt from by this model, once the design was fixed; its figures on them "
+            "come from cross-validation (cross_validated, written by --cross-validate)",
+            "photos": named_counts(np.asarray([it.label for it in extra])),
+            "cross_validated": None,
+        }
+    elif dev is not None:
+        dev_items = development_items(dev, other)
         card["development_photos"] = {
             "folder": Path(dev).name,
             "note": "never learnt from; measured once the design was fixed",
@@ -719,6 +782,81 @@ def train(
     card["total_seconds"] = round(time.perf_counter() - started, 1)
     save_model(final, out, card)
     return card
+
+
+def cross_validate(
+    settings: PhotoTrainSettings,
+    photos: Path,
+    other: Path,
+    dev: Path,
+    folds: int,
+    out: Path = PHOTO_MODEL_PATH,
+    cache_dir: Path | None = CACHE_DIR,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Figures on the development photos for a model that learns from them (`--learn-dev`).
+
+    The development photos (and hats) are dealt into `folds` folds; for each, a model is made
+    exactly as the final one (same settings, same held-back photos for calibration) from all the
+    other folds, and measured on this one, with its own temperature and thresholds. The pooled
+    figures go into the card of the model at `out` (`development_photos.cross_validated`); the
+    model itself is not touched. Each fold learns from fewer development photos than the final
+    model, so these figures lean to the low side.
+    """
+    items = development_items(dev, other)
+    fold = folds_of(items, folds)
+    labels = np.asarray([it.label for it in items], dtype=np.int64)
+    view = np.full((len(items), 2, NUM_OUTPUTS), 1.0 / NUM_OUTPUTS, np.float32)
+    refused = np.ones(len(items), bool)
+    temperature, sure_at, other_at = np.ones(len(items)), np.zeros(len(items)), np.zeros(len(items))
+    per_fold = []
+    for k in range(folds):
+        started = time.perf_counter()
+        learn = [it for it, f in zip(items, fold, strict=True) if f != k]
+        pools, kept = learning_pools(photos, other, settings, cache_dir, learn)
+        log(f"fold {k + 1}/{folds}: learning from {len(learn)} development photos")
+        model, _ = fit(pools, settings, log)
+        inference = fold_batch_norm(model)
+        held = photo_inputs(kept, 1, settings.seed, cache_dir)
+        t, s_at, o_at, _ = calibration_card(view_probabilities(inference, held["x"]), held["y"])
+        rows = np.flatnonzero(fold == k)
+        pool = photo_inputs([items[i] for i in rows], 1, 0, cache_dir=None)
+        measured = rows[pool["source"]]
+        view[measured], refused[measured] = view_probabilities(inference, pool["x"]), False
+        temperature[rows], sure_at[rows], other_at[rows] = t, s_at, o_at
+        calibrated_kinds, _ = split_outputs(with_temperature(view[measured], t))
+        right = calibrated_kinds.argmax(axis=1) == labels[measured]
+        real = labels[measured] != OTHER
+        per_fold.append(
+            {
+                "photos": int((labels[rows] != OTHER).sum()),
+                "hats": int((labels[rows] == OTHER).sum()),
+                "accuracy": round(float(right[real].mean()), 4) if real.any() else None,
+                "temperature": round(t, 4),
+                "sure_at": s_at,
+                "other_at": o_at,
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+        )
+        log(f"fold {k + 1}/{folds}: {per_fold[-1]}")
+    section: dict[str, Any] = {
+        "folds": folds,
+        "how": "development photos and hats dealt into folds within each kind (by a hash of the "
+        "file name); each fold measured with a model made as the final one from the other folds, "
+        "calibrated on the same held-back photos, with its own temperature and thresholds",
+        "per_fold": per_fold,
+    }
+    for name, t in (("as_learnt", np.ones(len(items))), ("calibrated", temperature)):
+        probs = np.stack([with_temperature(v[None], ti)[0] for v, ti in zip(view, t, strict=True)])
+        kinds, none = split_outputs(probs)
+        section[name] = photo_figures(
+            kinds, none, labels, refused, sure_at=sure_at, other_at=other_at
+        )
+    path = card_path(Path(out))
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card.setdefault("development_photos", {"folder": Path(dev).name})["cross_validated"] = section
+    path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    return section
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -739,7 +877,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--variants", type=int, default=defaults.variants)
     parser.add_argument("--synthetic", type=int, default=defaults.synthetic)
     parser.add_argument("--no-cache", action="store_true", help="prepare every photo afresh")
+    parser.add_argument(
+        "--learn-dev", action="store_true", help="learn from the --dev photos and dev hats too"
+    )
+    parser.add_argument(
+        "--cross-validate",
+        type=int,
+        default=0,
+        metavar="K",
+        help="instead of training: K-fold figures on --dev for the model at --out (--learn-dev)",
+    )
     args = parser.parse_args(argv)
+    if (args.learn_dev or args.cross_validate) and args.dev is None:
+        parser.error("--learn-dev and --cross-validate need --dev")
     settings = PhotoTrainSettings(
         epochs=args.epochs,
         seed=args.seed,
@@ -751,14 +901,30 @@ def main(argv: list[str] | None = None) -> None:
         synthetic=args.synthetic,
         limit=args.limit,
     )
+    cache_dir = None if args.no_cache else CACHE_DIR
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    if args.cross_validate:
+        section = cross_validate(
+            settings,
+            args.photos,
+            args.other,
+            args.dev,
+            args.cross_validate,
+            args.out,
+            cache_dir,
+            log,
+        )
+        print(
+            json.dumps(
+                {
+                    "cross_validated": section["calibrated"],
+                    "ece_as_learnt": section["as_learnt"]["ece"],
+                }
+            )
+        )
+        return
     card = train(
-        settings,
-        args.photos,
-        args.other,
-        args.out,
-        args.dev,
-        None if args.no_cache else CACHE_DIR,
-        lambda line: print(line, flush=True),
+        settings, args.photos, args.other, args.out, args.dev, cache_dir, log, args.learn_dev
     )
     summary = {
         k: card[k]
@@ -773,7 +939,7 @@ def main(argv: list[str] | None = None) -> None:
         k: card["calibration"][k]
         for k in ("temperature", "sure_at", "other_at", "ece_before", "ece_after")
     }
-    if "development_photos" in card:
+    if "calibrated" in card.get("development_photos", {}):
         summary["development"] = card["development_photos"]["calibrated"]
     print(json.dumps(summary))
 

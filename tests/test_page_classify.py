@@ -68,11 +68,11 @@ def _upload(page: AppTest, *files: tuple[str, bytes]) -> None:
 
 
 def test_page_names_the_photo_model_and_how_right_it_is(page):
-    from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
+    from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card, unseen_figures
     from fmnist_demo.evaluation import percent
 
     captions = " ".join(c.value for c in page.caption)
-    dev = read_card(PHOTO_MODEL_PATH)["development_photos"]["calibrated"]
+    dev = unseen_figures(read_card(PHOTO_MODEL_PATH))["calibrated"]
     assert "Photo model in use" in captions
     assert f"right on {percent(dev['accuracy'])} of phone photos it never saw" in captions
     assert page.file_uploader(key="classify_upload").accept_multiple_files

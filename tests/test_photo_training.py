@@ -141,3 +141,93 @@ def test_the_training_command_end_to_end(pt, fmnist, tmp_path):
     assert dev_figures["n"] == 9 and dev_figures["other_n"] == 2
     assert {"accuracy", "per_class", "ece", "sure_share", "sure_acc"} <= set(dev_figures)
     assert 0.0 <= card["test_accuracy"] <= 1.0 and card["command"].startswith("python -m")
+
+
+def test_folds_deal_every_kind_out_evenly(pt, tmp_path):
+    items = [pt.LabelledPhoto(tmp_path / f"{k}_{i}.jpg", k) for k in (0, 5, 9) for i in range(7)]
+    fold = pt.folds_of(items, 2)
+    labels = np.array([it.label for it in items])
+    for kind in (0, 5, 9):
+        assert sorted(np.bincount(fold[labels == kind], minlength=2)) == [3, 4]
+    assert np.array_equal(fold, pt.folds_of(list(items), 2))  # the same split every run
+
+
+def test_learning_from_the_development_photos_and_cross_validating(pt, fmnist, tmp_path):
+    from fmnist_demo.model import load_model
+
+    photos = _photo_folder(tmp_path / "photos", fmnist, per_kind=6)
+    other = _other_folder(tmp_path / "other", pt)
+    dev = _photo_folder(tmp_path / "dev", fmnist, per_kind=2)
+    out = tmp_path / "model.keras"
+    small = [
+        "--photos", str(photos), "--other", str(other), "--dev", str(dev), "--out", str(out),
+        "--epochs", "1", "--limit", "400", "--fashion", "300", "--real", "100",
+        "--others", "20", "--variants", "1", "--synthetic", "10", "--no-cache",
+    ]  # fmt: skip
+    pt.main([*small, "--learn-dev"])
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["command"].endswith("--learn-dev")
+    assert sum(card["data"]["development_photos_learnt_from"].values()) == 18 + 2
+    assert card["development_photos"]["cross_validated"] is None  # until the folds are run
+    before = out.read_bytes()
+    pt.main([*small, "--cross-validate", "2"])
+    assert out.read_bytes() == before  # the model is not touched, only its card
+    section = json.loads(out.with_suffix(".json").read_text())["development_photos"]
+    cv = section["cross_validated"]
+    assert cv["folds"] == 2 and len(cv["per_fold"]) == 2
+    assert sum(f["photos"] for f in cv["per_fold"]) == 18
+    assert sum(f["hats"] for f in cv["per_fold"]) == 2
+    for name in ("as_learnt", "calibrated"):
+        assert cv[name]["n"] == 18 and cv[name]["other_n"] == 2
+        assert 0.0 <= cv[name]["accuracy"] <= 1.0 and 0.0 <= cv[name]["ece"] <= 1.0
+    assert load_model(out).output_shape[-1] == 11
+
+
+def test_learn_dev_needs_dev(pt, tmp_path):
+    with pytest.raises(SystemExit):
+        pt.main(["--photos", str(tmp_path), "--other", str(tmp_path), "--learn-dev"])
+
+
+def test_a_card_tells_which_photos_a_model_learnt_from(pt, tmp_path):
+    card = {
+        "data": {"real_photos": {"folder": "real-photos-train"}},
+        "development_photos": {"folder": "real-photos"},
+    }
+    assert pt.learnt_from(card, tmp_path / "real-photos-train")
+    assert not pt.learnt_from(card, tmp_path / "real-photos")  # measured on, never learnt from
+    card["data"]["development_photos_learnt_from"] = {"Sandal": 25}
+    assert pt.learnt_from(card, tmp_path / "real-photos")
+    assert not pt.learnt_from(card, tmp_path / "other-photos") and not pt.learnt_from({}, tmp_path)
+
+
+def test_the_photo_benchmark_prints_the_verdict_fields(pt, fmnist, tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "photo_accuracy", Path(__file__).resolve().parent.parent / "benchmarks/photo_accuracy.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    photos = _photo_folder(tmp_path / "photos", fmnist, per_kind=1)
+    other = _other_folder(tmp_path / "other", pt)
+    line = bench.run(photos, None, False, 0, "all", other)
+    assert line["n"] == 9 and line["other_n"] == 2 and line["learnt_from_these"] is False
+    for field in ("ours_acc", "naive_acc", "sure_share", "ece", "other_flagged_share"):
+        assert 0.0 <= line[field] <= 1.0
+    assert line["sure_acc"] is None or 0.0 <= line["sure_acc"] <= 1.0
+    json.dumps(line)  # one JSON line
+
+
+def test_figures_on_unseen_photos_come_from_the_folds_when_a_model_learnt_from_them():
+    from fmnist_demo.assets import unseen_figures
+
+    measured = {"as_learnt": {"accuracy": 0.7}, "calibrated": {"accuracy": 0.7}}
+    assert unseen_figures({"development_photos": {"folder": "d", **measured}}) == {
+        "folder": "d",
+        **measured,
+    }
+    learnt = {"development_photos": {"folder": "d", "cross_validated": None}}
+    assert unseen_figures(learnt) == {}  # learnt from them and not yet cross-validated: none
+    learnt["development_photos"]["cross_validated"] = {"folds": 2, **measured}
+    assert unseen_figures(learnt)["calibrated"] == {"accuracy": 0.7}
+    assert unseen_figures({}) == {}

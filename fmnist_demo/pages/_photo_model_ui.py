@@ -18,6 +18,7 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo import trial_learning as tl
+from fmnist_demo.assets import unseen_figures
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore, PhotoModelEntry
 from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
 from fmnist_demo.evaluation import percent
@@ -64,7 +65,7 @@ def _improved_model(store_url: str, model_id: int) -> Any:
 def shipped_description() -> str:
     """How the shipped photo model is named to a person, with how right it is on real photos."""
     card = shipped_card(photo=True)
-    dev = card.get("development_photos", {}).get("calibrated", {})
+    dev = unseen_figures(card).get("calibrated", {})
     if dev.get("accuracy") is None:
         return _("the shipped photo model, learnt from Fashion-MNIST and real phone photos")
     if dev.get("sure_acc") is None:
