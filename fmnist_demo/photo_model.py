@@ -236,8 +236,10 @@ def calibrated(model: keras.Model, temperature: float) -> keras.Model:
 # Calibration: probabilities that mean what they say
 
 
-def with_temperature(view_probs: np.ndarray, temperature: float) -> np.ndarray:
-    """(N, 2, K) probabilities of two views -> (N, K): softmax(log p / T), averaged over views."""
+def with_temperature(view_probs: np.ndarray, temperature: float | np.ndarray) -> np.ndarray:
+    """(N, 2, K) probabilities of two views -> (N, K): softmax(log p / T), averaged over views.
+
+    T: one temperature, or (N, 1, 1), one per photo."""
     logits = np.log(np.clip(view_probs, 1e-12, 1.0)) / temperature
     logits -= logits.max(axis=-1, keepdims=True)
     p = np.exp(logits)

@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -500,7 +501,7 @@ def learning_pools(
     other: Path,
     settings: PhotoTrainSettings,
     cache_dir: Path | None = CACHE_DIR,
-    extra: list[LabelledPhoto] = (),
+    extra: Sequence[LabelledPhoto] = (),
 ) -> tuple[dict[str, dict[str, np.ndarray]], list[LabelledPhoto]]:
     """({"real": ..., "other": ...} inputs to learn from, the photos held back for calibration).
 
@@ -847,8 +848,7 @@ def cross_validate(
         "per_fold": per_fold,
     }
     for name, t in (("as_learnt", np.ones(len(items))), ("calibrated", temperature)):
-        probs = np.stack([with_temperature(v[None], ti)[0] for v, ti in zip(view, t, strict=True)])
-        kinds, none = split_outputs(probs)
+        kinds, none = split_outputs(with_temperature(view, t[:, None, None]))  # each its fold's T
         section[name] = photo_figures(
             kinds, none, labels, refused, sure_at=sure_at, other_at=other_at
         )
@@ -902,7 +902,10 @@ def main(argv: list[str] | None = None) -> None:
         limit=args.limit,
     )
     cache_dir = None if args.no_cache else CACHE_DIR
-    log = lambda line: print(line, flush=True)  # noqa: E731
+
+    def log(line: str) -> None:
+        print(line, flush=True)
+
     if args.cross_validate:
         section = cross_validate(
             settings,
