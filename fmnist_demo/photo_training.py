@@ -697,6 +697,7 @@ def train(
     """
     started = time.perf_counter()
     extra = development_items(dev, other) if learn_dev and dev is not None else []
+    extra_counts = named_counts(np.asarray([it.label for it in extra], dtype=np.int64))
     pools, kept = learning_pools(photos, other, settings, cache_dir, extra)
     log(
         f"inputs ready: {len(pools['real']['y'])} real, {len(pools['other']['y'])} of no kind, "
@@ -744,9 +745,7 @@ def train(
                 "made_up_scenes": settings.synthetic,
                 "kinds_of_scene": SYNTHETIC_OTHERS,
             },
-            "development_photos_learnt_from": named_counts(
-                np.asarray([it.label for it in extra], dtype=np.int64)
-            ),
+            "development_photos_learnt_from": extra_counts,
             "held_back_for_calibration": named_counts(np.asarray([it.label for it in kept])),
             "class_imbalance": f"real photos drawn with weight count(kind)^-"
             f"{settings.balance_power:g}; Fashion-MNIST is balanced",
@@ -770,7 +769,7 @@ def train(
             "folder": Path(dev).name,
             "note": "learnt from by this model, once the design was fixed; its figures on them "
             "come from cross-validation (cross_validated, written by --cross-validate)",
-            "photos": named_counts(np.asarray([it.label for it in extra])),
+            "photos": extra_counts,
             "cross_validated": None,
         }
     elif dev is not None:
