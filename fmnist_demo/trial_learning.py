@@ -638,6 +638,9 @@ class TeachJob:
 
     def _run(self) -> None:
         try:
+            from fmnist_demo.training import collect_garbage
+
+            collect_garbage()  # models dropped since the last full collection go first
             self.outcome = self._context.run(self._run_fn, self._progress, self.cancel)
         except Stopped:
             self.stopped = True

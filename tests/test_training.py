@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
+import weakref
 
 import numpy as np
 import pytest
 
 from fmnist_demo import i18n
-from fmnist_demo.model import accuracy, predict_proba
+from fmnist_demo.model import accuracy, build_model, predict_proba
 from fmnist_demo.training import (
     LOG_ENV,
     NOT_STARTED,
@@ -251,6 +253,25 @@ def test_job_ends_itself_when_nobody_watches(small):
     job.start()
     assert job.done.wait(120)
     assert job.abandoned and job.result().stop_reason is StopReason.CANCELLED
+
+
+def test_a_new_training_frees_the_models_visitors_let_go_of(small):
+    # A dropped Keras model is only freed by a full collection, which a server holding
+    # TensorFlow runs rarely: dropped models (weights, optimizer, graphs) piled up between them.
+    x, y, x_test, _ = small
+    dropped = build_model()
+    predict_proba(dropped, x_test[:4])
+    gone = weakref.ref(dropped)
+    gc.disable()  # as if the rare full collection were not due yet
+    try:
+        del dropped
+        assert gone() is not None  # kept by its own reference cycles
+        job = TrainingJob(x[:320], y[:320], TrainSettings(epochs=1, target_accuracy=None))
+        job.start()
+        assert job.done.wait(120) and job.error is None
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_job_writes_one_log_line_when_asked(small, tmp_path, monkeypatch):
