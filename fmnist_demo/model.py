@@ -65,8 +65,8 @@ def build_model(hidden_units: int = 128) -> keras.Model:
 def _build_model(hidden_units: int) -> keras.Model:
     # Every name is given, so every model of one width has the same variable names. Left to
     # Keras, names are numbered ("dense_57/kernel", "adam_12/..."), and TensorFlow keeps a little
-    # state for each variable name it has ever seen: with a model built per training, a server's
-    # memory grew about 0.5 MB with every training, for good (benchmarks/memory.py).
+    # memory for every variable name it has seen: about 0.5 MB more for good with every model
+    # built, that is with every training on a server.
     model = keras.Sequential(
         [
             keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
@@ -102,56 +102,14 @@ def as_batch(images: np.ndarray) -> np.ndarray:
 
 
 _PREDICT_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Hidden units -> (a chapter model used only for its structure, its compiled forward pass taking
-# the weights as arguments): shared by every chapter model of that width.
-_CHAPTER_FORWARDS: dict[int, tuple[keras.Model, Any]] = {}
-_SPEC_SHAPE = (None, IMAGE_SIZE, IMAGE_SIZE)
-
-
-def chapter_width(model: keras.Model) -> int | None:
-    """The hidden units when `model` is the chapter's network (Flatten -> Dense relu -> Dense
-    softmax over 10 kinds, 28x28 in), else None."""
-    layers = model.layers
-    if (
-        len(layers) != 3
-        or type(layers[0]) is not keras.layers.Flatten
-        or any(type(layer) is not keras.layers.Dense for layer in layers[1:])
-        or tuple(model.input_shape) != _SPEC_SHAPE
-        or layers[2].units != NUM_CLASSES
-        or [layer.get_config()["activation"] for layer in layers[1:]] != ["relu", "softmax"]
-        or not all(layer.use_bias for layer in layers[1:])
-    ):
-        return None
-    return int(layers[1].units)
-
-
-def _chapter_forward(hidden_units: int) -> Any:
-    """The compiled forward pass shared by chapter models of this width (call under the lock)."""
-    if hidden_units not in _CHAPTER_FORWARDS:
-        import tensorflow as tf
-
-        template = _build_model(hidden_units)
-        weights = [tf.TensorSpec(v.shape, tf.float32) for v in template.trainable_variables]
-        forward = tf.function(
-            lambda x, w: template.stateless_call(w, [], x, training=False)[0],
-            input_signature=[tf.TensorSpec(_SPEC_SHAPE, tf.float32), weights],
-            autograph=False,
-        )
-        _CHAPTER_FORWARDS[hidden_units] = (template, forward)
-    return _CHAPTER_FORWARDS[hidden_units][1]
 
 
 def _predict_function(model: keras.Model) -> Any:
-    """The model's forward pass as a compiled graph, called with a batch of pictures.
+    """The model's forward pass as one compiled graph, traced once per model.
 
     A plain call runs layer by layer in Python (about 14 ms for two pictures on the photo CNN);
     the graph does the same work in about 2 ms, and reads the model's weights as they are now,
     so a model still learning is seen as it is. Safe to call from several threads at once.
-
-    The chapter's models, of which the server makes one per training, share one graph per width
-    that takes the weights as arguments: TensorFlow never gives back all of a graph's memory, and
-    a graph traced per model grew the server by about 0.6 MB with every training. Other models
-    (the photo model, loaded once) get a graph of their own.
     """
     function = _PREDICT_FUNCTIONS.get(model)  # no lock to find it: loads elsewhere hold it long
     if function is not None:
@@ -161,22 +119,14 @@ def _predict_function(model: keras.Model) -> Any:
         if function is None:
             import tensorflow as tf
 
+            spec = tf.TensorSpec((None, IMAGE_SIZE, IMAGE_SIZE), tf.float32)
             # The function reaches its model through a weak reference: a value in a
             # WeakKeyDictionary that refers to its own key keeps that key alive for good, and
-            # every model a visitor trained would stay in memory forever.
+            # every model a visitor trained (with its graph) would stay in memory forever.
             owner = weakref.ref(model)
-            width = chapter_width(model)
-            if width is not None:
-                shared = _chapter_forward(width)
-
-                def function(x: Any) -> Any:
-                    return shared(x, [v.value for v in owner().trainable_variables])
-
-            else:
-                spec = tf.TensorSpec(_SPEC_SHAPE, tf.float32)
-                function = tf.function(
-                    lambda x: owner()(x, training=False), input_signature=[spec], autograph=False
-                )
+            function = tf.function(
+                lambda x: owner()(x, training=False), input_signature=[spec], autograph=False
+            )
             _PREDICT_FUNCTIONS[model] = function
         return function
 

@@ -18,7 +18,6 @@ from fmnist_demo.model import (
     ModelUnavailable,
     accuracy,
     build_model,
-    chapter_width,
     count_params,
     load_default_model,
     load_model,
@@ -83,26 +82,14 @@ def test_a_model_used_to_classify_is_freed_when_dropped(fmnist):
     assert gone() is None
 
 
-def test_chapter_models_of_one_width_share_one_graph(shipped, fmnist):
-    # A graph traced per model cost the server memory with every training, for good.
-    from fmnist_demo.model import _chapter_forward
-
-    _, (x_test, _) = fmnist
+def test_every_model_of_one_width_has_the_same_variable_names():
+    # Numbered names ("dense_57/kernel") cost the server memory for good with every training.
     first, second = build_model(512), build_model(512)
-    for model in (first, second):
-        for size in (1, 7, 64):
-            np.testing.assert_allclose(
-                predict_proba(model, x_test[:size]),
-                np.asarray(model(x_test[:size].astype(np.float32) / 255.0)),
-                atol=1e-6,
-            )
-    assert _chapter_forward(512).experimental_get_tracing_count() == 1
-    # The same variable names for every model of a width (numbered names also cost memory).
     names = [[v.path for v in m.variables + m.optimizer.variables] for m in (first, second)]
     assert names[0] == names[1]
 
 
-def test_the_shared_graph_reads_the_weights_as_they_are_now(fmnist):
+def test_a_models_graph_reads_its_weights_as_they_are_now(fmnist):
     _, (x_test, _) = fmnist
     learning, other = build_model(), build_model()
     before = predict_proba(learning, x_test[:16])
@@ -111,25 +98,6 @@ def test_the_shared_graph_reads_the_weights_as_they_are_now(fmnist):
         predict_proba(learning, x_test[:16]), predict_proba(other, x_test[:16]), atol=1e-6
     )
     assert not np.allclose(before, predict_proba(learning, x_test[:16]))
-
-
-def test_which_models_are_the_chapters(shipped):
-    assert chapter_width(shipped) == 128 and chapter_width(build_model(512)) == 512
-    wider = keras.Sequential(
-        [keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(11)]
-    )
-    assert chapter_width(wider) is None
-    sigmoid = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28)),
-            keras.layers.Flatten(),
-            keras.layers.Dense(32, activation="sigmoid"),
-            keras.layers.Dense(10, activation="softmax"),
-        ]
-    )
-    assert chapter_width(sigmoid) is None
-    # ...and such a model still classifies, with a graph of its own.
-    assert predict_proba(sigmoid, np.zeros((2, 28, 28))).shape == (2, 10)
 
 
 def test_predict_proba_rejects_wrong_shapes(shipped):
