@@ -403,8 +403,8 @@ def collect_garbage() -> None:
 
     A Keras model refers to itself in many ways (layers to model, functions to layers), so a
     dropped model is freed only by Python's full collection. That collection runs rarely in a
-    process holding TensorFlow's half a million objects, so a server making one model per
-    training held many dropped models (each with its weights, optimizer state and graphs)
+    process holding TensorFlow's hundreds of thousands of objects, so a server making one model
+    per training held many dropped models (each with its weights, optimizer state and graphs)
     before one ran. A full collection costs about 0.15 s of this thread's time.
     """
     gc.collect()
