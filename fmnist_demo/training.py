@@ -8,7 +8,6 @@ codes (`Progress`, `StopReason`, the `NOT_STARTED` message id), and the page put
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import threading
@@ -24,6 +23,7 @@ import numpy as np
 from fmnist_demo import foreground
 from fmnist_demo.data import normalise
 from fmnist_demo.i18n import N_
+from fmnist_demo.memory import collect_garbage, release_free_memory
 from fmnist_demo.model import build_model, model_lock
 
 LOG_ENV = "FMNIST_TRAINING_LOG"  # a file that gets one JSON line per finished training job
@@ -396,33 +396,6 @@ def train(
 ) -> TrainResult:
     """Train the chapter's model fast; see Trainer for the details."""
     return Trainer(settings, cancel).run(x, y, progress, report_every_s)
-
-
-def collect_garbage() -> None:
-    """Free every object that is only kept by reference cycles, then hand memory back.
-
-    A Keras model refers to itself in many ways (layers to model, functions to layers), so a
-    dropped model is freed only by Python's full collection. That collection runs rarely in a
-    process holding TensorFlow's hundreds of thousands of objects, so a server making one model
-    per training held many dropped models (each with its weights, optimizer state and graphs)
-    before one ran. A full collection costs about 0.15 s of this thread's time.
-    """
-    gc.collect()
-    release_free_memory()
-
-
-def release_free_memory() -> None:
-    """Hand memory freed by the C library back to the system (glibc on Linux; elsewhere nothing).
-
-    A server's threads each keep freed blocks in their own pools; a long demo day of trainings
-    (tens of MB of arrays each) otherwise ratchets the server's resident memory upwards.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
-        pass
 
 
 class TrainingJob:

@@ -30,6 +30,7 @@ from fmnist_demo import foreground, i18n
 from fmnist_demo.assets import ASSETS_DIR
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, kind_name, normalise
 from fmnist_demo.i18n import N_, _
+from fmnist_demo.memory import collect_garbage
 
 REPLAY_PATH = ASSETS_DIR / "photo_replay.npz"
 HOLD_OUT_EVERY = 5  # records whose id is a multiple of this are held back from learning
@@ -638,8 +639,6 @@ class TeachJob:
 
     def _run(self) -> None:
         try:
-            from fmnist_demo.training import collect_garbage
-
             collect_garbage()  # models dropped since the last full collection go first
             self.outcome = self._context.run(self._run_fn, self._progress, self.cancel)
         except Stopped:
