@@ -4,11 +4,12 @@ from pathlib import Path
 
 import streamlit as st
 
-from fmnist_demo.foreground import serving
+from fmnist_demo.foreground import one_thread_per_operation, serving
 from fmnist_demo.i18n import _
 from fmnist_demo.pages._common import keep_model_across_reloads, preload_tensorflow
 from fmnist_demo.pages._language import language_picker, start_language
 
+one_thread_per_operation()  # before TensorFlow starts: learning leaves cores to visitors
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # shipped: no font from the internet
 start_language()  # before the first word is drawn
 st.set_page_config(page_title=_("Fashion-MNIST demo"), page_icon=str(ICON), layout="wide")

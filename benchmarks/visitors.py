@@ -6,13 +6,16 @@ Starts the app with `streamlit run` (a fresh SQLite catalogue), then drives Debi
 Chromium with Playwright: one visitor trains the chapter's model on "Train live" again and again
 (the page's defaults: 60,000 pictures, up to 10 epochs, early stop at 90 %), and the other N - 1
 visitors, all at the same time, open Home, Browse and Catalogue, upload a photo on "Classify a
-photo", wait for the verdict and add the item to the catalogue, for --rounds rounds each.
+photo", wait for the verdict and add the item to the catalogue, for --rounds rounds each. Each
+visitor opens the app once and then goes from page to page by the links in the sidebar, as people
+do; with --reload, every page is opened by loading its address afresh (the whole app again each
+time, as this benchmark did before 2026-11-30 afternoon).
 
-Prints one JSON line: sessions, errors (exception boxes, tracebacks, error messages, timeouts),
-p50_s / p95_s (seconds from handing the photo to the page to the verdict on screen), the server's
-peak resident memory (peak_rss_mb), trainings finished meanwhile, saves, and, as the obvious
-alternative in the same run, the same upload-to-verdict time for one visitor alone on the
-server (alone_p50_s) with the ratio.
+Prints one JSON line: sessions, navigation ("link" or "reload"), errors (exception boxes,
+tracebacks, error messages, timeouts), p50_s / p95_s (seconds from handing the photo to the page
+to the verdict on screen), the server's peak resident memory (peak_rss_mb), trainings finished
+meanwhile, saves, and, as the obvious alternative in the same run, the same upload-to-verdict
+time for one visitor alone on the server (alone_p50_s) with the ratio.
 
 The browser code leans on things that do not change with the pages' wording: the upload input,
 Streamlit's "script finished" state, the result's image, a button that saves to the catalogue,
@@ -33,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,6 +58,15 @@ STEP_TIMEOUT_MS = 120_000
 IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return !!app && app.dataset.testScriptState === 'notRunning';
+}"""
+# The page's title (its first heading), and: the page at `target` (an address without its query,
+# such as "?lang=en") has replaced the one titled `heading`, and its script has run.
+HEADING = "() => (document.querySelector('h1') || {}).textContent || ''"
+ARRIVED = """([target, heading]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const h1 = document.querySelector('h1');
+  return location.origin + location.pathname === target && !!h1 && h1.textContent !== heading
+    && !!app && app.dataset.testScriptState === 'notRunning';
 }"""
 # Texts of the messages (success, warning, info, error boxes) on the page now.
 ALERT_TEXTS = """() => Array.from(
@@ -115,9 +128,23 @@ async def check_page(page: Page, where: str) -> None:
         raise VisitError(f"{where}: traceback")
 
 
-async def open_page(page: Page, url: str, where: str) -> None:
-    """Open a page of the app and wait until its script has run."""
-    await page.goto(url, wait_until="domcontentloaded")
+async def open_page(page: Page, url: str, where: str, by_link: bool = False) -> None:
+    """Open a page of the app and wait until its script has run.
+
+    With `by_link`, a visitor already in the app clicks the page's link in the sidebar, as
+    people do (the app stays loaded; only the page's script runs); otherwise, and on the first
+    visit, the browser loads the address afresh (the whole app: several MB of JavaScript).
+    """
+    target = url if urlsplit(url).path else url + "/"
+    link = page.locator(f'[data-testid="stSidebarNavLink"][href="{target}"]')
+    if by_link and page.url.split("?")[0] == target:
+        pass  # already there: nothing to open
+    elif by_link and await link.count():
+        heading = await page.evaluate(HEADING)
+        await link.first.click()
+        await page.wait_for_function(ARRIVED, arg=[target, heading], timeout=STEP_TIMEOUT_MS)
+    else:
+        await page.goto(url, wait_until="domcontentloaded")
     await page.wait_for_function(IDLE, timeout=STEP_TIMEOUT_MS)
     await check_page(page, where)
 
@@ -140,10 +167,15 @@ async def unlock_if_asked(page: Page, passcode: str | None) -> None:
 
 
 async def classify_and_save(
-    page: Page, url: str, photo: Path, passcode: str | None, tally: Tally | None
+    page: Page,
+    url: str,
+    photo: Path,
+    passcode: str | None,
+    tally: Tally | None,
+    by_link: bool = False,
 ) -> float:
     """Upload one photo on Classify, wait for the verdict, save it; seconds to the verdict."""
-    await open_page(page, url + "/classify", "Classify")
+    await open_page(page, url + "/classify", "Classify", by_link)
     tab = page.get_by_role("tab", name=re.compile("upload", re.IGNORECASE))
     if await tab.count():
         await tab.first.click()
@@ -182,7 +214,13 @@ async def classify_and_save(
 
 
 async def visitor(
-    browser: Browser, url: str, photos: list[Path], rounds: int, passcode: str | None, tally: Tally
+    browser: Browser,
+    url: str,
+    photos: list[Path],
+    rounds: int,
+    passcode: str | None,
+    tally: Tally,
+    by_link: bool = False,
 ) -> None:
     """Browse, then classify and save one photo per round; errors are counted, not fatal."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
@@ -192,9 +230,10 @@ async def visitor(
             try:
                 where = ("", "Home"), ("/browse", "Browse"), ("/catalogue", "Catalogue")
                 path, name = where[i % len(where)]
-                await open_page(page, url + path, name)
+                await open_page(page, url + path, name, by_link)
                 photo = photos[i % len(photos)]
-                tally.verdict_s.append(await classify_and_save(page, url, photo, passcode, tally))
+                seconds = await classify_and_save(page, url, photo, passcode, tally, by_link)
+                tally.verdict_s.append(seconds)
             except Exception as exc:  # a timeout or a VisitError: count it and go on
                 tally.errors.append(f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
                 await keep_evidence(page, tally)
@@ -202,9 +241,9 @@ async def visitor(
         await context.close()
 
 
-async def train_once(page: Page, url: str) -> None:
+async def train_once(page: Page, url: str, by_link: bool = False) -> None:
     """One training on Train live with the page's defaults, until its outcome is shown."""
-    await open_page(page, url + "/train_live", "Train live")
+    await open_page(page, url + "/train_live", "Train live", by_link)
     await page.get_by_role("button", name="Train", exact=True).click()
     await page.get_by_role("button", name="Stop", exact=True).wait_for(timeout=STEP_TIMEOUT_MS)
     await page.get_by_role("button", name="Train", exact=True).wait_for(timeout=600_000)
@@ -212,14 +251,16 @@ async def train_once(page: Page, url: str) -> None:
     await check_page(page, "Train live")
 
 
-async def trainer(browser: Browser, url: str, others_done: asyncio.Event, tally: Tally) -> None:
+async def trainer(
+    browser: Browser, url: str, others_done: asyncio.Event, tally: Tally, by_link: bool = False
+) -> None:
     """Train again and again until the other visitors are done."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     try:
         while not others_done.is_set():
             try:
-                await train_once(page, url)
+                await train_once(page, url, by_link)
                 tally.trainings += 1
             except Exception as exc:
                 tally.errors.append(f"training: {type(exc).__name__}: {str(exc)[:200]}")
@@ -238,20 +279,25 @@ async def run_visitors(
     rounds: int,
     passcode: str | None = None,
     evidence: Path | None = None,
+    by_link: bool = True,
 ) -> dict:
     """One visitor alone first (the comparison), then all of them at once; the figures."""
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium, args=BROWSER_ARGS)
         # Warm-up and the comparison: one visitor alone on the server (models loaded once).
         alone = Tally(evidence=evidence)
-        await visitor(browser, server.url, photos[::7], max(rounds, 3) + 1, passcode, alone)
+        rounds_alone = max(rounds, 3) + 1
+        await visitor(browser, server.url, photos[::7], rounds_alone, passcode, alone, by_link)
         alone_s = alone.verdict_s[1:]  # the first photo pays for loading the photo model
         tally = Tally(evidence=evidence)
         others_done = asyncio.Event()
-        training = asyncio.create_task(trainer(browser, server.url, others_done, tally))
+        training = asyncio.create_task(trainer(browser, server.url, others_done, tally, by_link))
         n = sessions - 1
         await asyncio.gather(
-            *(visitor(browser, server.url, photos[i::n], rounds, passcode, tally) for i in range(n))
+            *(
+                visitor(browser, server.url, photos[i::n], rounds, passcode, tally, by_link)
+                for i in range(n)
+            )
         )
         others_done.set()
         await training
@@ -261,6 +307,7 @@ async def run_visitors(
     alone_p50 = statistics.median(alone_s) if alone_s else None
     return {
         "sessions": sessions,
+        "navigation": "link" if by_link else "reload",
         "errors": len(tally.errors) + len(alone.errors),
         "p50_s": round(p50, 2) if p50 is not None else None,
         "p95_s": round(p95, 2) if p95 is not None else None,
@@ -294,6 +341,11 @@ def main() -> None:
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     parser.add_argument("--evidence", type=Path, help="a folder for screenshots of errors")
     parser.add_argument("--server-log", type=Path, help="a file for the server's output")
+    parser.add_argument(
+        "--reload",
+        action="store_true",
+        help="open every page by loading its address afresh, not by its link in the sidebar",
+    )
     args = parser.parse_args()
     if not args.photos:
         parser.error("set FMNIST_PHOTOS_DIR or pass --photos")
@@ -312,6 +364,7 @@ def main() -> None:
                     args.rounds,
                     args.passcode,
                     args.evidence,
+                    by_link=not args.reload,
                 )
             )
     print(json.dumps(figures))

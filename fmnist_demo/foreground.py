@@ -6,16 +6,24 @@ turn. The entry script marks each page run with `serving()`; the learning loops 
 between steps of a few hundredths of a second each, which pauses while any page is being made (up to
 a limit, so that learning is never held up for good by a stream of visitors).
 
+The server also lets each TensorFlow operation use one thread (`one_thread_per_operation()`):
+the chapter's small model learns no slower on one core than on two, so learning leaves the
+other cores to visitors.
+
 No Streamlit here: the page layer wraps its runs, the learning code asks.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# TensorFlow reads this when it starts: how many threads one operation (a matrix product) may use.
+# 0 or unset: one per core. See benchmarks/tf_threads.py for what one thread costs and saves.
+TF_THREADS_ENV = "TF_NUM_INTRAOP_THREADS"
 MAX_WAIT_S = 1.5  # the longest one pause; then one more step is learnt before the next pause
 POLL_S = 0.01
 
@@ -52,3 +60,15 @@ def give_way(stop: threading.Event | None = None, max_wait_s: float = MAX_WAIT_S
             break
         time.sleep(POLL_S)
     return time.perf_counter() - start
+
+
+def one_thread_per_operation() -> None:
+    """Let each TensorFlow operation in this process use one thread, unless the host says
+    otherwise (TF_NUM_INTRAOP_THREADS set). Call before TensorFlow starts; later, no effect.
+
+    Measured on two cores (benchmarks/tf_threads.py): an epoch of the chapter's model takes a
+    little less time on one thread and a third less processor time, so a training keeps one core
+    busy instead of nearly two. Operations on many pictures at once (the photo model on a batch)
+    take longer on one thread; a single visitor's photo takes the same time.
+    """
+    os.environ.setdefault(TF_THREADS_ENV, "1")

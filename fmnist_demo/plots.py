@@ -3,11 +3,11 @@
 The chapter's own figures (one picture with its 0-255 colour bar, the 5 x 5 sample grid, the
 15-prediction figure, one picture's ten bars) are matplotlib Figures, drawn as the chapter draws
 them with the object API (no pyplot state), and turned into PNG bytes by `figure_png` so a page can
-cache the picture rather than redraw it. The mistakes gallery is composed into one PIL image. Most
-of the rest are Altair charts, so a person can hover for exact numbers. The live training view is
-one small piece of HTML with an SVG chart: it is redrawn several times a second while the computer
-trains, and the browser draws it in a fraction of what a chart library needs. No Streamlit and no
-TensorFlow here.
+cache the picture rather than redraw it. The mistakes gallery is composed into one PIL image. A
+photo's ten probabilities are bars in HTML with every figure written out, and the live training
+view is one small piece of HTML with an SVG chart, redrawn several times a second while the
+computer trains: the browser draws both in a fraction of what a chart library needs. No Streamlit
+and no TensorFlow here.
 
 Every word drawn is in the visitor's language (`_()`, `kind_name()`), so a page that caches a
 figure keys its cache by the language too. Bengali drawn into pictures needs a Bengali font (the
@@ -25,10 +25,8 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-import altair as alt
 import matplotlib
 import numpy as np
-import pandas as pd
 from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
@@ -620,44 +618,43 @@ def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
     return fig
 
 
-_PERCENT_LABEL = "format(datum.value * 100, 'd') + ' %'"  # Vega: 0.5 -> "50 %"
+PROBABILITY_CSS = """
+.fm-probs{max-width:34rem;font-size:0.9rem;line-height:1.25}
+.fm-probs .fm-row{display:flex;align-items:center;gap:0.6rem;margin:0.28rem 0}
+.fm-probs .fm-name{flex:0 0 8.5rem;overflow-wrap:anywhere}
+.fm-probs .fm-track{flex:1 1 auto;height:0.85rem;border-radius:0.2rem;
+ background:rgba(128,128,128,0.16);overflow:hidden}
+.fm-probs .fm-fill{display:block;height:100%;background:#b0bec5}
+.fm-probs .fm-pct{flex:0 0 5.6rem;text-align:right;white-space:nowrap;
+ font-variant-numeric:tabular-nums}
+.fm-probs .fm-top{font-weight:600}
+.fm-probs .fm-top .fm-fill{background:#1f77b4}
+"""  # grey bars with the most likely one blue, as before; readable on light and dark themes
 
 
-def class_probability_chart(probabilities: np.ndarray, height: int = 300) -> alt.Chart:
-    """Horizontal bars of all ten class probabilities of one photo, the most likely highlighted.
+def probability_bars_html(probabilities: np.ndarray) -> str:
+    """All ten kinds of one photo as bars in HTML, each with its name and its share in words
+    ("97 %"), the most likely in blue and bold, in the dataset's order of kinds.
 
-    The browser draws its words (kind names, axis and tooltip titles), so any language is shaped.
+    Every figure is written beside its bar, so a phone, where nothing can be hovered, shows them
+    too; the browser draws it at once, with no chart library to load, and shapes any language.
     """
     probabilities = np.asarray(probabilities, dtype=float)  # (10,)
     top = int(np.argmax(probabilities))
-    names = kind_names()
-    frame = pd.DataFrame(
-        {  # the columns are the chart's field names; people read the titles given below
-            "Class": names,
-            "Probability": probabilities,
-            "Top": [i == top for i in range(len(CLASS_NAMES))],
-            "How likely": [percent(p) for p in probabilities],  # "7 %", as everywhere
-        }
-    )
-    return (
-        alt.Chart(frame, height=height)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "Probability:Q",
-                title=_("Probability"),
-                scale=alt.Scale(domain=[0, 1]),
-                # "50 %", with the space the rest of the app writes
-                axis=alt.Axis(values=[0, 0.25, 0.5, 0.75, 1], labelExpr=_PERCENT_LABEL),
-            ),
-            y=alt.Y("Class:N", sort=names, title=None, axis=alt.Axis(labelOverlap=False)),
-            color=alt.condition("datum.Top", alt.value("#1f77b4"), alt.value("#b0bec5")),
-            tooltip=[
-                # NOTE: the title of a kind of clothing's name in a chart's tooltip
-                alt.Tooltip("Class:N", title=_("Class")),
-                alt.Tooltip("How likely:N", title=_("How likely")),
-            ],
+    rows = []
+    for label, (name, share) in enumerate(zip(kind_names(), probabilities, strict=True)):
+        width = f"{100 * min(max(share, 0.0), 1.0):.1f}%"
+        rows.append(
+            f'<div class="fm-row{" fm-top" if label == top else ""}" role="listitem">'
+            f'<span class="fm-name">{html.escape(name)}</span>'
+            f'<span class="fm-track" aria-hidden="true"><span class="fm-fill" '
+            f'style="width:{width}"></span></span>'
+            f'<span class="fm-pct">{html.escape(percent(share))}</span></div>'
         )
+    title = html.escape(_("Probability"), quote=True)
+    return (
+        f"<style>{PROBABILITY_CSS}</style>"
+        f'<div class="fm-probs" role="list" aria-label="{title}">{"".join(rows)}</div>'
     )
 
 

@@ -59,6 +59,14 @@ def test_every_page_opens_with_its_own_icon(app_url, page):
             shown, hidden = ("narrow", "wide") if phone else ("wide", "narrow")
             expect(page.locator(f".st-key-{key}-{shown} img")).to_be_visible()
             expect(page.locator(f".st-key-{key}-{hidden} img")).to_be_hidden()
+            # the figure keeps its density, sharp on phone and laptop screens: two PNG pixels
+            # per screen pixel, or Streamlit's limit of 1,460 (it had scaled them down to one)
+            shown_img = f".st-key-{key}-{shown} img"
+            page.wait_for_function(f"() => document.querySelector('{shown_img}').complete")
+            natural, on_screen = page.locator(shown_img).evaluate(
+                "i => [i.naturalWidth, i.clientWidth]"
+            )
+            assert natural >= min(1.95 * on_screen, 1_450), (natural, on_screen)
 
 
 def test_trained_model_is_used_on_results_and_survives_a_reload(app_url, page):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import foreground
 from fmnist_demo.training import Progress, TrainSettings, train
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
 
 def test_serving_marks_a_page_being_made_even_when_it_fails():
@@ -72,3 +80,47 @@ def test_training_pauses_while_a_page_is_made(fmnist):
         assert not seen  # not one step learnt while the page was being made
     thread.join(timeout=120)
     assert result and result[0].epochs_done == 1 and seen  # and it learns once the page is out
+
+
+def test_the_server_lets_each_tensorflow_operation_use_one_thread(monkeypatch):
+    monkeypatch.delenv(foreground.TF_THREADS_ENV, raising=False)
+    foreground.one_thread_per_operation()
+    assert os.environ[foreground.TF_THREADS_ENV] == "1"
+    monkeypatch.setenv(foreground.TF_THREADS_ENV, "4")  # the host's own choice stands
+    foreground.one_thread_per_operation()
+    assert os.environ[foreground.TF_THREADS_ENV] == "4"
+
+
+def test_the_entry_script_asks_for_one_thread_before_any_page(monkeypatch):
+    monkeypatch.delenv(foreground.TF_THREADS_ENV, raising=False)
+    AppTest.from_file(APP, default_timeout=60).run()
+    assert os.environ[foreground.TF_THREADS_ENV] == "1"
+
+
+def test_tensorflow_started_so_keeps_one_core_busy_at_most():
+    """In a fresh process: with the setting, matrix products never use more than one core's
+    worth of processor time (TensorFlow's default, one thread per core, uses all of them)."""
+    probe = (
+        "import time\n"
+        "from fmnist_demo import foreground\n"
+        "foreground.one_thread_per_operation()\n"
+        "import tensorflow as tf\n"
+        "a = tf.random.normal((1024, 1024))\n"
+        "_ = (a @ a).numpy()\n"
+        "wall, cpu = time.perf_counter(), time.process_time()\n"
+        "for _ in range(20):\n"
+        "    _ = (a @ a).numpy()\n"
+        "print(time.process_time() - cpu, time.perf_counter() - wall)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != foreground.TF_THREADS_ENV}
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        cwd=Path(APP).parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cpu, wall = map(float, out.stdout.split()[-2:])
+    assert cpu <= 1.2 * wall, (cpu, wall)  # a busy machine only lowers cpu / wall

@@ -425,16 +425,28 @@ def test_live_training_view_before_any_point_and_at_the_end():
     assert "100 % of the training done" in end and 'aria-valuenow="100"' in end
 
 
-def test_class_probability_chart_highlights_the_most_likely_class():
+def test_probability_bars_name_every_kind_with_its_share_and_mark_the_likeliest():
     probs = np.full(10, 0.02)
     probs[7] = 0.82
-    spec = plots.class_probability_chart(probs).to_dict()
-    values = spec["datasets"][next(iter(spec["datasets"]))]
-    assert [v["Class"] for v in values] == list(CLASS_NAMES)
-    assert [v["Class"] for v in values if v["Top"]] == ["Sneaker"]
-    assert spec["encoding"]["x"]["scale"]["domain"] == [0, 1]
-    assert [v["How likely"] for v in values][7] == "82 %"
-    assert "' %'" in spec["encoding"]["x"]["axis"]["labelExpr"]  # axis "50 %", never "50%"
+    page = plots.probability_bars_html(probs)
+    names = re.findall(r'<span class="fm-name">(.*?)</span>', page)
+    shares = re.findall(r'<span class="fm-pct">(.*?)</span>', page)
+    widths = re.findall(r'style="width:([\d.]+)%"', page)
+    assert names == list(CLASS_NAMES)  # the dataset's order, T-shirt/top first
+    assert shares[7] == "82 %" and shares[0] == "2 %"  # whole percentages, with the space
+    assert [float(w) for w in widths] == pytest.approx(list(100 * probs))
+    top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
+    assert top == ["Sneaker"]  # only the likeliest is marked
+    assert 'role="list" aria-label="Probability"' in page
+
+
+def test_probability_bars_never_claim_certainty_and_escape_their_words():
+    probs = np.zeros(10)
+    probs[1] = 0.9996  # rounds to 100 %, which a guess never is
+    page = plots.probability_bars_html(probs)
+    assert "over 99 %" in page and "100 %" not in page.replace('style="width:100.0%"', "")
+    assert '<span class="fm-name">T-shirt/top</span>' in page
+    assert "<script" not in page
 
 
 # --- figures in বাংলা -----------------------------------------------------------------------
@@ -607,16 +619,15 @@ def test_mistakes_gallery_in_bengali_uses_the_bengali_font(bengali, monkeypatch)
     assert all(font == plots.BENGALI_FONT for _, font in drawn)
 
 
-def test_class_probability_chart_in_bengali(bengali):
+def test_probability_bars_in_bengali(bengali):
     probs = np.full(10, 0.02)
     probs[7] = 0.82
-    spec = plots.class_probability_chart(probs).to_dict()
-    values = spec["datasets"][next(iter(spec["datasets"]))]
-    assert [v["Class"] for v in values] == kind_names()  # the bars' names, drawn by the browser
-    assert [v["Class"] for v in values if v["Top"]] == ["স্নিকার"]
-    assert spec["encoding"]["y"]["sort"] == kind_names()
-    assert spec["encoding"]["x"]["title"] == "সম্ভাবনা"
-    assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["ধরন", "কতটা সম্ভব"]
+    page = plots.probability_bars_html(probs)
+    names = re.findall(r'<span class="fm-name">(.*?)</span>', page)
+    assert names == kind_names()  # the bars' names, shaped by the browser
+    top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
+    assert top == ["স্নিকার"]
+    assert 'aria-label="সম্ভাবনা"' in page
 
 
 def test_live_training_view_in_bengali_and_english_never_mixed():

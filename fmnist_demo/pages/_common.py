@@ -450,7 +450,20 @@ def show_figure(wide: tuple[bytes, int], narrow: tuple[bytes, int], key: str) ->
     )
     for variant, (png, width) in (("wide", wide), ("narrow", narrow)):
         with st.container(key=f"{key}-{variant}"):
-            st.image(png, width=width)
+            figure_image(png, width)
+
+
+def figure_image(png: bytes, width: int) -> None:
+    """A figure's PNG (plots.PNG_DENSITY pixels per screen pixel) shown `width` screen pixels
+    wide, or the column's width where that is less, with every one of its pixels.
+
+    `st.image(png, width=width)` would scale the PNG down to `width` pixels on the server, at
+    every run of the page: the figure lost the density meant for sharp phone and laptop screens,
+    and each run spent processor time on it. A box `width` wide with the picture filling it keeps
+    the PNG as it is (up to Streamlit's own limit of 1,460 pixels).
+    """
+    with st.container(width=width):
+        st.image(png, width="stretch")
 
 
 @st.cache_resource

@@ -15,7 +15,7 @@ from fmnist_demo.evaluation import (
     sample_indices,
 )
 from fmnist_demo.i18n import N_, _, language
-from fmnist_demo.pages._common import dataset, dataset_or_message, show_figure
+from fmnist_demo.pages._common import dataset, dataset_or_message, figure_image, show_figure
 
 GRID_SIZE = 25  # the chapter's 5 x 5 figure
 SEED_KEY = "browse_seed"  # bumped by "Show others": each click draws a new, reproducible sample
@@ -171,7 +171,7 @@ left, right = st.columns(2)
 with left:
     st.subheader(_("Label: {kind}").format(kind=kind_name(label)))
     png, width = picture_png(split, index, lang)
-    st.image(png, width=width)
+    figure_image(png, width)
 with right:
     st.subheader(_("What the computer sees"))
     st.write(
@@ -214,7 +214,7 @@ scale = st.segmented_control(
     key="browse_scale",
 )
 png, width = pixels_png(split, index, scale == "normalised", lang)
-st.image(png, width=width)
+figure_image(png, width)
 
 st.header(_("How many of each"), divider="gray")
 st.write(
@@ -228,4 +228,4 @@ st.write(
     )
 )
 png, width = counts_png(lang)
-st.image(png, width=width)
+figure_image(png, width)

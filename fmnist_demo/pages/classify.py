@@ -16,7 +16,7 @@ from fmnist_demo.pages._catalogue_ui import save_controls
 from fmnist_demo.pages._common import current_user_model, visitor_clock
 from fmnist_demo.pages._photo_model_ui import active_photo_model
 from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
-from fmnist_demo.plots import class_probability_chart
+from fmnist_demo.plots import probability_bars_html
 
 # {(file id, "photo …" or "yours …"): PhotoResult, (file id, …, language): an error's words}
 RESULTS_KEY = "classify_results"
@@ -167,7 +167,7 @@ def show_result(name: str, result: PhotoResult, yours: PhotoResult | str | None,
             width=112,
         )
         with chart:
-            st.altair_chart(class_probability_chart(result.probabilities), width="stretch")
+            st.html(probability_bars_html(result.probabilities))
 
 
 st.title(_("Classify a photo"))

@@ -26,6 +26,7 @@ from fmnist_demo.pages._common import (
     chapter_model_choice,
     dataset,
     dataset_or_message,
+    figure_image,
     shipped_card,
     shipped_model,
     show_figure,
@@ -201,7 +202,7 @@ def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
         text.format(guess=kind_name(guess), sure=confidence(probs[guess]), kind=kind_name(label))
     )
     png, width = bars_png(probs, label, lang)
-    st.image(png, width=width)
+    figure_image(png, width)
 
 
 def confusion_section(result: Evaluation) -> None:
@@ -233,9 +234,9 @@ def confusion_section(result: Evaluation) -> None:
         mixed = _("Its most common mix-ups: none.")
     st.write(f"{explained} {mixed}")
     (confusion, confusion_w), (per_class, per_class_w) = confusion_pngs(matrix, language())
-    st.image(confusion, width=confusion_w)
+    figure_image(confusion, confusion_w)
     st.subheader(_("How often each kind is recognised"))
-    st.image(per_class, width=per_class_w)
+    figure_image(per_class, per_class_w)
 
 
 def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
@@ -277,7 +278,7 @@ accuracy_section(train_accuracy(active), train_size(active), result)
 if active.kind == "shipped" and shipped_card().get("history"):
     with st.expander(_("How its accuracy grew while it was learning")):
         png, width = shipped_curves_png(language())
-        st.image(png, width=width)
+        figure_image(png, width)
 
 st.header(_("Its guesses, one by one"), divider="gray")
 predictions_section(x_test, result)

@@ -27,6 +27,7 @@ from fmnist_demo.pages._common import (
     collect_training,
     dataset,
     dataset_problem,
+    figure_image,
     session_id,
     training_slot,
     user_model_in_session,
@@ -335,7 +336,7 @@ def show_result(res: dict) -> None:
     png, width = curves_png(
         tuple(tuple(sorted(row.items())) for row in res["history"]), i18n.language()
     )
-    st.image(png, width=width)
+    figure_image(png, width)
     names = {key: _(name) for key, name in HISTORY_COLUMNS.items()}
     table = pd.DataFrame(res["history"])[list(names)].rename(columns=names)
     table[names["accuracy"]] *= 100  # shown as "89.9 %"
