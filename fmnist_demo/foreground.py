@@ -67,8 +67,8 @@ def one_thread_per_operation() -> None:
     otherwise (TF_NUM_INTRAOP_THREADS set). Call before TensorFlow starts; later, no effect.
 
     Measured on two cores (benchmarks/tf_threads.py): an epoch of the chapter's model takes a
-    little less time on one thread and a third less processor time, so a training keeps one core
-    busy instead of nearly two. Operations on many pictures at once (the photo model on a batch)
-    take longer on one thread; a single visitor's photo takes the same time.
+    little less time on one thread and about half the processor time, so a training keeps one
+    core busy instead of nearly two. Operations on many pictures at once (the photo model on a
+    batch) take longer on one thread; a single visitor's photo takes the same time.
     """
     os.environ.setdefault(TF_THREADS_ENV, "1")
