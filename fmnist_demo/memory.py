@@ -6,7 +6,9 @@ is imported; training and teaching jobs call `collect_garbage` before they start
 
 from __future__ import annotations
 
+import ctypes
 import gc
+from functools import lru_cache
 
 
 def return_large_blocks_to_the_system() -> None:
@@ -21,12 +23,9 @@ def return_large_blocks_to_the_system() -> None:
     no way to set glibc's MALLOC_ variables before the server starts. Elsewhere (macOS, Windows,
     musl) nothing to do.
     """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # -3: M_MMAP_THRESHOLD in glibc's malloc.h
-    except (OSError, AttributeError):
-        pass
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(-3, 1 << 20)  # -3: M_MMAP_THRESHOLD in glibc's malloc.h
 
 
 def collect_garbage() -> None:
@@ -48,9 +47,17 @@ def release_free_memory() -> None:
     A server's threads each keep freed blocks in their own pools; a long demo day of trainings
     (tens of MB of arrays each) otherwise ratchets the server's resident memory upwards.
     """
-    try:
-        import ctypes
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl): nothing to do
-        pass
+
+@lru_cache(maxsize=1)
+def _glibc() -> ctypes.CDLL | None:
+    """The C library when it is glibc (with mallopt and malloc_trim), else None (macOS, Windows,
+    musl: nothing to tune)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
