@@ -3,11 +3,9 @@
 The chapter's own figures (one picture with its 0-255 colour bar, the 5 x 5 sample grid, the
 15-prediction figure, one picture's ten bars) are matplotlib Figures, drawn as the chapter draws
 them with the object API (no pyplot state), and turned into PNG bytes by `figure_png` so a page can
-cache the picture rather than redraw it. The mistakes gallery is composed into one PIL image. A
-photo's ten probabilities are bars in HTML with every figure written out, and the live training
-view is one small piece of HTML with an SVG chart, redrawn several times a second while the
-computer trains: the browser draws both in a fraction of what a chart library needs. No Streamlit
-and no TensorFlow here.
+cache the picture rather than redraw it. The mistakes gallery is composed into one PIL image.
+Views the browser draws itself (bars, the live training view) are HTML, in html_views.py. No
+Streamlit and no TensorFlow here.
 
 Every word drawn is in the visitor's language (`_()`, `kind_name()`), so a page that caches a
 figure keys its cache by the language too. Bengali drawn into pictures needs a Bengali font (the
@@ -18,11 +16,9 @@ chapter's English words, as the chapter's own figures do.
 
 from __future__ import annotations
 
-import base64
-import html
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 import matplotlib
@@ -38,7 +34,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Affine2D
 from PIL import Image, ImageDraw, ImageFont, features
 
-from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES, kind_names
+from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
 from fmnist_demo.evaluation import confidence, count, percent
 from fmnist_demo.i18n import FONT_PATH, N_, _, language
 
@@ -588,7 +584,6 @@ def class_accuracy_figure(accuracy: np.ndarray) -> Figure:
 
 LOSS_TITLE = N_("Loss (lower is better)")
 ACCURACY_TITLE = N_("Training accuracy (higher is better)")
-LIVE_CHART_ALT = N_("Loss and accuracy after each finished epoch")
 
 
 def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
@@ -616,227 +611,3 @@ def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
     acc_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
     loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2f}"))
     return fig
-
-
-PROBABILITY_CSS = """
-.fm-probs{max-width:34rem;font-size:0.9rem;line-height:1.25}
-.fm-probs .fm-row{display:flex;align-items:center;gap:0.6rem;margin:0.28rem 0}
-.fm-probs .fm-name{flex:0 0 8.5rem;overflow-wrap:anywhere}
-.fm-probs .fm-track{flex:1 1 auto;height:0.85rem;border-radius:0.2rem;
- background:rgba(128,128,128,0.16);overflow:hidden}
-.fm-probs .fm-fill{display:block;height:100%;background:#b0bec5}
-.fm-probs .fm-pct{flex:0 0 5.6rem;text-align:right;white-space:nowrap;
- font-variant-numeric:tabular-nums}
-.fm-probs .fm-top{font-weight:600}
-.fm-probs .fm-top .fm-fill{background:#1f77b4}
-"""  # grey bars with the most likely one blue, as before; readable on light and dark themes
-
-
-def probability_bars_html(probabilities: np.ndarray) -> str:
-    """All ten kinds of one photo as bars in HTML, each with its name and its share in words
-    ("97 %"), the most likely in blue and bold, in the dataset's order of kinds.
-
-    Every figure is written beside its bar, so a phone, where nothing can be hovered, shows them
-    too; the browser draws it at once, with no chart library to load, and shapes any language.
-    """
-    probabilities = np.asarray(probabilities, dtype=float)  # (10,)
-    top = int(np.argmax(probabilities))
-    rows = []
-    for label, (name, share) in enumerate(zip(kind_names(), probabilities, strict=True)):
-        width = f"{100 * min(max(share, 0.0), 1.0):.1f}%"
-        rows.append(
-            f'<div class="fm-row{" fm-top" if label == top else ""}" role="listitem">'
-            f'<span class="fm-name">{html.escape(name)}</span>'
-            f'<span class="fm-track" aria-hidden="true"><span class="fm-fill" '
-            f'style="width:{width}"></span></span>'
-            f'<span class="fm-pct">{html.escape(percent(share))}</span></div>'
-        )
-    title = html.escape(_("Probability"), quote=True)
-    return (
-        f"<style>{PROBABILITY_CSS}</style>"
-        f'<div class="fm-probs" role="list" aria-label="{title}">{"".join(rows)}</div>'
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The live training view: one piece of HTML, redrawn several times a second
-
-LIVE_CSS = """
-.fm-live{font-family:inherit;color:inherit;max-width:880px}
-.fm-live .fm-row{display:flex;justify-content:space-between;font-size:0.95rem;margin:0.2rem 0}
-.fm-live .fm-bar{height:0.55rem;border-radius:0.3rem;background:rgba(128,128,128,0.22);
- overflow:hidden;margin-bottom:0.7rem}
-.fm-live .fm-bar>div{height:100%;background:#1f63c6}
-.fm-live .fm-bar.fm-thin{height:0.35rem}
-.fm-live .fm-bar.fm-thin>div{background:#7aa6e0}
-.fm-live .fm-figs{display:flex;gap:2.5rem;flex-wrap:wrap;margin:0.4rem 0 0.6rem}
-.fm-live .fm-label{font-size:0.85rem;opacity:0.7}
-.fm-live .fm-value{font-size:1.9rem;line-height:1.3}
-.fm-live .fm-chart{width:100%;height:auto;display:block;background:#fff;border-radius:0.5rem}
-"""  # colours that read on Streamlit's light and dark themes; the chart sits on white
-
-_PANEL_W, _PANEL_H = 320, 190  # SVG units per chart panel
-_SVG_TEXT = "#31333f"  # Streamlit's body text colour
-_PAD_L, _PAD_R, _PAD_T, _PAD_B = 46, 12, 24, 34
-
-
-def _ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """About `count` round values from low to high (1, 2 or 5 times a power of ten apart)."""
-    span = max(high - low, 1e-9)
-    raw = span / count
-    power = 10 ** np.floor(np.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    first = np.ceil(low / step - 1e-9) * step
-    return [round(float(v), 10) + 0.0 for v in np.arange(first, high + step * 1e-6, step)]  # no -0
-
-
-def _panel(
-    x0: float,
-    title: str,
-    ends: list[tuple[float, float]],
-    epochs: int,
-    y_range: tuple[float, float],
-    colour: str,
-    y_format: Callable[[float], str],
-) -> str:
-    """One titled panel of the live chart: axes, grid, and a dot per finished epoch, joined."""
-    left, top = x0 + _PAD_L, _PAD_T
-    width, height = _PANEL_W - _PAD_L - _PAD_R, _PANEL_H - _PAD_T - _PAD_B
-    low, high = y_range
-
-    def px(x: float) -> float:
-        return left + width * x / epochs
-
-    def py(y: float) -> float:
-        return top + height * (1 - (y - low) / max(high - low, 1e-9))
-
-    parts = [
-        f'<text x="{left}" y="{top - 9}" font-weight="600">{html.escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" '
-        'stroke="#d5dae3"/>',
-    ]
-    for value in _ticks(low, high):
-        y = py(value)
-        parts.append(
-            f'<line x1="{left}" x2="{left + width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef0f4"/>'
-            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" fill="#6b7080">'
-            f"{html.escape(y_format(value))}</text>"
-        )
-    step = 1 if epochs <= 10 else 2 if epochs <= 20 else 5
-    for e in range(0, epochs + 1, step):
-        parts.append(
-            f'<text x="{px(e):.1f}" y="{top + height + 15}" text-anchor="middle" '
-            f'fill="#6b7080">{e}</text>'
-        )
-    axis_title = html.escape(_("epochs"))
-    parts.append(
-        f'<text x="{left + width / 2}" y="{top + height + 30}" text-anchor="middle" '
-        f'fill="#6b7080">{axis_title}</text>'
-    )
-    if len(ends) > 1:
-        line = " ".join(f"{px(x):.1f},{py(y):.1f}" for x, y in ends)
-        parts.append(
-            f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2" '
-            'stroke-linejoin="round"/>'
-        )
-    dots = (f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3.5" fill="{colour}"/>' for x, y in ends)
-    parts.extend(dots)
-    return "".join(parts)
-
-
-@lru_cache(maxsize=8)
-def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int, lang: str) -> str:
-    """The live view's two panels as an <img> of an SVG, from (epoch, loss, accuracy) triples,
-    with its words in language lang (the current one; it is part of the cache's key).
-
-    Streamlit's HTML sanitiser keeps no inline SVG, so the chart travels as an image; it only
-    changes when an epoch finishes, and the browser re-uses an image it has already decoded.
-    The browser draws the words (with the visitor's own fonts), so Bengali is shaped.
-    """
-    loss_ends = [(e, loss) for e, loss, _ in ends]
-    acc_ends = [(e, acc) for e, _, acc in ends]
-    loss_high = max((v for _, v in loss_ends), default=1.0) * 1.15 or 1.0
-    acc_low = min(np.floor(min((v for _, v in acc_ends), default=0.5) * 10) / 10, 0.9)
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * _PANEL_W} {_PANEL_H}" '
-        f'font-family="sans-serif" font-size="12" fill="{_SVG_TEXT}">'
-        + _panel(0, _(LOSS_TITLE), loss_ends, epochs, (0.0, loss_high), WRONG,
-                 lambda v: f"{v:.2f}")
-        + _panel(_PANEL_W, _(ACCURACY_TITLE), acc_ends, epochs,
-                 (acc_low, 1.0), RIGHT, percent)
-        + "</svg>"
-    )  # fmt: skip
-    return (
-        f'<img class="fm-chart" alt="{html.escape(_(LIVE_CHART_ALT))}" '
-        f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
-    )
-
-
-def live_training_css() -> str:
-    """The live view's style sheet, drawn once per page: restyling on every redraw is costly."""
-    return f"<style>{LIVE_CSS}</style>"
-
-
-def live_training_html(
-    *,
-    epoch: int,
-    epochs: int,
-    batch: int,
-    batches: int,
-    seen: int,
-    samples: int,
-    loss: float,
-    accuracy: float,
-    elapsed_s: float,
-    points: Sequence[dict],
-) -> str:
-    """The Train page's live view as HTML: overall and epoch progress, the current figures, and
-    loss and accuracy curves so far.
-
-    `points` are running averages {"epoch": fractional epoch (2.5 = half-way through the third),
-    "loss", "accuracy"}; those at a whole epoch are that epoch's final figures, which the curves
-    join (the running figures are shown as numbers).
-    """
-    overall = min(((epoch - 1) + batch / max(batches, 1)) / max(epochs, 1), 1.0)
-    this_epoch = min(batch / max(batches, 1), 1.0)
-    ends = tuple(
-        (float(p["epoch"]), float(p["loss"]), float(p["accuracy"]))
-        for p in points
-        if float(p["epoch"]).is_integer()
-    )
-    chart = _live_chart(ends, epochs, language())
-
-    def words(text: str) -> str:
-        return html.escape(text, quote=True)
-
-    def figure(label: str, value: str) -> str:
-        return (
-            f'<div><div class="fm-label">{words(label)}</div>'
-            f'<div class="fm-value">{words(value)}</div></div>'
-        )
-
-    progress = _("Epoch {epoch} of {epochs}").format(epoch=epoch, epochs=epochs)
-    done = _("{share} of the training done").format(share=percent(overall))
-    pictures = _("Pictures this epoch: {seen} of {samples}").format(
-        seen=count(seen), samples=count(samples)
-    )
-    overall_bar, epoch_bar = words(_("Training done")), words(_("This epoch"))  # for screen readers
-    return (
-        '<div class="fm-live">'
-        f'<div class="fm-row"><span>{words(progress)}</span><span>{words(done)}</span></div>'
-        f'<div class="fm-bar" role="progressbar" aria-label="{overall_bar}" '
-        f'aria-valuenow="{round(100 * overall)}" aria-valuemin="0" aria-valuemax="100">'
-        f'<div style="width:{100 * overall:.1f}%"></div></div>'
-        f'<div class="fm-row"><span>{words(pictures)}</span></div>'
-        f'<div class="fm-bar fm-thin" role="progressbar" aria-label="{epoch_bar}" '
-        f'aria-valuenow="{round(100 * this_epoch)}" aria-valuemin="0" aria-valuemax="100">'
-        f'<div style="width:{100 * this_epoch:.1f}%"></div></div>'
-        '<div class="fm-figs">'
-        + figure(_(LOSS_TITLE), f"{loss:.3f}")
-        + figure(_("Training accuracy"), percent(accuracy, 1))
-        # NOTE: the time the training has taken so far; "s" is the unit, seconds
-        + figure(_("Time"), _("{seconds} s").format(seconds=f"{elapsed_s:.1f}"))
-        + "</div>"
-        + chart
-        + "</div>"
-    )

@@ -480,6 +480,7 @@ class TrainingJob:
             self.cancel.set()
 
     def _run(self) -> None:
+        foreground.learn_in_the_background()  # visitors' pages and photos first
         x, y = self._data
         # Models that visitors' sessions have let go of (the one each training replaced) are
         # freed now, before this training needs memory: see `collect_garbage`.

@@ -9,10 +9,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import foreground
-from fmnist_demo.training import Progress, TrainSettings, train
+from fmnist_demo.training import Progress, TrainingJob, TrainSettings, train
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 
@@ -124,3 +125,52 @@ def test_tensorflow_started_so_keeps_one_core_busy_at_most():
     )
     cpu, wall = map(float, out.stdout.split()[-2:])
     assert cpu <= 1.2 * wall, (cpu, wall)  # a busy machine only lowers cpu / wall
+
+
+def _in_a_thread(work):
+    """What `work()` returns, run in a new thread, with that thread's priority (nice) then."""
+    out: list = []
+
+    def run() -> None:
+        value = work()
+        out.append((value, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return out[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
+def test_a_learning_thread_lowers_its_own_priority_and_no_one_elses(monkeypatch):
+    monkeypatch.delenv(foreground.NICE_ENV, raising=False)
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    lowered = max(mine, foreground.LEARNING_NICE)  # never raised: a server started low stays low
+    assert _in_a_thread(foreground.learn_in_the_background) == (True, lowered)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # the server's own
+    assert _in_a_thread(lambda: None)[1] == mine  # a thread started later is not lowered
+    monkeypatch.setenv(foreground.NICE_ENV, "0")  # the host turned it off
+    assert _in_a_thread(foreground.learn_in_the_background) == (False, mine)
+    monkeypatch.setenv(foreground.NICE_ENV, "lowest")  # not a number: the default
+    assert _in_a_thread(foreground.learn_in_the_background) == (True, lowered)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
+def test_a_training_job_learns_at_the_lower_priority(fmnist, monkeypatch):
+    monkeypatch.delenv(foreground.NICE_ENV, raising=False)
+    (x, y), _ = fmnist
+    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    job = TrainingJob(x[:20_000], y[:20_000], TrainSettings(epochs=5, target_accuracy=None))
+    job.start()
+    try:
+        deadline = time.monotonic() + 120
+        while job.snapshot()[0] is None and time.monotonic() < deadline:  # a step learnt
+            job.touch()
+            time.sleep(0.01)
+        assert job.running
+        lowered = max(mine, foreground.LEARNING_NICE)
+        assert os.getpriority(os.PRIO_PROCESS, job._thread.native_id) == lowered
+    finally:
+        job.stop(wait_s=60)
+    assert job.done.is_set() and job.error is None
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine  # pages: as they were

@@ -5,6 +5,7 @@ the page in Bengali."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import uuid
 from pathlib import Path
@@ -106,14 +107,12 @@ def test_seeded_records_and_trial_result_show_up(any_db: CatalogueStore) -> None
     assert any("The model was right for 2 of 3 items (67 %)." in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Items": "3", "Model right": "2", "Corrected by staff": "1"}
-    per_class = _table(at, "accuracy")
-    assert dict(zip(per_class["class"], per_class["items"], strict=True)) == {
-        "T-shirt/top": 1,
-        "Sneaker": 1,
-        "Bag": 1,
-    }
-    (chart,) = at.get("vega_lite_chart")
-    assert "Corrected" in chart.proto.spec
+    (bars,) = [h.value for h in at.html if "fm-trial" in h.value]
+    kinds = re.findall(r'role="listitem"><div class="fm-line"><span>(.*?)</span>', bars)
+    assert kinds == ["T-shirt/top", "Sneaker", "Bag"]  # the kinds with items, dataset's order
+    said = re.findall(r'<span class="fm-count">(.*?)</span>', bars)
+    assert said == ["1 of 1 right (100 %)", "0 of 1 right (0 %)", "1 of 1 right (100 %)"]
+    assert not at.get("vega_lite_chart")  # no chart library to load on a phone
     assert at.download_button(key="cat_download_csv")
     assert at.button(key="cat_zip")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import io
 import json
@@ -379,76 +378,6 @@ def test_training_curves_figure_has_loss_and_accuracy_per_epoch():
     assert all(t.get_text().endswith(" %") for t in acc.get_yticklabels() if t.get_text())
 
 
-def _chart_svg(html: str) -> str:
-    """The live view's chart: an SVG image inside the HTML, as a data URI."""
-    encoded = html.split('src="data:image/svg+xml;base64,')[1].split('"')[0]
-    return base64.b64decode(encoded).decode()
-
-
-def _live(points: list[dict], **overrides) -> str:
-    values = dict(
-        epoch=3,
-        epochs=10,
-        batch=375,
-        batches=1875,
-        seen=12_000,
-        samples=60_000,
-        loss=0.3124,
-        accuracy=0.8812,
-        elapsed_s=2.06,
-        points=points,
-    )
-    return plots.live_training_html(**(values | overrides))
-
-
-def test_live_training_view_shows_progress_figures_and_curves():
-    points = [{"epoch": e / 2, "loss": 1 / (1 + e), "accuracy": 0.7 + e / 50} for e in range(1, 6)]
-    html = _live(points)
-    assert "Epoch 3 of 10" in html and "Pictures this epoch: 12,000 of 60,000" in html
-    assert "22 % of the training done" in html  # (2 + 375 / 1875) / 10
-    assert 'aria-valuenow="22"' in html and 'aria-valuenow="20"' in html  # both bars
-    assert "0.312" in html and "88.1 %" in html and "2.1 s" in html
-    svg = _chart_svg(html)
-    assert svg.count("<polyline") == 2  # loss and accuracy
-    assert svg.count("<circle") == 4  # finished epochs 1 and 2, in both panels
-    assert ">0.00<" in svg and ">-0" not in svg  # the loss axis starts at 0, not "-0.00"
-    assert "Training accuracy (higher is better)" in svg and ">100 %<" in svg
-    assert "<style" not in html  # the style sheet is drawn once, apart
-    assert "fm-live" in plots.live_training_css()
-
-
-def test_live_training_view_before_any_point_and_at_the_end():
-    start = _live([], epoch=1, batch=0, seen=0)
-    assert "Epoch 1 of 10" in start and "0 % of the" in start
-    assert "<polyline" not in _chart_svg(start)  # axes only
-    end = _live([{"epoch": 10.0, "loss": 0.2, "accuracy": 0.93}], epoch=10, batch=1875)
-    assert "100 % of the training done" in end and 'aria-valuenow="100"' in end
-
-
-def test_probability_bars_name_every_kind_with_its_share_and_mark_the_likeliest():
-    probs = np.full(10, 0.02)
-    probs[7] = 0.82
-    page = plots.probability_bars_html(probs)
-    names = re.findall(r'<span class="fm-name">(.*?)</span>', page)
-    shares = re.findall(r'<span class="fm-pct">(.*?)</span>', page)
-    widths = re.findall(r'style="width:([\d.]+)%"', page)
-    assert names == list(CLASS_NAMES)  # the dataset's order, T-shirt/top first
-    assert shares[7] == "82 %" and shares[0] == "2 %"  # whole percentages, with the space
-    assert [float(w) for w in widths] == pytest.approx(list(100 * probs))
-    top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
-    assert top == ["Sneaker"]  # only the likeliest is marked
-    assert 'role="list" aria-label="Probability"' in page
-
-
-def test_probability_bars_never_claim_certainty_and_escape_their_words():
-    probs = np.zeros(10)
-    probs[1] = 0.9996  # rounds to 100 %, which a guess never is
-    page = plots.probability_bars_html(probs)
-    assert "over 99 %" in page and "100 %" not in page.replace('style="width:100.0%"', "")
-    assert '<span class="fm-name">T-shirt/top</span>' in page
-    assert "<script" not in page
-
-
 # --- figures in বাংলা -----------------------------------------------------------------------
 
 BENGALI = re.compile("[\u0980-\u09ff]")
@@ -617,34 +546,6 @@ def test_mistakes_gallery_in_bengali_uses_the_bengali_font(bengali, monkeypatch)
     assert drawn[0] == ("ভেবেছিল শার্ট (97 %)", plots.BENGALI_FONT)
     assert drawn[1] == ("আসলে টি-শার্ট/টপ", plots.BENGALI_FONT)
     assert all(font == plots.BENGALI_FONT for _, font in drawn)
-
-
-def test_probability_bars_in_bengali(bengali):
-    probs = np.full(10, 0.02)
-    probs[7] = 0.82
-    page = plots.probability_bars_html(probs)
-    names = re.findall(r'<span class="fm-name">(.*?)</span>', page)
-    assert names == kind_names()  # the bars' names, shaped by the browser
-    top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
-    assert top == ["স্নিকার"]
-    assert 'aria-label="সম্ভাবনা"' in page
-
-
-def test_live_training_view_in_bengali_and_english_never_mixed():
-    points = [{"epoch": e / 2, "loss": 1 / (1 + e), "accuracy": 0.7 + e / 50} for e in range(1, 6)]
-    english = _live(points)
-    i18n.set_language("bn")
-    try:
-        html = _live(points)
-    finally:
-        i18n.set_language("en")
-    assert "পর্ব 3 (মোট 10টির মধ্যে)" in html and "প্রশিক্ষণের 22 % শেষ" in html
-    assert "এই পর্বে দেখা ছবি: 60,000টির মধ্যে 12,000টি" in html and "2.1 সেকেন্ড" in html
-    svg = _chart_svg(html)
-    assert "শেখার ছবিতে নির্ভুলতা" in svg and ">পর্ব<" in svg and "Training" not in svg
-    visible = re.sub(r"<[^>]+>", " ", html)  # the words between the tags
-    assert not re.search("[A-Za-z]{2,}", visible), visible
-    assert _live(points) == english  # the chart cached for Bengali is not served in English
 
 
 # --- the pages' shared words (pages/_common.py), in বাংলা -------------------------------------

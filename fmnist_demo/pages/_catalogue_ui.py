@@ -15,21 +15,16 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import altair as alt
 import numpy as np
 import streamlit as st
 
 from fmnist_demo import catalogue
-from fmnist_demo.catalogue import CatalogueError, CatalogueStore, TrialSummary
+from fmnist_demo.catalogue import CatalogueError, CatalogueStore
 from fmnist_demo.catalogue_access import Outcome, PasscodeGate, passcode_digest
 from fmnist_demo.data import NUM_CLASSES, kind_name, kind_names
-from fmnist_demo.i18n import N_, _, ngettext
+from fmnist_demo.i18n import _, ngettext
 
 UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
-
-RIGHT_LABEL = N_("Model right")  # the chart's two results, translated when it is drawn
-CORRECTED_LABEL = N_("Corrected")
-RESULT_COLOURS = ("#2e7d32", "#ef6c00")  # green for right, orange for corrected
 
 
 # -- the shared store ---------------------------------------------------------------------------
@@ -492,55 +487,3 @@ def save_controls(items: list[dict], key_prefix: str) -> list[int]:
         if len(items) == 1:
             return _single_controls(items[0], key_prefix)
         return _table_controls(items, key_prefix)
-
-
-# -- charts -------------------------------------------------------------------------------------
-
-
-def trial_chart(summary: TrialSummary) -> alt.Chart:
-    """Stacked bars per confirmed class: items the model got right and items staff corrected.
-
-    Built for each run, not cached: its words are in the visitor's language.
-    """
-    right, corrected = _(RIGHT_LABEL), _(CORRECTED_LABEL)
-    rows = []
-    for result in summary.per_class:
-        name = kind_name(result.label)
-        rows.append({"class": name, "result": right, "items": result.accepted, "order": 0})
-        rows.append({"class": name, "result": corrected, "items": result.corrected, "order": 1})
-    return (
-        alt.Chart(alt.Data(values=rows))
-        .mark_bar()
-        .encode(
-            y=alt.Y("class:N", sort=kind_names(), title=None, axis=alt.Axis(labelOverlap=False)),
-            x=alt.X("items:Q", title=_("Items"), axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "result:N",
-                scale=alt.Scale(domain=[right, corrected], range=RESULT_COLOURS),
-                legend=alt.Legend(title=None, orient="top"),
-            ),
-            # "Model right" first in each bar, in any language (not by the words' order).
-            order=alt.Order("order:Q"),
-            tooltip=[
-                alt.Tooltip("class:N", title=_("Kind")),
-                alt.Tooltip("result:N", title=_("Result")),
-                alt.Tooltip("items:Q", title=_("Items")),
-            ],
-        )
-        .properties(height=alt.Step(26))  # pixels per class
-    )
-
-
-def per_class_rows(summary: TrialSummary) -> list[dict[str, Any]]:
-    """The trial per confirmed class, as table rows (classes without items are left out)."""
-    return [
-        {
-            "class": kind_name(result.label),
-            "items": result.items,
-            "right": result.accepted,
-            "corrected": result.corrected,
-            "accuracy": 100 * result.accuracy,  # whole percent, as the page shows it
-        }
-        for result in summary.per_class
-        if result.items
-    ]

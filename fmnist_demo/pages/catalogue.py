@@ -27,15 +27,14 @@ from fmnist_demo.catalogue import (
 )
 from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.evaluation import percent
+from fmnist_demo.html_views import trial_bars_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.pages._catalogue_ui import (
     get_store,
     lock_again,
     may_change,
-    per_class_rows,
     plain,
     staff_passcode,
-    trial_chart,
     unlock_controls,
 )
 from fmnist_demo.pages._common import visitor_zone
@@ -154,31 +153,18 @@ def access_note() -> None:
 
 
 def trial_section(summary: TrialSummary) -> None:
-    """The trial's result in words, numbers and a chart per class."""
+    """The trial's result in words, numbers and bars per kind (each with its figures written)."""
     st.subheader(_("The trial: how often was the model right?"))
     st.markdown(f"**{summary.sentence()}**")
     items, right, corrected = st.columns(3)
     items.metric(_("Items"), summary.items)
     right.metric(_("Model right"), summary.accepted)
     corrected.metric(_("Corrected by staff"), summary.corrected)
-    st.altair_chart(trial_chart(summary), width="stretch")
+    st.html(
+        trial_bars_html([(kind_name(c.label), c.accepted, c.corrected) for c in summary.per_class])
+    )
     st.caption(
         _("Per kind, by the kind staff confirmed: how many items, and how often the model said it.")
-    )
-    # Four narrow columns, so a phone shows them all.
-    st.dataframe(
-        per_class_rows(summary),
-        column_config={
-            "class": st.column_config.TextColumn(_("Kind"), width=88),
-            "items": st.column_config.NumberColumn(_("Items"), width=56),
-            "corrected": st.column_config.NumberColumn(_("Corrected"), width=80),
-            "accuracy": st.column_config.ProgressColumn(
-                _("Model right"), min_value=0.0, max_value=100.0, format="%.0f %%", width=120
-            ),
-        },
-        column_order=("class", "items", "corrected", "accuracy"),
-        hide_index=True,
-        key="cat_per_class",
     )
 
 

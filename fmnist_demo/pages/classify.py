@@ -11,12 +11,12 @@ import streamlit as st
 from fmnist_demo import i18n, photo
 from fmnist_demo.data import kind_name, kind_names
 from fmnist_demo.evaluation import confidence
+from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
 from fmnist_demo.pages._catalogue_ui import save_controls
 from fmnist_demo.pages._common import current_user_model, visitor_clock
 from fmnist_demo.pages._photo_model_ui import active_photo_model
 from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
-from fmnist_demo.plots import probability_bars_html
 
 # {(file id, "photo …" or "yours …"): PhotoResult, (file id, …, language): an error's words}
 RESULTS_KEY = "classify_results"

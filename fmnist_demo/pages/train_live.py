@@ -19,6 +19,7 @@ import streamlit as st
 from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
 from fmnist_demo.evaluation import percent, points_between
+from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
@@ -35,13 +36,7 @@ from fmnist_demo.pages._common import (
     visitor_clock,
 )
 from fmnist_demo.pages._language import start_language
-from fmnist_demo.plots import (
-    figure_png,
-    live_training_css,
-    live_training_html,
-    screen_width,
-    training_curves_figure,
-)
+from fmnist_demo.plots import figure_png, screen_width, training_curves_figure
 from fmnist_demo.training import NOT_STARTED, StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
