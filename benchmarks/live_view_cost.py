@@ -33,6 +33,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from fmnist_demo.foreground import one_thread_per_operation  # noqa: E402
+
+# The engine alone runs as the server runs it (one thread per TensorFlow operation), so that the
+# comparison is of watching alone; set before TensorFlow starts.
+one_thread_per_operation()
+
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from fmnist_demo.data import load_fashion_mnist  # noqa: E402
