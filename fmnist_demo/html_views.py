@@ -83,6 +83,7 @@ TRIAL_CSS = """
 .fm-trial .fm-track>span{display:block;height:100%}
 .fm-trial .fm-track>span:first-child{border-radius:0.2rem 0 0 0.2rem}
 .fm-trial .fm-track>span:last-child{border-radius:0 0.2rem 0.2rem 0}
+.fm-trial .fm-track>span:only-child{border-radius:0.2rem}
 """  # colours that read on Streamlit's light and dark themes
 TRIAL_CSS += "".join(
     f".fm-trial .fm-{part}{{background:{colour}}}"

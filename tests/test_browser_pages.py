@@ -157,7 +157,8 @@ def test_staff_see_the_verdict_first_save_it_and_find_it(app_url, page, tmp_path
     expect(page.get_by_role("heading", name="Catalogue", exact=True)).to_be_visible(timeout=120_000)
     text = _settled(page)
     assert kind in text and "UTC" not in text
-    expect(page.locator("[data-testid=stDataFrame], [data-testid=stTable]").first).to_be_visible()
+    records = page.get_by_test_id("stDataFrame").filter(has_text="Name or SKU")  # the records
+    expect(records).to_be_visible()
 
 
 def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_path):
