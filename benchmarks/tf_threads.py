@@ -27,6 +27,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fmnist_demo.foreground import TF_THREADS_ENV  # noqa: E402  (no TensorFlow in it)
+
 TASKS = ("training", "predict_10000", "one_photo", "photo_batch_300")
 
 
@@ -45,7 +49,6 @@ def timed(work, repeats: int) -> tuple[float, float]:
 def child(epochs: int, photos_dir: Path) -> dict:
     """The measurements in this process, with whatever TensorFlow threads its environment set."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    sys.path.insert(0, str(ROOT))
     from fmnist_demo.data import load_fashion_mnist, normalise
     from fmnist_demo.model import load_default_model, load_photo_model, predict_proba
     from fmnist_demo.photo_model import classify_photo, photo_probabilities_batch
@@ -80,9 +83,9 @@ def main() -> None:
         return
     result: dict = {"cores": os.cpu_count(), "epochs": args.epochs}
     for name, threads in (("one_thread", "1"), ("one_per_core", None)):
-        env = {k: v for k, v in os.environ.items() if k != "TF_NUM_INTRAOP_THREADS"}
+        env = {k: v for k, v in os.environ.items() if k != TF_THREADS_ENV}
         if threads:
-            env["TF_NUM_INTRAOP_THREADS"] = threads
+            env[TF_THREADS_ENV] = threads
         cmd = [sys.executable, __file__, "--child", "--epochs", str(args.epochs)]
         out = subprocess.run(
             [*cmd, "--photos", args.photos], env=env, capture_output=True, text=True, check=True

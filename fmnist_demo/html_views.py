@@ -21,6 +21,12 @@ from fmnist_demo.plots import ACCURACY_TITLE, LOSS_TITLE, RIGHT, WRONG
 
 LIVE_CHART_ALT = N_("Loss and accuracy after each finished epoch")
 
+
+def _words(text: str) -> str:
+    """Words for HTML, text or an attribute's value: <, >, & and quotes escaped."""
+    return html.escape(text, quote=True)
+
+
 # ---------------------------------------------------------------------------------------------
 # One photo's ten probabilities
 
@@ -52,12 +58,12 @@ def probability_bars_html(probabilities: np.ndarray) -> str:
         width = f"{100 * min(max(share, 0.0), 1.0):.1f}%"
         rows.append(
             f'<div class="fm-row{" fm-top" if label == top else ""}" role="listitem">'
-            f'<span class="fm-name">{html.escape(name)}</span>'
+            f'<span class="fm-name">{_words(name)}</span>'
             f'<span class="fm-track" aria-hidden="true"><span class="fm-fill" '
             f'style="width:{width}"></span></span>'
-            f'<span class="fm-pct">{html.escape(percent(share))}</span></div>'
+            f'<span class="fm-pct">{_words(percent(share))}</span></div>'
         )
-    title = html.escape(_("Probability"), quote=True)
+    title = _words(_("Probability"))
     return (
         f"<style>{PROBABILITY_CSS}</style>"
         f'<div class="fm-probs" role="list" aria-label="{title}">{"".join(rows)}</div>'
@@ -69,7 +75,6 @@ def probability_bars_html(probabilities: np.ndarray) -> str:
 
 TRIAL_RIGHT = N_("Model right")  # the two parts of each kind's bar
 TRIAL_CORRECTED = N_("Corrected")
-TRIAL_COLOURS = ("#2e7d32", "#ef6c00")  # green for right, orange for corrected
 
 TRIAL_CSS = """
 .fm-trial{max-width:40rem;font-size:0.9rem;line-height:1.25}
@@ -84,11 +89,9 @@ TRIAL_CSS = """
 .fm-trial .fm-track>span:first-child{border-radius:0.2rem 0 0 0.2rem}
 .fm-trial .fm-track>span:last-child{border-radius:0 0.2rem 0.2rem 0}
 .fm-trial .fm-track>span:only-child{border-radius:0.2rem}
-"""  # colours that read on Streamlit's light and dark themes
-TRIAL_CSS += "".join(
-    f".fm-trial .fm-{part}{{background:{colour}}}"
-    for part, colour in zip(("right", "fixed"), TRIAL_COLOURS, strict=True)
-)
+.fm-trial .fm-right{background:#2e7d32}
+.fm-trial .fm-fixed{background:#ef6c00}
+"""  # green for right, orange for corrected: colours that read on light and dark themes
 
 
 def trial_bars_html(per_kind: Sequence[tuple[str, int, int]]) -> str:
@@ -102,11 +105,8 @@ def trial_bars_html(per_kind: Sequence[tuple[str, int, int]]) -> str:
     rows = [(name, right, fixed) for name, right, fixed in per_kind if right + fixed > 0]
     longest = max((right + fixed for _, right, fixed in rows), default=1)
 
-    def words(text: str) -> str:
-        return html.escape(text, quote=True)
-
     key = "".join(
-        f'<span><span class="fm-swatch fm-{part}"></span>{words(_(label))}</span>'
+        f'<span><span class="fm-swatch fm-{part}"></span>{_words(_(label))}</span>'
         for part, label in (("right", TRIAL_RIGHT), ("fixed", TRIAL_CORRECTED))
     )
     kinds = []
@@ -123,10 +123,10 @@ def trial_bars_html(per_kind: Sequence[tuple[str, int, int]]) -> str:
         )
         kinds.append(
             f'<div class="fm-kind" role="listitem"><div class="fm-line">'
-            f'<span>{words(name)}</span><span class="fm-count">{words(said)}</span></div>'
+            f'<span>{_words(name)}</span><span class="fm-count">{_words(said)}</span></div>'
             f'<div class="fm-track" aria-hidden="true">{parts}</div></div>'
         )
-    title = words(_("Per kind"))
+    title = _words(_("Per kind"))
     return (
         f"<style>{TRIAL_CSS}</style>"
         f'<div class="fm-trial"><div class="fm-key" aria-hidden="true">{key}</div>'
@@ -187,7 +187,7 @@ def _panel(
         return top + height * (1 - (y - low) / max(high - low, 1e-9))
 
     parts = [
-        f'<text x="{left}" y="{top - 9}" font-weight="600">{html.escape(title)}</text>',
+        f'<text x="{left}" y="{top - 9}" font-weight="600">{_words(title)}</text>',
         f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" '
         'stroke="#d5dae3"/>',
     ]
@@ -196,7 +196,7 @@ def _panel(
         parts.append(
             f'<line x1="{left}" x2="{left + width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eef0f4"/>'
             f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end" fill="#6b7080">'
-            f"{html.escape(y_format(value))}</text>"
+            f"{_words(y_format(value))}</text>"
         )
     step = 1 if epochs <= 10 else 2 if epochs <= 20 else 5
     for e in range(0, epochs + 1, step):
@@ -204,7 +204,7 @@ def _panel(
             f'<text x="{px(e):.1f}" y="{top + height + 15}" text-anchor="middle" '
             f'fill="#6b7080">{e}</text>'
         )
-    axis_title = html.escape(_("epochs"))
+    axis_title = _words(_("epochs"))
     parts.append(
         f'<text x="{left + width / 2}" y="{top + height + 30}" text-anchor="middle" '
         f'fill="#6b7080">{axis_title}</text>'
@@ -243,7 +243,7 @@ def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int, lang:
         + "</svg>"
     )  # fmt: skip
     return (
-        f'<img class="fm-chart" alt="{html.escape(_(LIVE_CHART_ALT))}" '
+        f'<img class="fm-chart" alt="{_words(_(LIVE_CHART_ALT))}" '
         f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
     )
 
@@ -282,13 +282,10 @@ def live_training_html(
     )
     chart = _live_chart(ends, epochs, language())
 
-    def words(text: str) -> str:
-        return html.escape(text, quote=True)
-
     def figure(label: str, value: str) -> str:
         return (
-            f'<div><div class="fm-label">{words(label)}</div>'
-            f'<div class="fm-value">{words(value)}</div></div>'
+            f'<div><div class="fm-label">{_words(label)}</div>'
+            f'<div class="fm-value">{_words(value)}</div></div>'
         )
 
     progress = _("Epoch {epoch} of {epochs}").format(epoch=epoch, epochs=epochs)
@@ -296,14 +293,15 @@ def live_training_html(
     pictures = _("Pictures this epoch: {seen} of {samples}").format(
         seen=count(seen), samples=count(samples)
     )
-    overall_bar, epoch_bar = words(_("Training done")), words(_("This epoch"))  # for screen readers
+    # for screen readers
+    overall_bar, epoch_bar = _words(_("Training done")), _words(_("This epoch"))
     return (
         '<div class="fm-live">'
-        f'<div class="fm-row"><span>{words(progress)}</span><span>{words(done)}</span></div>'
+        f'<div class="fm-row"><span>{_words(progress)}</span><span>{_words(done)}</span></div>'
         f'<div class="fm-bar" role="progressbar" aria-label="{overall_bar}" '
         f'aria-valuenow="{round(100 * overall)}" aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width:{100 * overall:.1f}%"></div></div>'
-        f'<div class="fm-row"><span>{words(pictures)}</span></div>'
+        f'<div class="fm-row"><span>{_words(pictures)}</span></div>'
         f'<div class="fm-bar fm-thin" role="progressbar" aria-label="{epoch_bar}" '
         f'aria-valuenow="{round(100 * this_epoch)}" aria-valuemin="0" aria-valuemax="100">'
         f'<div style="width:{100 * this_epoch:.1f}%"></div></div>'
