@@ -21,7 +21,7 @@ from typing import Any
 from fmnist_demo import i18n
 from fmnist_demo.catalogue import CatalogueRecord, thumbnail_data_url
 from fmnist_demo.data import CLASS_NAMES, kind_name
-from fmnist_demo.evaluation import percent
+from fmnist_demo.evaluation import confidence
 
 # Column headings of the CSV, in order (the first row of the file).
 CSV_COLUMNS = (
@@ -81,7 +81,7 @@ def _csv_text_in_english(records: Iterable[CatalogueRecord], zone: tzinfo | None
                 local_time(r.created_at, zone),
                 r.confirmed_name,
                 r.predicted_name,
-                percent(r.confidence),
+                confidence(r.confidence),
                 "yes" if r.accepted else "no",
                 _text(r.name),
                 _text(r.note),
@@ -134,7 +134,7 @@ def table_rows(
             "photo": thumbnail_data_url(r.thumbnail),
             "name": r.name,
             "predicted": kind_name(r.predicted),
-            "confidence": percent(r.confidence),
+            "confidence": confidence(r.confidence),
             "right": r.accepted,
             "saved": local_time(r.created_at, zone),
             "note": r.note,

@@ -137,6 +137,7 @@ def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
 
 
 def test_an_item_of_none_of_the_ten_kinds_is_not_ticked_for_the_catalogue(page):
+    from fmnist_demo.evaluation import confidence
     from fmnist_demo.photo_model import OTHER_AT, PhotoResult
 
     _upload(page, ("trousers.jpg", _dev_photo("1_pants_001.jpg")), ("thing.jpg", _drawn_photo()))
@@ -151,6 +152,10 @@ def test_an_item_of_none_of_the_ten_kinds_is_not_ticked_for_the_catalogue(page):
     page.run()
     (table,) = page.data_editor
     assert list(table.value["keep"]) == [True, False]  # never a "Bag" saved for a hat by default
+    (trousers_key,) = [key for key in results if key != thing_key]
+    shown = results[trousers_key].confidence
+    # the table's words are the verdict's: "over 99 %" for a clear photo, never "100 %"
+    assert table.value["confidence"][0] == confidence(shown) != "100 %"
     assert any("are not ticked" in c.value for c in page.caption)
     assert page.button(key="classify-save-all").label == "Save 1 to catalogue"
 

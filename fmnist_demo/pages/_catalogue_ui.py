@@ -22,6 +22,7 @@ from fmnist_demo import catalogue
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore
 from fmnist_demo.catalogue_access import Outcome, PasscodeGate, passcode_digest
 from fmnist_demo.data import NUM_CLASSES, kind_name, kind_names
+from fmnist_demo.evaluation import confidence
 from fmnist_demo.i18n import _, ngettext
 
 UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
@@ -371,7 +372,8 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
             "photo": catalogue.thumbnail_data_url(_thumbnail(key_prefix, item)),
             "file": item.get("file_name") or "",
             "predicted": kind_name(int(item["predicted"])),
-            "confidence": 100 * float(item["confidence"]),  # shown as a whole percent
+            # "71 %", "over 99 %": the words the verdict above and the records table use
+            "confidence": confidence(float(item["confidence"])),
             "confirmed": kind_name(int(item["predicted"])),
             "name": "",
             "note": "",
@@ -392,9 +394,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
             "photo": st.column_config.ImageColumn(_("Photo"), width="small"),
             "file": st.column_config.TextColumn(_("File"), disabled=True),
             "predicted": st.column_config.TextColumn(_("Model says"), disabled=True),
-            "confidence": st.column_config.ProgressColumn(
-                _("Confidence"), min_value=0.0, max_value=100.0, format="%.0f %%"
-            ),
+            "confidence": st.column_config.TextColumn(_("Confidence"), disabled=True),
             "confirmed": st.column_config.SelectboxColumn(
                 _("Kind"), options=kind_names(), required=True
             ),

@@ -26,7 +26,7 @@ from fmnist_demo.catalogue import (
     TrialSummary,
 )
 from fmnist_demo.data import NUM_CLASSES, kind_name
-from fmnist_demo.evaluation import percent
+from fmnist_demo.evaluation import confidence
 from fmnist_demo.html_views import trial_bars_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.pages._catalogue_ui import (
@@ -192,17 +192,18 @@ def on_a_phone() -> bool:
     return "Mobi" in agent
 
 
-def record_columns() -> dict[str, Any]:
-    """The records table's columns, widths in pixels: a phone shows the first four (they fit its
-    width, with the longest kind, "Ankle boot" or "অ্যাঙ্কেল বুট", and its percent), a desk all."""
+def record_columns(phone: bool = False) -> dict[str, Any]:
+    """The records table's columns, widths in pixels: a desk shows all, a phone the first four in
+    its width, with the longest kind ("Ankle boot" or "অ্যাঙ্কেল বুট") and "Ankle boot, over 99 %";
+    the Bengali of that last one is a word longer and loses its end on a phone."""
     return {
-        "kind": st.column_config.TextColumn(_("Kind"), width=92),
-        "photo": st.column_config.ImageColumn(_("Photo"), width=48),
-        "name": st.column_config.TextColumn(_("Name or SKU"), width=96),
-        "model": st.column_config.TextColumn(_("Model said"), width=116),
+        "kind": st.column_config.TextColumn(_("Kind"), width=88 if phone else 92),
+        "photo": st.column_config.ImageColumn(_("Photo"), width=44 if phone else 48),
+        "name": st.column_config.TextColumn(_("Name or SKU"), width=78 if phone else 96),
+        "model": st.column_config.TextColumn(_("Model said"), width=144 if phone else 176),
         "saved": st.column_config.TextColumn(_("Saved"), width=116),
-        "note": st.column_config.TextColumn(_("Note"), width=150),
-        "file": st.column_config.TextColumn(_("Photo file"), width=120),
+        "note": st.column_config.TextColumn(_("Note"), width=110),
+        "file": st.column_config.TextColumn(_("Photo file"), width=110),
         "id": st.column_config.NumberColumn(_("Record"), format="%d", width=64),
     }
 
@@ -216,8 +217,9 @@ def records_table(records: list[CatalogueRecord], zone: Any) -> None:
     for row in rows:
         # "Sneaker, 89 %": the model's answer and how sure it was, in one short column.
         row["model"] = f"{row['predicted']}, {row['confidence']}"
-    every = record_columns()
-    columns = PHONE_COLUMNS if on_a_phone() else tuple(every)
+    phone = on_a_phone()
+    every = record_columns(phone)
+    columns = PHONE_COLUMNS if phone else tuple(every)
     st.dataframe(
         rows,
         column_config={name: every[name] for name in columns},
@@ -370,7 +372,7 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
         picture.image(record.image(), caption=_("What the model saw"), width=84, clamp=True)
     picture.caption(
         _("Model said **{kind}** ({share} sure).").format(
-            kind=kind_name(record.predicted), share=percent(record.confidence)
+            kind=kind_name(record.predicted), share=confidence(record.confidence)
         )
     )
     with form.form(key=f"cat_edit_form_{record.id}", border=False):
