@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from browser import FINISHED, Page, expect, needs_browser
@@ -159,6 +160,45 @@ def test_staff_see_the_verdict_first_save_it_and_find_it(app_url, page, tmp_path
     assert kind in text and "UTC" not in text
     records = page.get_by_test_id("stDataFrame").filter(has_text="Name or SKU")  # the records
     expect(records).to_be_visible()
+
+
+PHONE_AGENT = (  # a phone's user agent: "Mobi" in it is how the app tells a phone
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36"
+)
+
+
+@pytest.mark.parametrize("agent", [None, PHONE_AGENT], ids=["desk", "phone"])
+def test_the_save_table_puts_what_staff_fill_in_where_they_see_it(
+    app_url, browser, tmp_path, agent
+):
+    phone = agent is not None
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844} if phone else {"width": 1280, "height": 900},
+        is_mobile=phone,
+        user_agent=agent,
+    )
+    page = context.new_page()
+    page.goto(f"{app_url}/classify")
+    expect(page.get_by_role("tab", name="Upload photos")).to_be_visible(timeout=120_000)
+    _settled(page)
+    page.get_by_role("tab", name="Upload photos").click()
+    photo = Path(_photo_file(tmp_path)).read_bytes()
+    files = [tmp_path / "front.jpg", tmp_path / "back.jpg"]
+    for path in files:
+        path.write_bytes(photo)
+    page.locator("input[type=file]").set_input_files([str(p) for p in files])
+    table = page.get_by_test_id("stDataFrame").filter(has_text="Name or SKU")
+    expect(table).to_be_visible(timeout=120_000)
+    _settled(page)
+    headers = [h.strip() for h in table.locator('th[role="columnheader"]').all_text_contents()]
+    if phone:  # the kind to confirm and the name to type come before the table runs off the edge
+        assert headers[:4] == ["Save", "Photo", "Kind", "Name or SKU"]
+    else:  # at a desk, left to right: the photo, what the model said, what staff say
+        assert headers == [
+            "Save", "Photo", "File", "Model says", "Confidence", "Kind", "Name or SKU", "Note"
+        ]  # fmt: skip
+    context.close()
 
 
 def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_path):

@@ -238,6 +238,15 @@ def _thumbnail(key_prefix: str, item: dict) -> bytes | None:
     return thumbs[item["id"]]
 
 
+def on_a_phone() -> bool:
+    """True when the visitor's browser says it is a phone ("Mobi" in its user agent)."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError):  # no browser, e.g. a script run
+        return False
+    return "Mobi" in agent
+
+
 def item_key(key_prefix: str, item_id: str, part: str) -> str:
     """The widget key of one part ("class", "name", "note", "add") of a single item's controls."""
     return f"{key_prefix}-{item_id}-{part}"
@@ -388,8 +397,15 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
                 "if it is one of the ten, and pick its kind."
             )
         )
+    # On a phone the columns staff fill in come first, before the table runs off the right edge.
+    order = (
+        ("keep", "photo", "confirmed", "name", "predicted", "confidence", "note", "file")
+        if on_a_phone()
+        else ("keep", "photo", "file", "predicted", "confidence", "confirmed", "name", "note")
+    )
     edited = st.data_editor(
         rows,
+        column_order=order,
         column_config={
             "photo": st.column_config.ImageColumn(_("Photo"), width="small"),
             "file": st.column_config.TextColumn(_("File"), disabled=True),

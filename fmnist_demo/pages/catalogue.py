@@ -33,6 +33,7 @@ from fmnist_demo.pages._catalogue_ui import (
     get_store,
     lock_again,
     may_change,
+    on_a_phone,
     plain,
     staff_passcode,
     unlock_controls,
@@ -181,15 +182,6 @@ def filter_controls() -> tuple[int | None, str]:
         _("Search by name or SKU"), placeholder=_("e.g. SKU-1042"), key="cat_search"
     )
     return label, search
-
-
-def on_a_phone() -> bool:
-    """True when the visitor's browser says it is a phone ("Mobi" in its user agent)."""
-    try:
-        agent = st.context.headers.get("User-Agent") or ""
-    except (AttributeError, RuntimeError):  # no browser, e.g. a script run
-        return False
-    return "Mobi" in agent
 
 
 def record_columns(phone: bool = False) -> dict[str, Any]:
