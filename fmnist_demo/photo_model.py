@@ -33,6 +33,18 @@ SURE_PRECISION = 0.925  # what SURE_AT is fitted to: held-back sure answers righ
 OTHER_FALSE_ALARMS = 0.02  # what OTHER_AT is fitted to: real items wrongly set aside this often
 
 
+THIRD_AT = 0.15  # a third kind is offered for one tap when its probability reaches this
+
+
+def offered_kinds(probabilities: np.ndarray, third_at: float = THIRD_AT) -> tuple[int, ...]:
+    """(10,) kind probabilities -> the kinds offered as one tap when not sure, likeliest first."""
+    order = [int(k) for k in np.argsort(probabilities)[::-1]]
+    offered = order[:2]
+    if float(probabilities[order[2]]) >= third_at:
+        offered.append(order[2])
+    return tuple(offered)
+
+
 class Verdict(StrEnum):
     """What the page says about one photo."""
 
@@ -77,6 +89,11 @@ class PhotoResult:
     def runner_up(self) -> int:
         """The second most likely kind (0-9)."""
         return int(np.argsort(self.probabilities)[-2])
+
+    @property
+    def offered(self) -> tuple[int, ...]:
+        """The kinds a "not sure" verdict offers for one tap (best guess first)."""
+        return offered_kinds(self.probabilities)
 
     @property
     def verdict(self) -> Verdict:
