@@ -1,11 +1,32 @@
 """Who may change the catalogue: the staff passcode, checked in constant time, wrong tries slowed.
 
 When a deployment sets a passcode (`[catalogue] passcode = "..."` in the app's secrets), viewing
-stays open but adding, editing, deleting and downloading records need it. The gate is shared by
-every visitor of one server, so opening more browser tabs does not buy more guesses: after each
-wrong try the next one is refused for a while, twice as long each time (1, 2, 4 ... 60 seconds),
-until someone gets it right. No Streamlit here: the page layer keeps one gate per passcode and
-remembers an unlocked visit in the visitor's session.
+stays open but adding, editing, deleting and downloading records need it. Two limits slow guessing:
+
+- Each visitor (one browser session, named by the page) has waits of their own: after a wrong
+  try their next one is refused for a while, twice as long each time (1, 2, 4 ... 60 seconds).
+  Their count of wrong tries drops by one for every 10 minutes without one, so it decays.
+- The whole server takes at most 60 wrong tries in any hour, however many visitors there are: a
+  token bucket of 10 (the burst) refilled at 50 an hour. A wrong try spends a token; a right one
+  costs nothing.
+
+Why not "compare every try, count only the wrong ones": a guesser learns as much from a try that is
+compared and refused as from one that is counted, so that would let a guesser with many sessions
+compare without limit. Every try that is compared must be paid for, before the comparison. So once
+the budget is spent, tries wait, staff's too; what keeps staff from being shut out is the order in
+which they wait: tries take turns. A visitor refused for want of a token joins a line and keeps
+their place while they try again within three minutes (the page tells them when); a token goes to
+the first in line who is there, and a guesser's session goes to the back after each wrong try. An
+abandoned tab, or a session that tried once and left, drops out of the line. So staff wait about
+72 seconds for each guesser session that waits in line ahead of them, and a guesser gets at most
+60 guesses an hour whatever it does. Sessions cost a guesser little, so one that keeps hundreds
+of sessions waiting makes staff wait long: that is the limit of any gate that can tell visitors
+apart only by session (benchmarks/faults.py measures it); a long passcode is the real defence.
+
+Nothing goes wrong between the comparison and the wait: the wait's exponent stops growing once the
+longest wait is reached (no overflow after 1,024 wrong tries), and the token is spent and the
+longest wait set before comparing, so even an unexpected error leaves a wait, never a free guess.
+No Streamlit here: the page keeps one gate per passcode and names each visitor.
 """
 
 from __future__ import annotations
@@ -21,6 +42,13 @@ from dataclasses import dataclass, field
 
 FIRST_WAIT_S = 1.0  # seconds before another try, after one wrong try
 LONGEST_WAIT_S = 60.0  # the wait stops doubling here
+MAX_DOUBLINGS = math.ceil(math.log2(LONGEST_WAIT_S / FIRST_WAIT_S))  # 6: 64 s is past the longest
+FORGET_WRONG_S = 600.0  # a visitor's count of wrong tries drops by one per 10 minutes without one
+SERVER_BURST = 10  # wrong tries the server takes at once before they are rationed
+SERVER_WRONG_PER_HOUR = 50  # the burst plus an hour's refill: at most 60 wrong tries in any hour
+PLACE_KEPT_S = 180.0  # a visitor in line keeps their place while they try again this often
+MAX_LINE = 5_000  # visitors waiting for a turn at once (memory); later ones are told to come back
+MAX_VISITORS = 20_000  # visitors remembered; the longest idle are forgotten first
 
 
 class Outcome(enum.Enum):
@@ -28,7 +56,8 @@ class Outcome(enum.Enum):
 
     RIGHT = "right"
     WRONG = "wrong"
-    TOO_SOON = "too soon"  # refused without comparing: a wrong try was made moments ago
+    TOO_SOON = "too soon"  # refused without comparing: this visitor made a wrong try moments ago
+    IN_LINE = "in line"  # refused without comparing: many wrong tries lately, tries take turns
 
 
 @dataclass(frozen=True)
@@ -49,35 +78,123 @@ def passcode_digest(passcode: str) -> str:
     return hashlib.sha256(("fmnist-demo catalogue " + passcode).encode("utf-8")).hexdigest()
 
 
+def _utf8(text: str) -> bytes:
+    # "surrogatepass": a browser (or a script) can send a lone surrogate, which plain UTF-8
+    # refuses to encode; such a try must be wrong, not an error.
+    return text.strip().encode("utf-8", "surrogatepass")
+
+
 def same_passcode(entered: str, passcode: str) -> bool:
     """True when `entered` is the passcode (surrounding spaces ignored); constant time."""
-    return hmac.compare_digest(entered.strip().encode("utf-8"), passcode.strip().encode("utf-8"))
+    return hmac.compare_digest(_utf8(entered), _utf8(passcode))
+
+
+def wait_after(wrong_in_a_row: int) -> float:
+    """Seconds a visitor waits after their n-th wrong try in a row (never more than the longest)."""
+    doublings = min(max(wrong_in_a_row - 1, 0), MAX_DOUBLINGS)
+    return min(FIRST_WAIT_S * 2**doublings, LONGEST_WAIT_S)
+
+
+@dataclass
+class _Visitor:
+    """One visitor's own count of wrong tries and wait."""
+
+    seen_at: float
+    wrong: int = 0  # wrong tries in a row, as of `wrong_at`
+    wrong_at: float = 0.0
+    next_try_at: float = 0.0  # clock() value before which this visitor's tries are refused
+
+    def wrong_now(self, now: float) -> int:
+        """The count of wrong tries after its decay (one fewer per FORGET_WRONG_S)."""
+        if self.wrong <= 0:
+            return 0
+        return max(0, self.wrong - int(max(0.0, now - self.wrong_at) // FORGET_WRONG_S))
 
 
 @dataclass
 class PasscodeGate:
-    """Checks tries at one passcode, making each wrong try cost a growing wait (thread-safe)."""
+    """Checks tries at one passcode for all the server's visitors (thread-safe)."""
 
     clock: Callable[[], float] = time.monotonic
-    wrong_in_a_row: int = 0
-    next_try_at: float = 0.0  # clock() value before which tries are refused
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _tokens: float = field(default=float(SERVER_BURST), init=False)  # the server's wrong tries
+    _filled_at: float | None = field(default=None, init=False)
+    _visitors: dict[str, _Visitor] = field(default_factory=dict, init=False, repr=False)
+    # Visitors waiting for a turn, in the order they came -> when they last tried (clock()).
+    _line: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def wait_s(self) -> int:
-        """Whole seconds until another try is taken (0 when one may be made now)."""
-        return max(0, math.ceil(self.next_try_at - self.clock()))
+    def wait_s(self, visitor: str = "") -> int:
+        """Whole seconds until this visitor's own wait is over (0 when they may try now)."""
+        with self._lock:
+            known = self._visitors.get(visitor)
+            return 0 if known is None else max(0, math.ceil(known.next_try_at - self.clock()))
 
-    def check(self, entered: str, passcode: str) -> Attempt:
-        """Try `entered` against `passcode`."""
+    def check(self, entered: str, passcode: str, visitor: str = "") -> Attempt:
+        """Try `entered` against `passcode` for `visitor` (the page's name for one session)."""
         with self._lock:
             now = self.clock()
-            if now < self.next_try_at:
-                return Attempt(Outcome.TOO_SOON, math.ceil(self.next_try_at - now))
+            self._refill(now)
+            person = self._visitor(visitor, now)
+            if now < person.next_try_at:
+                return Attempt(Outcome.TOO_SOON, math.ceil(person.next_try_at - now))
+            ahead = self._ahead_of(visitor, now)
+            if ahead >= math.floor(self._tokens):
+                return self._wait_in_line(visitor, ahead, now)
+            # Paid for before comparing: an error from here on leaves the longest wait, never a
+            # free guess.
+            self._tokens -= 1
+            person.next_try_at = now + LONGEST_WAIT_S
+            self._line.pop(visitor, None)
             if passcode.strip() and same_passcode(entered, passcode):
-                self.wrong_in_a_row = 0
-                self.next_try_at = 0.0
+                self._tokens += 1  # a right try costs the server nothing
+                person.wrong, person.next_try_at = 0, 0.0
                 return Attempt(Outcome.RIGHT)
-            self.wrong_in_a_row += 1
-            wait = min(FIRST_WAIT_S * 2 ** (self.wrong_in_a_row - 1), LONGEST_WAIT_S)
-            self.next_try_at = now + wait
+            person.wrong, person.wrong_at = person.wrong_now(now) + 1, now
+            wait = wait_after(person.wrong)
+            person.next_try_at = now + wait
             return Attempt(Outcome.WRONG, math.ceil(wait))
+
+    def _refill(self, now: float) -> None:
+        if self._filled_at is not None and now > self._filled_at:
+            refill = (now - self._filled_at) * SERVER_WRONG_PER_HOUR / 3600.0
+            self._tokens = min(float(SERVER_BURST), self._tokens + refill)
+        if self._filled_at is None or now > self._filled_at:
+            self._filled_at = now
+
+    def _visitor(self, visitor: str, now: float) -> _Visitor:
+        person = self._visitors.get(visitor)
+        if person is None:
+            if len(self._visitors) >= MAX_VISITORS:
+                self._forget_idle()
+            person = self._visitors[visitor] = _Visitor(seen_at=now)
+        person.seen_at = now
+        return person
+
+    def _forget_idle(self) -> None:
+        # The longest idle half goes, except those waiting in line (they keep their place).
+        idle = sorted(
+            (person.seen_at, name)
+            for name, person in self._visitors.items()
+            if name not in self._line
+        )
+        for _seen, name in idle[: max(1, len(idle) // 2)]:
+            del self._visitors[name]
+
+    def _ahead_of(self, visitor: str, now: float) -> int:
+        """How many visitors wait in line before this one (all of them when not in line)."""
+        for name in [name for name, seen in self._line.items() if seen + PLACE_KEPT_S < now]:
+            del self._line[name]  # gone: tried once and left, or a tab closed
+        ahead = 0
+        for name in self._line:
+            if name == visitor:
+                return ahead
+            ahead += 1
+        return ahead
+
+    def _wait_in_line(self, visitor: str, ahead: int, now: float) -> Attempt:
+        """Keep (or give) this visitor a place in line; say when to try again (within a minute)."""
+        needed = ahead + 1 - self._tokens  # tokens to refill before this visitor's turn
+        turn = needed * 3600.0 / SERVER_WRONG_PER_HOUR
+        if visitor in self._line or len(self._line) < MAX_LINE:
+            self._line[visitor] = now  # an existing place keeps its order
+        return Attempt(Outcome.IN_LINE, math.ceil(min(max(1.0, turn), LONGEST_WAIT_S)))
