@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,7 @@ from fmnist_demo.evaluation import confidence
 from fmnist_demo.i18n import _, ngettext
 
 UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
+VISITOR_KEY = "catalogue_visitor"  # this visit's name at the passcode gate (its own waits)
 
 
 # -- the shared store ---------------------------------------------------------------------------
@@ -122,8 +124,14 @@ def staff_passcode() -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _gate(digest: str) -> PasscodeGate:
-    # One gate per passcode for the whole server: wrong tries in one tab slow down every tab.
+    # One gate per passcode for the whole server: each visit waits on its own, and the server
+    # takes a bounded number of wrong tries an hour from all of them together.
     return PasscodeGate()
+
+
+def _visitor() -> str:
+    """This visit's name at the gate: random, kept in the session (each tab is a visit)."""
+    return st.session_state.setdefault(VISITOR_KEY, uuid.uuid4().hex)
 
 
 def may_change() -> bool:
@@ -159,12 +167,23 @@ def unlock_controls(key: str, why: str) -> None:
     if not submitted:
         return
     gate = _gate(passcode_digest(passcode))
-    attempt = gate.check(entered or "", passcode)
+    attempt = gate.check(entered or "", passcode, visitor=_visitor())
     if attempt.right:
         st.session_state[UNLOCKED_KEY] = passcode_digest(passcode)
         st.rerun()
     wait = attempt.wait_s
-    if attempt.outcome is Outcome.TOO_SOON:
+    if attempt.outcome is Outcome.IN_LINE:
+        st.warning(
+            ngettext(
+                "Many wrong passcodes have been tried on this app lately, so tries take turns. "
+                "Try again in {n} second: you keep your place in line.",
+                "Many wrong passcodes have been tried on this app lately, so tries take turns. "
+                "Try again in {n} seconds: you keep your place in line.",
+                wait,
+            ).format(n=wait),
+            icon=":material/hourglass_top:",
+        )
+    elif attempt.outcome is Outcome.TOO_SOON:
         st.warning(
             ngettext(
                 "A wrong passcode was tried moments ago, so tries are paused: wait {n} second, "
