@@ -6,6 +6,7 @@ FMNIST_REQUIRE_BROWSER=1 (as in CI)."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -93,6 +94,27 @@ def test_on_a_phone_the_kind_comes_first_and_nothing_is_cut_off(browser, app_url
     # Locked: the records are there to see, the passcode box is where the changes would be.
     expect(page.get_by_label("Staff passcode")).to_be_visible()
     expect(page.get_by_role("button", name="Download CSV (for a spreadsheet)")).to_have_count(0)
+    context.close()
+
+
+def test_a_locked_visitor_is_offered_no_download_of_the_records(browser, app_url: str) -> None:
+    # Before: the records table's own toolbar offered "Download as CSV" to anyone, while the page
+    # said downloading needs the passcode. Now the tables' own export is off; the page's CSV
+    # button (behind the passcode) is the one way to download.
+    _, chromium = browser
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, timezone_id=ZONE)
+    page = context.new_page()
+    page.goto(f"{app_url}/catalogue")
+    _finished(page)
+    expect(page.get_by_label("Staff passcode")).to_be_visible()
+    records = page.get_by_test_id("stDataFrame").filter(has_text="Name or SKU")
+    records.hover()
+    toolbar = records.locator("xpath=..").get_by_test_id("stElementToolbarButton")
+    expect(toolbar.first).to_be_visible()  # the toolbar is there (search, full screen) ...
+    offers = page.get_by_role("button", name=re.compile(r"^Download")).all_text_contents()
+    labels = page.get_by_role("button").evaluate_all("bs => bs.map(b => b.ariaLabel || '')")
+    assert not offers
+    assert not [label for label in labels if label.startswith("Download as CSV")]  # ... without
     context.close()
 
 
