@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from fmnist_demo.catalogue_access import (
     FORGET_WRONG_S,
     LONGEST_WAIT_S,
@@ -110,6 +112,16 @@ def test_a_try_that_cannot_be_encoded_is_wrong_and_waits() -> None:
     clock = Clock()
     gate = PasscodeGate(clock=clock)
     assert gate.check("\ud800", "tulip-42").outcome is Outcome.WRONG
+    assert gate.check("tulip-42", "tulip-42").outcome is Outcome.TOO_SOON
+
+
+def test_an_error_while_comparing_still_leaves_a_wait() -> None:
+    # The try is paid for (a token spent, the longest wait set) before the comparison: whatever
+    # goes wrong after, the next guess waits. Before, such an error left no wait at all.
+    clock = Clock()
+    gate = PasscodeGate(clock=clock)
+    with pytest.raises(AttributeError):
+        gate.check(None, "tulip-42")  # type: ignore[arg-type]  # not text: cannot be compared
     assert gate.check("tulip-42", "tulip-42").outcome is Outcome.TOO_SOON
 
 
