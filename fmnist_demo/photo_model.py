@@ -50,6 +50,7 @@ SURE_AT_KIND = (0.71, 0.83, 0.62, 0.69, 0.66, 0.71, 0.76, 0.99, 0.94, 0.61)  # b
 SURE_CHANCE = 0.80  # a kind's line: where an answer naming it is right this often
 HELD_BACK_WEIGHT = 0.3  # held-back learning photos are easier (80 % right, 74 % here): count less
 KIND_SPREAD = 1.0  # how far one kind's fit may stray from all kinds' (ridge penalty, per photo)
+KIND_LINES_FITTED_ON = ("real-photos", "other-items")  # folders whose figures they flatter
 
 # A not-sure verdict offers the likeliest kinds as one tap each: as many as hold OFFER_MASS of
 # the kinds' probability, at least two and at most MOST_OFFERED (few buttons beat many). When the
