@@ -272,6 +272,10 @@ def test_shipped_model_card_and_code_agree(pm):
         "other_false_alarms": pm.OTHER_FALSE_ALARMS,
     }
     assert {"ece_before", "ece_after", "ece_plain_before", "ece_plain_after"} <= set(fit)
+    per_kind = fit["sure_at_kind"]  # the lines the verdict uses, fitted after training
+    assert tuple(per_kind["lines"][name] for name in CLASS_NAMES) == pm.SURE_AT_KIND
+    assert (per_kind["sure_chance"], per_kind["kind_spread"]) == (pm.SURE_CHANCE, pm.KIND_SPREAD)
+    assert per_kind["fitted_on"]["held_back_weight"] == pm.HELD_BACK_WEIGHT
     dev = unseen_figures(card)  # photos it had not learnt from (cross-validated)
     assert dev["calibrated"]["ece"] <= dev["as_learnt"]["ece"]
     model = load_photo_model()
