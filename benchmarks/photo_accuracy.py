@@ -215,13 +215,15 @@ def wilson(hits: int, n: int, z: float = 1.96) -> list[float] | None:
 
 
 def probabilities(
-    model, items: list[LabelledPhoto], cache: Path | None
+    model, model_path: Path, items: list[LabelledPhoto], cache: Path | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Photos -> ((N, 10) kind probabilities, (N,) P(none), (N,) refused), as the page computes.
 
     With `cache`, kept in that .npz file for the same files and the same model file.
     """
-    key = json.dumps([[it.path.name, it.path.stat().st_size] for it in items] + [_model_key()])
+    stat = model_path.stat()  # a new model file means new probabilities
+    files = [[it.path.name, it.path.stat().st_size] for it in items]
+    key = json.dumps([*files, [str(model_path), stat.st_size, stat.st_mtime_ns]])
     if cache is not None and cache.exists():
         kept = np.load(cache)
         if str(kept["key"]) == key:
@@ -241,17 +243,16 @@ def probabilities(
     return out
 
 
-def _model_key() -> list:
-    """The shipped model file's size and time: a new model means new probabilities."""
-    stat = PHOTO_MODEL_PATH.stat()
-    return [stat.st_size, stat.st_mtime_ns]
-
-
 def cross_validate(
-    folder: Path, other: Path | None, learning: Path | None, folds: int, cache: Path | None
+    folder: Path,
+    other: Path | None,
+    learning: Path | None,
+    folds: int,
+    cache: Path | None,
+    model_path: Path | None = None,
 ) -> dict[str, Any]:
     """Out-of-fold verdict figures: each fold judged with sure lines fitted without it."""
-    model = load_photo_model()
+    model = load_model(model_path) if model_path else load_photo_model()
     items = read_labelled(folder) + (read_others(other, "dev_") if other is not None else [])
     extra: list[LabelledPhoto] = []  # photos the model held back from learning
     if learning is not None:
@@ -259,7 +260,7 @@ def cross_validate(
     if other is not None and learning is not None:
         extra += [it for it in read_others(other, "train_hat_") if held_back(it)]
     every = items + extra
-    kinds, others, refused = probabilities(model, every, cache)
+    kinds, others, refused = probabilities(model, model_path or PHOTO_MODEL_PATH, every, cache)
     labels = np.array([it.label for it in every])
     mine = np.arange(len(items))  # the photos judged; the rest only help to fit
     weights = np.where(np.arange(len(every)) < len(items), 1.0, HELD_BACK_WEIGHT) * ~refused
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.cross_validate:
         figures = cross_validate(
-            args.photos, args.other, args.learning, args.cross_validate, args.cache
+            args.photos, args.other, args.learning, args.cross_validate, args.cache, args.model
         )
         print(json.dumps(figures))
         return

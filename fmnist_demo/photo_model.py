@@ -4,7 +4,8 @@ No Streamlit here. How the model learns (the data mix, augmentations, the comman
 `photo_training.py`. The model sees one (28, 28) float32 picture, light item on black, and gives
 eleven calibrated probabilities: the ten Fashion-MNIST kinds and "none of these" (OTHER).
 A verdict is data: `verdict_of` turns probabilities into sure / not sure / not one of the ten,
-with thresholds fitted on held-back photos and fixed here next to the figures they rest on.
+with each kind's own sure line fitted on photos (see SURE_AT_KIND) and fixed here next to the
+figures they rest on; `offered_kinds` names the kinds a not-sure verdict offers for one tap.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ OTHER_FALSE_ALARMS = 0.02  # what OTHER_AT is fitted to: real items wrongly set 
 # right, as a function of its probability, must reach SURE_CHANCE) on the 315 development photos
 # and 40 development hats, with the 540 photos and hats held back from learning counted at
 # HELD_BACK_WEIGHT. Measured out-of-fold (`benchmarks/photo_accuracy.py --cross-validate 10`,
-# each fold's lines fitted without it): sure verdicts right 98 % of the time, for 52 % of the
-# photos; every kind named sure 5 times or more right at least 94 % of the time; no hat sure.
-# NEVER_SURE marks a kind whose answers never reached the line (Sneaker: its kind is for the
-# person to pick, among the three kinds of shoe).
+# each fold's lines fitted without it): sure verdicts right 98 % of the time, for 51 % of the
+# photos; every kind named sure 5 times or more right at least 94 % of the time; no hat sure
+# (one line for all kinds, SURE_AT: 94 %, Sneaker 9 of 14). Sneaker's line is out of reach in
+# practice (no development photo came that high): its kind is for the person to pick, among the
+# three kinds of shoe. NEVER_SURE marks a kind whose curve never reaches SURE_CHANCE.
 NEVER_SURE = 1.01
 SURE_AT_KIND = (0.71, 0.83, 0.62, 0.69, 0.66, 0.71, 0.76, 0.99, 0.94, 0.61)  # by kind 0-9
 SURE_CHANCE = 0.80  # a kind's line: where an answer naming it is right this often
@@ -56,7 +58,7 @@ KIND_LINES_FITTED_ON = ("real-photos", "other-items")  # folders whose figures t
 # the kinds' probability, at least two and at most MOST_OFFERED (few buttons beat many). When the
 # likeliest kind is a shoe, the three kinds of shoe: shoe or not comes out far surer than which
 # kind. Out-of-fold on the development photos: the right kind one tap away (or sure) for 95 %,
-# with 2.9 buttons on average (the best guess and runner-up alone: 87 %).
+# with 2.9 buttons on average (the best guess and runner-up alone: 89 %).
 OFFER_MASS = 0.9
 MOST_OFFERED = 3
 SHOE_SURE_AT = 0.7  # the three kinds of shoe added up: "a shoe, sure" (59 of 59 development photos)
