@@ -532,19 +532,18 @@ def _kept_models(entries: list[PhotoModelEntry], in_use: ModelInUse, changing: b
         e for e in entries if tl.card_usable(e.card) and tl.choosable(e.card) and e.id != in_use_id
     ]
     if options:
-        by_id = {e.id: e for e in options}
-        choice = st.selectbox(
-            _("Choose a kept model"),
-            list(by_id),
-            format_func=lambda model_id: _choice_label(by_id[model_id]),
-            key="teach_choice",
-        )
+        # The labels themselves are the options (no format_func): they are the visitor's words.
+        by_label: dict[str, int] = {}
+        for entry in options:
+            label = _choice_label(entry)
+            by_label[label if label not in by_label else f"{label} · {entry.id}"] = entry.id
+        choice = st.selectbox(_("Choose a kept model"), list(by_label), key="teach_choice")
         st.button(
             _("Use this model"),
             key="teach_use",
             icon=":material/check_circle:",
             on_click=_adopt,
-            args=(choice,),
+            args=(by_label[choice],),
         )
     if any(not tl.choosable(e.card) for e in entries if tl.card_usable(e.card)):
         st.caption(
