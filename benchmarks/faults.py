@@ -185,7 +185,9 @@ def damaged_pages(folder: Path) -> tuple[int, int, list[str]]:
             try:
                 at = AppTest.from_file(app, default_timeout=120)
                 at.switch_page(page).run()
-                texts = " ".join(e.value for e in [*at.markdown, *at.caption, *at.warning])
+                texts = " ".join(
+                    e.value for e in [*at.markdown, *at.caption, *at.warning, *at.info]
+                )
                 ok = (
                     not at.exception
                     and "the shipped photo model" in texts

@@ -148,8 +148,8 @@ def test_t_shirts_confirmed_as_shirt_are_not_adopted(
     # The held-back records carry the same wrong labels: on them alone it looks better...
     assert outcome.better
     # ...but the reference set, which no catalogue can change, shows it is worse.
-    assert outcome.reference.worse and outcome.verdict == tl.WORSE_ON_REFERENCE
     assert db.adopted_photo_model() is None
+    assert outcome.reference.worse and outcome.verdict == tl.WORSE_ON_REFERENCE
     (entry,) = db.photo_models()
     assert entry.id == model_id and entry.card["reference"]["worse"] is True
     assert not tl.choosable(entry.card)
@@ -192,8 +192,8 @@ def test_going_back_while_it_learns_is_not_undone(db: CatalogueStore, fmnist, ba
     model_id, outcome = tl.teach_from_store(
         db, base_model, "improved", tl.load_replay(), (x[:3000], y[:3000]), QUICK, progress
     )
-    assert outcome.adoptable  # it would have been adopted...
-    assert db.adopted_photo_model() is None  # ...but B's choice stays
+    assert db.adopted_photo_model() is None  # B's choice stays...
+    assert outcome.adoptable  # ...though it would have been adopted
     assert outcome.verdict == tl.IN_USE_CHANGED and outcome.card["base_id"] == earlier
     assert {e.id for e in db.photo_models()} == {earlier, model_id}  # kept, to choose
 
