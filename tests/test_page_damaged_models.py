@@ -75,8 +75,10 @@ def test_the_catalogue_says_the_shipped_model_is_in_use_and_goes_back(
     assert "Photo model in use: **the shipped photo model" in texts
     assert "The improved photo model chosen in the catalogue (kept on " in texts
     assert "cannot be used" in texts
+    assert "This improved model is the photo model every visitor uses." not in texts
     history = next(d.value for d in at.dataframe if "What became of it" in d.value.columns)
     assert history["What became of it"].tolist() == ["Damaged: cannot be used"]
+    assert not at.get("selectbox") or not [s for s in at.selectbox if s.key == "teach_choice"]
     at.button(key="teach_back").click().run()  # always reachable
     assert not at.exception
     assert db.adopted_photo_model() is None

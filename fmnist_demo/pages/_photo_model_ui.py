@@ -375,7 +375,7 @@ def _when(moment: dt.datetime) -> str:
     )
 
 
-def _result(entry: PhotoModelEntry) -> None:
+def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
     """The newest improved model's before/after, on the held-back items and the reference set."""
     card = entry.card
     before, after = tl.Score.from_dict(card["before"]), tl.Score.from_dict(card["after"])
@@ -434,10 +434,11 @@ def _result(entry: PhotoModelEntry) -> None:
             ).format(items=check.items, before=check.before, after=check.after)
         )
     if entry.adopted:
-        st.success(
-            _("This improved model is the photo model every visitor uses."),
-            icon=":material/check_circle:",
-        )
+        if in_use.entry is not None and in_use.entry.id == entry.id:  # else the note above says
+            st.success(
+                _("This improved model is the photo model every visitor uses."),
+                icon=":material/check_circle:",
+            )
     elif verdict == tl.IN_USE_CHANGED:
         st.caption(
             _(
@@ -502,11 +503,12 @@ def _history_rows(entries: list[PhotoModelEntry], in_use: ModelInUse) -> list[di
                 )
         rows.append(
             {
+                # what became of it first: on a phone the columns after it run off the edge
                 _("Taught"): _when(entry.created_at),
-                _("Items learnt from"): "—" if card is None else str(card["records_learnt"]),
+                _("What became of it"): _what_became(entry, in_use),
                 _("Held-back items right"): held,
                 _("Reference photos right"): reference,
-                _("What became of it"): _what_became(entry, in_use),
+                _("Items learnt from"): "—" if card is None else str(card["records_learnt"]),
                 _("Put in use"): _adoption_times(entry.card),
             }
         )
@@ -527,9 +529,10 @@ def _kept_models(entries: list[PhotoModelEntry], in_use: ModelInUse, changing: b
     )
     if not changing:
         return
-    in_use_id = None if in_use.entry is None else in_use.entry.id
+    # The chosen row is either in use or known to be unusable: neither is a choice to offer.
+    chosen_id = None if in_use.chosen is None else in_use.chosen.id
     options = [
-        e for e in entries if tl.card_usable(e.card) and tl.choosable(e.card) and e.id != in_use_id
+        e for e in entries if tl.card_usable(e.card) and tl.choosable(e.card) and e.id != chosen_id
     ]
     if options:
         # The labels themselves are the options (no format_func): they are the visitor's words.
@@ -651,5 +654,5 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
 
     if entries:
         if tl.card_usable(entries[0].card):
-            _result(entries[0])
+            _result(entries[0], in_use)
         _kept_models(entries, in_use, changing)
