@@ -290,3 +290,38 @@ def test_the_history_and_any_kept_model_chosen_again(db: CatalogueStore, fmnist,
     at.button(key="teach_use").click().run()
     assert not at.exception and db.adopted_photo_model().id == first
     assert len(db.adopted_photo_model().card["adoptions"]) == 2  # put in use twice
+
+
+def test_going_back_while_someone_teaches_is_kept_and_the_page_says_so(
+    db: CatalogueStore, fmnist, free_slot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fmnist_demo.model import load_photo_model
+
+    _add(db, fmnist, 60)
+    earlier = db.save_photo_model(
+        tl.model_to_bytes(load_photo_model()),
+        _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"),
+        adopt=True,
+    )
+    quick = tl.TeachSettings(
+        epochs=3, record_repeats=8, replay_per_epoch=300, other_per_epoch=50, fashion_per_epoch=300
+    )
+    monkeypatch.setattr(tl, "TeachSettings", lambda: quick)
+    at = _open_page()  # staff A
+    at.button(key="teach_start").click().run()
+    job = at.session_state["teach_job"]
+    db.adopt_photo_model(None)  # staff B, on another phone, goes back while A's run learns
+    assert not job.done.is_set()
+    assert job.done.wait(300) and job.error is None
+    at.run()
+    assert not at.exception
+    (said,) = [i.value for i in at.info if i.value.startswith("Done.")]
+    assert "Meanwhile someone changed the photo model in use, so their choice stays" in said
+    assert db.adopted_photo_model() is None  # B's choice stands
+    assert "Photo model in use: **the shipped photo model" in _texts(at)
+    history = next(d.value for d in at.dataframe if "What became of it" in d.value.columns)
+    assert history["What became of it"].tolist() == [
+        "Kept: the model in use had changed",
+        "Was in use",
+    ]
+    assert {e.id for e in db.photo_models()} > {earlier}
