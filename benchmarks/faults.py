@@ -107,9 +107,193 @@ def measure_gate() -> dict[str, Any]:
 # -- teaching: poisoned records, damaged model rows ------------------------------------------------
 
 
+POISONED_PHOTOS = 150  # real T-shirt photos from the photos to learn from, confirmed as "Shirt"
+T_SHIRT, SHIRT = 0, 6
+
+
+def _learning_photos() -> Path:
+    """The photos to learn from, beside the development photos ($FMNIST_PHOTOS_DIR)."""
+    import os
+
+    return Path(os.environ["FMNIST_PHOTOS_DIR"]).resolve().parent / "real-photos-train"
+
+
+def poisoned_t_shirts(count: int = POISONED_PHOTOS, seed: int = 1) -> Any:
+    """(count, 28, 28) uint8 pipeline inputs of real T-shirt photos to learn from, none of them in
+    the shipped reference set."""
+    import numpy as np
+
+    from fmnist_demo.photo_training import photo_inputs, read_labelled
+    from fmnist_demo.trial_learning import REFERENCE_PATH
+
+    card = json.loads(REFERENCE_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    in_reference = set(card["real_photos"]["files"])
+    shirts = [
+        it
+        for it in read_labelled(_learning_photos())
+        if it.label == T_SHIRT and it.path.name not in in_reference
+    ]
+    rng = np.random.default_rng(seed)
+    chosen = [shirts[i] for i in sorted(rng.choice(len(shirts), count + 20, replace=False))]
+    return photo_inputs(chosen, 1, seed)["x"][:count]  # a few spare for photos it refuses
+
+
+def _development_figures(base: Any, model: Any) -> dict[str, Any]:
+    """Both models on the development photos (measured with, never learnt from)."""
+    import os
+
+    from fmnist_demo import trial_learning as tl
+    from fmnist_demo.photo_training import photo_inputs, read_labelled
+
+    dev = photo_inputs(read_labelled(Path(os.environ["FMNIST_PHOTOS_DIR"])), 1, 1)
+    kinds = dev["y"] < 10
+    x, y = dev["x"][kinds], dev["y"][kinds]
+    before, after = tl.predictions(base, x), tl.predictions(model, x)
+    t_shirts = y == T_SHIRT
+    return {
+        "photos": len(y),
+        "right_before": int((before == y).sum()),
+        "right_after": int((after == y).sum()),
+        "t_shirts_called_shirt_before": f"{int((before[t_shirts] == SHIRT).sum())} of "
+        f"{int(t_shirts.sum())}",
+        "t_shirts_called_shirt_after": f"{int((after[t_shirts] == SHIRT).sum())} of "
+        f"{int(t_shirts.sum())}",
+    }
+
+
+def poisoned_teaching(folder: Path) -> dict[str, Any]:
+    """The issue's case: 150 real T-shirt photos confirmed as "Shirt", taught as the page does."""
+    from fmnist_demo import trial_learning as tl
+    from fmnist_demo.catalogue import CatalogueStore, NewRecord
+    from fmnist_demo.data import load_fashion_mnist
+    from fmnist_demo.model import load_photo_model
+
+    pictures = poisoned_t_shirts()
+    with CatalogueStore(f"sqlite:///{folder / 'poisoned.sqlite3'}") as store:
+        store.add_many(
+            NewRecord(predicted=T_SHIRT, confidence=0.9, confirmed=SHIRT, model_input=p.tobytes())
+            for p in pictures
+        )
+        base = load_photo_model()
+        (x_train, y_train), _test = load_fashion_mnist(download=False)
+        _id, outcome = tl.teach_from_store(
+            store, base, "shipped", tl.load_replay(), (x_train, y_train)
+        )
+        adopted = store.adopted_photo_model() is not None
+    check = outcome.reference
+    return {
+        "adopted": adopted,
+        "verdict": outcome.verdict,
+        "reference_before": round(check.before / check.items, 3),
+        "reference_after": round(check.after / check.items, 3),
+        "reference_items": check.items,
+        "reference_lost": check.lost,
+        "reference_gained": check.gained,
+        "reference_limit": round(check.limit, 1),
+        # the obvious alternative, the rule before this change: the held-back records alone
+        "held_back_before": f"{outcome.before.total_right} of {outcome.before.total}",
+        "held_back_after": f"{outcome.after.total_right} of {outcome.after.total}",
+        "adopted_by_held_back_alone": outcome.better,
+        "records": len(pictures),
+        "development_photos": _development_figures(base, outcome.model),
+        "seconds": outcome.card["training_seconds"],
+    }
+
+
+DAMAGED_ROWS = ("card_without_after", "card_not_json", "model_of_wrong_shape", "blob_not_a_model")
+
+
+def damage_row(store: Any, kind: str) -> int:
+    """Keep one adopted photo model row damaged in one of the DAMAGED_ROWS ways; its id."""
+    import keras
+    import sqlalchemy as sa
+
+    from fmnist_demo import trial_learning as tl
+    from fmnist_demo.catalogue import PHOTO_MODELS
+    from fmnist_demo.model import load_photo_model
+
+    card = {
+        "date": "2026-05-03T09:30:00+00:00",
+        "records_learnt": 212,
+        "before": {"per_kind": {"Bag": [33, 50]}},
+        "after": {"per_kind": {"Bag": [41, 50]}},
+    }
+    if kind == "model_of_wrong_shape":
+        layers = [keras.Input((32, 32)), keras.layers.Flatten(), keras.layers.Dense(3)]
+        wrong = keras.Sequential(layers)
+        model = tl.model_to_bytes(wrong)
+    elif kind == "blob_not_a_model":
+        model = b"PK\x03\x04 not a model at all"
+    else:
+        model = tl.model_to_bytes(load_photo_model())
+    if kind == "card_without_after":
+        del card["after"]
+    model_id = store.save_photo_model(model, card, adopt=True)
+    if kind == "card_not_json":
+        with store._engine.begin() as conn:  # as another program or a damaged disk leaves it
+            conn.execute(
+                sa.update(PHOTO_MODELS).where(PHOTO_MODELS.c.id == model_id).values(card="{oops")
+            )
+    return model_id
+
+
+def damaged_pages(folder: Path) -> tuple[int, int, list[str]]:
+    """Each damaged row with the Catalogue and Classify pages (AppTest): (ran, tried, failures).
+
+    A page ran when it raised nothing, named the shipped model as the one in use with a plain
+    note, and (Catalogue) showed the Go back button.
+    """
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore, NewRecord
+
+    app = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+    ran, tried, failures = 0, 0, []
+    for kind in DAMAGED_ROWS:
+        path = folder / f"damaged-{kind}.sqlite3"
+        with CatalogueStore(f"sqlite:///{path}") as store:
+            store.add_many([NewRecord(predicted=1, confidence=0.9, confirmed=1)])
+            damage_row(store, kind)
+        os.environ[DB_ENV_VAR] = str(path)
+        for page in ("fmnist_demo/pages/catalogue.py", "fmnist_demo/pages/classify.py"):
+            tried += 1
+            try:
+                at = AppTest.from_file(app, default_timeout=120)
+                at.switch_page(page).run()
+                texts = " ".join(
+                    e.value for e in [*at.markdown, *at.caption, *at.warning, *at.info]
+                )
+                ok = (
+                    not at.exception
+                    and "the shipped photo model" in texts
+                    and "cannot be used" in texts
+                    and (page.endswith("classify.py") or bool(at.button(key="teach_back")))
+                )
+            except Exception as exc:  # a page that cannot even be driven did not run
+                ok, texts = False, repr(exc)
+            ran += ok
+            if not ok:
+                failures.append(f"{kind} on {Path(page).stem}")
+    return ran, tried, failures
+
+
 def measure_teaching() -> dict[str, Any]:
     """poisoned_adopted and damaged_rows_pages_ok."""
-    raise NotImplementedError  # filled in on the teach branch
+    import tempfile
+
+    from fmnist_demo.pages._photo_model_ui import forget_in_use
+
+    with tempfile.TemporaryDirectory() as folder:
+        poisoned = poisoned_teaching(Path(folder))
+        forget_in_use()
+        ran, tried, failures = damaged_pages(Path(folder))
+    return {
+        "poisoned_adopted": poisoned,
+        "damaged_rows_pages_ok": f"{ran} of {tried}",
+        "damaged_rows_failed": failures,
+    }
 
 
 # -- the database frozen, large uploads ---------------------------------------------------------
@@ -120,12 +304,18 @@ def measure_host() -> dict[str, Any]:
     raise NotImplementedError  # filled in on the faults branch
 
 
-def main() -> None:
-    parts = {"gate": measure_gate, "teaching": measure_teaching, "host": measure_host}
-    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+MEASURES = {"gate": measure_gate, "teaching": measure_teaching, "host": measure_host}
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Faults, one JSON line.")
+    parser.add_argument("--only", choices=sorted(MEASURES), help="one part of the figures")
+    args = parser.parse_args(argv)
     figures: dict[str, Any] = {}
-    for name, measure in parts.items():
-        if only in (None, name):
+    for name, measure in MEASURES.items():
+        if args.only in (None, name):
             figures.update(measure())
     print(json.dumps(figures))
 

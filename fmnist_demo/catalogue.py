@@ -178,6 +178,7 @@ PHOTO_MODELS = sa.Table(
     sa.Column("adopted_at", sa.DateTime(timezone=True), nullable=True),
 )
 KEEP_PHOTO_MODELS = 3  # improved models kept besides the adopted one (about 1 MB each)
+ANY_IN_USE = object()  # save_photo_model's default: adopt whichever model is in use
 
 
 def _migrate_to_3(conn: sa.Connection) -> None:
@@ -272,7 +273,7 @@ class PhotoModelEntry:
 
     id: int
     created_at: datetime  # UTC
-    card: dict[str, Any]
+    card: dict[str, Any] | None  # None when the stored card is not a JSON object (damaged)
     adopted_at: datetime | None = None  # UTC; set while every visitor uses it
 
     @property
@@ -1144,26 +1145,49 @@ class CatalogueStore:
         return PhotoModelEntry(
             id=values["id"],
             created_at=_utc(values["created_at"]),
-            card=json.loads(values["card"]),
+            card=_card_of(values["card"]),
             adopted_at=_utc(values["adopted_at"]),
         )
 
-    def save_photo_model(self, model: bytes, card: Mapping[str, Any], *, adopt: bool) -> int:
+    def save_photo_model(
+        self,
+        model: bytes,
+        card: Mapping[str, Any],
+        *,
+        adopt: bool,
+        in_use_was: int | object | None = ANY_IN_USE,
+    ) -> int:
         """Keep an improved photo model and its card; with `adopt`, every visitor uses it.
 
-        Older models nobody uses are removed, keeping the newest KEEP_PHOTO_MODELS.
+        With `in_use_was` (a kept model's id, or None for the shipped model) it is adopted only
+        if that is still the model in use; otherwise it is kept without being used and its card
+        says so ("in_use_changed": true). The card of an adopted model lists when ("adoptions",
+        UTC times). Older models nobody uses are removed, keeping the newest KEEP_PHOTO_MODELS.
         """
         now = datetime.now(UTC)
 
         def work(conn: sa.Connection) -> int:
-            if adopt:
+            saved = dict(card)
+            adopting = adopt
+            if adopting and in_use_was is not ANY_IN_USE:
+                # Every row locked (PostgreSQL; SQLite holds the file's write lock): a choice
+                # made at this moment waits for us, or we see it.
+                rows = conn.execute(
+                    sa.select(PHOTO_MODELS.c.id, PHOTO_MODELS.c.adopted_at).with_for_update()
+                ).all()
+                adopted = [r for r in rows if r.adopted_at is not None]
+                in_use = max(adopted, key=lambda r: _utc(r.adopted_at)).id if adopted else None
+                if in_use != in_use_was:
+                    adopting, saved["in_use_changed"] = False, True
+            if adopting:
+                saved["adoptions"] = [now.isoformat(timespec="seconds")]
                 conn.execute(PHOTO_MODELS.update().values(adopted_at=None))
             new_id = conn.execute(
                 PHOTO_MODELS.insert().values(
                     created_at=now,
-                    card=json.dumps(dict(card)),
+                    card=json.dumps(saved),
                     model=bytes(model),
-                    adopted_at=now if adopt else None,
+                    adopted_at=now if adopting else None,
                 )
             ).inserted_primary_key[0]
             keep = (
@@ -1218,28 +1242,46 @@ class CatalogueStore:
         return bytes(data)
 
     def adopt_photo_model(self, model_id: int | None) -> None:
-        """Make a kept improved model the one every visitor uses; None: back to the shipped one."""
+        """Make a kept improved model the one every visitor uses; None: back to the shipped one.
+
+        The moment is added to the model's card ("adoptions"), for the history of models.
+        """
 
         def work(conn: sa.Connection) -> None:
             if model_id is not None:
-                found = conn.scalar(
-                    sa.select(PHOTO_MODELS.c.id).where(PHOTO_MODELS.c.id == int(model_id))
-                )
-                if found is None:
+                stored = conn.execute(
+                    sa.select(PHOTO_MODELS.c.card).where(PHOTO_MODELS.c.id == int(model_id))
+                ).first()
+                if stored is None:
                     raise RecordNotFound(
                         _("The improved photo model {model} is no longer kept.").format(
                             model=model_id
                         )
                     )
+            now = datetime.now(UTC)
             conn.execute(PHOTO_MODELS.update().values(adopted_at=None))
             if model_id is not None:
+                values: dict[str, Any] = {"adopted_at": now}
+                card = _card_of(stored.card)
+                if card is not None:  # a damaged card is left as it is
+                    times = card.get("adoptions")
+                    times = list(times) if isinstance(times, list) else []
+                    card["adoptions"] = [*times, now.isoformat(timespec="seconds")]
+                    values["card"] = json.dumps(card)
                 conn.execute(
-                    PHOTO_MODELS.update()
-                    .where(PHOTO_MODELS.c.id == int(model_id))
-                    .values(adopted_at=datetime.now(UTC))
+                    PHOTO_MODELS.update().where(PHOTO_MODELS.c.id == int(model_id)).values(**values)
                 )
 
         self._write(_("The catalogue could not change the photo model in use: {reason}."), work)
+
+
+def _card_of(text: Any) -> dict[str, Any] | None:
+    """A stored model card as a dict, or None when it is not a JSON object (a damaged row)."""
+    try:
+        card = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    return card if isinstance(card, dict) else None
 
 
 _BLOBS = ("model_input", "thumbnail")
