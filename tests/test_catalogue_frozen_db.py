@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from fmnist_demo import catalogue
 from fmnist_demo.catalogue import CatalogueStore, CatalogueUnavailable
 
 BOUND_S = 8  # a call must have returned or raised by then (DB_SILENCE_S is 3 s)
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -119,3 +121,38 @@ def test_the_server_cancels_a_statement_that_runs_too_long(
         )
         assert isinstance(error, CatalogueUnavailable), error
         assert "did not answer" in str(error) and took < 3
+
+
+def test_classify_classifies_while_the_database_is_frozen(
+    proxied: tuple[FreezableProxy, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Classify needs no database to classify; it asks which photo model is in use, and that
+    # question must give up quickly, leaving the shipped model.
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from streamlit.testing.v1 import AppTest
+
+    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+
+    proxy, url = proxied
+    monkeypatch.setenv(catalogue.DB_ENV_VAR, url)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=BOUND_S + 30)
+    at.run()
+    at.switch_page("fmnist_demo/pages/classify.py").run()  # the database answers here
+    assert not at.exception
+    proxy.freeze()
+    _adopted_entry.clear()  # as when its short cache has just run out
+    scene = np.full((400, 300, 3), 210, np.uint8)
+    scene[40:360, 90:210] = (30, 40, 90)  # a tall dark item on a light floor
+    out = io.BytesIO()
+    Image.fromarray(scene).save(out, "JPEG")
+    at.file_uploader(key="classify_upload").set_value([("item.jpg", out.getvalue(), "image/jpeg")])
+    _took, error = _within(BOUND_S, at.run)
+    assert error is None, error
+    assert not at.exception
+    verdicts = [*at.success, *at.warning, *at.info]
+    assert any("item.jpg" in m.value for m in at.markdown), "the photo was not shown"
+    assert verdicts, "no verdict"
+    assert "shipped photo model" in " ".join(c.value for c in at.caption)
