@@ -31,9 +31,10 @@ from typing import Any, Self
 
 import numpy as np
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from fmnist_demo import i18n
+from fmnist_demo import photo as photo_pipeline
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
 from fmnist_demo.evaluation import percent
 from fmnist_demo.i18n import N_, _, ngettext
@@ -440,35 +441,22 @@ def model_input_bytes(image: np.ndarray) -> bytes:
     return np.round(np.clip(pixels, 0.0, 1.0) * 255.0).astype(np.uint8).tobytes()
 
 
-def _open_photo(photo: Any, draft_side: int) -> Image.Image:
-    if isinstance(photo, Image.Image):
-        return photo
+def make_thumbnail(photo: Any, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
+    """A JPEG of the photo whose longest side is at most `max_side` pixels.
+
+    It is made from the pixels the classifying pipeline decodes (upright, 16-bit and float
+    pictures scaled to 8 bits, transparency on white, memory bounded), so the kept photo is the
+    one the model was shown, never a clipped white or black square.
+    """
     if hasattr(photo, "getvalue"):  # BytesIO, Streamlit's UploadedFile
         photo = photo.getvalue()
-    if not isinstance(photo, (bytes, bytearray, memoryview)):
+    if not isinstance(photo, (bytes, bytearray, memoryview, Image.Image)):
         raise InvalidEntry(_("The photo must be image bytes or a picture."))
     try:
-        image = Image.open(io.BytesIO(bytes(photo)))
-        # A JPEG decodes straight at a fraction of its size: a phone photo in a few ms.
-        image.draft("RGB", (draft_side, draft_side))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise InvalidEntry(_("The photo could not be read as an image.")) from None
-    return image
-
-
-def make_thumbnail(photo: Any, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
-    """A JPEG of the photo whose longest side is at most `max_side` pixels."""
-    image = ImageOps.exif_transpose(_open_photo(photo, max_side))
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        flat = Image.new("RGB", image.size, "white")
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    elif image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    else:
-        image = image.copy()
+        rgb, _alpha = photo_pipeline.decode(photo)  # (H, W, 3) uint8, longest side <= 480
+    except photo_pipeline.PhotoError as exc:  # says why: not a picture, too large, damaged
+        raise InvalidEntry(f"{_('The photo could not be read as an image.')} {exc}") from None
+    image = Image.fromarray(rgb, "RGB")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
@@ -631,6 +619,12 @@ def _not_answering(exc: BaseException) -> bool:
     return any(words in text for words in _NOT_ANSWERING)
 
 
+# Per thread: until when (time.monotonic()) a database that just went silent is not waited for
+# again. Without it, the pool's test of a connection fails after DB_SILENCE_S, the pool opens a
+# new connection and waits as long again, all within one call.
+_SILENT = threading.local()
+
+
 def _wait_bounded(conn: Any) -> None:
     """psycopg2's wait callback: wait for the server, at most DB_SILENCE_S for each byte.
 
@@ -643,6 +637,9 @@ def _wait_bounded(conn: Any) -> None:
     import psycopg2
     from psycopg2 import extensions
 
+    silent = psycopg2.OperationalError(f"the database did not answer within {DB_SILENCE_S:g} s")
+    if time.monotonic() < getattr(_SILENT, "until", 0.0):
+        raise silent
     while True:
         state = conn.poll()
         if state == extensions.POLL_OK:
@@ -654,9 +651,8 @@ def _wait_bounded(conn: Any) -> None:
         else:
             raise psycopg2.OperationalError(f"unexpected poll state {state}")
         if not ready:
-            raise psycopg2.OperationalError(
-                f"the database did not answer within {DB_SILENCE_S:g} s"
-            )
+            _SILENT.until = time.monotonic() + DB_SILENCE_S
+            raise silent
 
 
 def _bound_postgres_waits() -> None:
