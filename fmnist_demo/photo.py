@@ -255,13 +255,15 @@ def decode(source: PhotoSource) -> tuple[np.ndarray, np.ndarray | None]:
             request = (math.ceil(width * scale), math.ceil(height * scale))
             im.draft("RGB" if im.mode != "L" else "L", request)
         # an animation's first frame is the one loaded; a given picture is copied once
-        if decode_cost(im) * (2 if given else 1) > MAX_DECODE_BYTES:
+        cost = decode_cost(im) * (2 if given else 1)
+        if cost > MAX_DECODE_BYTES:
+            megapixels = max(1, int(MAX_DECODE_BYTES * im.width * im.height / cost / 1e6))
             raise PhotoError(
                 _(
-                    "This picture needs too much memory to open ({width} x {height} pixels of "
-                    "{mode} data). Please send a smaller photo, for example a JPEG straight from "
-                    "a phone camera."
-                ).format(width=width, height=height, mode=im.mode)
+                    "This picture has too many pixels to open here ({width} x {height}; at most "
+                    "about {megapixels} megapixels for a picture of this kind). Please send a "
+                    "smaller photo, for example a JPEG straight from a phone camera."
+                ).format(width=width, height=height, megapixels=megapixels)
             )
         orientation = im.getexif().get(_ORIENTATION_TAG)  # read before the picture is replaced
         if not _DECODING.acquire(timeout=DECODE_WAIT_S):
