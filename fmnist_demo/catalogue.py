@@ -455,7 +455,8 @@ def make_thumbnail(photo: Any, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
     try:
         rgb, _alpha = photo_pipeline.decode(photo)  # (H, W, 3) uint8, longest side <= 480
     except photo_pipeline.PhotoError as exc:  # says why: not a picture, too large, damaged
-        raise InvalidEntry(f"{_('The photo could not be read as an image.')} {exc}") from None
+        unreadable = _("The photo could not be read as an image.")
+        raise InvalidEntry(f"{unreadable} {exc}") from None
     image = Image.fromarray(rgb, "RGB")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -540,9 +541,18 @@ def default_url() -> str:
     return f"sqlite:///{path}"
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+SQLITE_CHECK_EVERY = 100_000  # SQLite instructions between looks at the statement's deadline
+
+
+def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin), so transactions mean what they say.
     dbapi_connection.isolation_level = None
+    # A statement running past STATEMENT_TIMEOUT_S is interrupted, as PostgreSQL's server does
+    # (waits for another process's lock are bounded by busy_timeout instead).
+    deadline = record.info["statement_deadline"] = [float("inf")]
+    dbapi_connection.set_progress_handler(
+        lambda: time.monotonic() > deadline[0], SQLITE_CHECK_EVERY
+    )
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
@@ -565,10 +575,17 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _sqlite_before_execute(conn: sa.Connection, *_args: Any) -> None:
+    deadline = conn.info.get("statement_deadline")
+    if deadline is not None:
+        deadline[0] = time.monotonic() + STATEMENT_TIMEOUT_S
+
+
 def _prepare_sqlite(engine: sa.Engine) -> None:
     if not sa.event.contains(engine, "connect", _sqlite_on_connect):
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
+        sa.event.listen(engine, "before_cursor_execute", _sqlite_before_execute)
         engine.dispose()  # connections opened before the listeners would miss them
 
 
@@ -603,6 +620,7 @@ _NOT_ANSWERING = (
     "did not answer",
     "timeout expired",
     "statement timeout",
+    "interrupted",  # SQLite: a statement stopped at STATEMENT_TIMEOUT_S
     "could not connect",
     "connection refused",
     "connection timed out",

@@ -156,3 +156,22 @@ def test_classify_classifies_while_the_database_is_frozen(
     assert any("item.jpg" in m.value for m in at.markdown), "the photo was not shown"
     assert verdicts, "no verdict"
     assert "shipped photo model" in " ".join(c.value for c in at.caption)
+
+
+def test_sqlite_stops_a_statement_that_runs_too_long(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite has no server to cancel a runaway statement: the store interrupts it itself.
+    monkeypatch.setattr(catalogue, "STATEMENT_TIMEOUT_S", 1)
+    endless = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+    )
+    with CatalogueStore(f"sqlite:///{tmp_path / 'catalogue.sqlite3'}") as store:
+        took, error = _within(
+            BOUND_S,
+            lambda: store._read("Could not: {reason}.", lambda c: c.exec_driver_sql(endless)),
+        )
+        assert isinstance(error, CatalogueUnavailable), error
+        assert took < 3
+        store._down_until = 0.0
+        assert store.count() == 0  # the connection is still good
