@@ -102,6 +102,8 @@ def _large_pictures(folder: Path) -> dict[str, Path]:
         "rgb_tiff_16mp": (Image.fromarray(rgb[:near, :near]), "tiff", {"compression": "tiff_lzw"}),
         "rgba_png_8mp": (Image.fromarray(rgba, "RGBA"), "png", {}),
         "rgb_webp_8mp": (Image.fromarray(rgb[:2800, :2800]), "webp", {"quality": 80}),
+        "palette_gif_7mp": (Image.fromarray(rgb[:2600, :2600]).convert("P"), "gif", {}),
+        "rgb_avif_4mp": (Image.fromarray(rgb[:2000, :2000]), "avif", {}),
     }
     paths = {}
     for name, (image, ending, options) in files.items():
