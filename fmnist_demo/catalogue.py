@@ -691,7 +691,12 @@ def _postgres_on_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict
     cparams.setdefault("keepalives_idle", KEEPALIVE_IDLE_S)
     cparams.setdefault("keepalives_interval", KEEPALIVE_IDLE_S)
     cparams.setdefault("keepalives_count", 3)
-    cparams.setdefault("tcp_user_timeout", int(DB_SILENCE_S * 1000))  # ms, for unsent data
+    from psycopg2 import extensions
+
+    if (
+        extensions.libpq_version() >= 120000
+    ):  # libpq 12 knows tcp_user_timeout; older ones refuse it
+        cparams.setdefault("tcp_user_timeout", int(DB_SILENCE_S * 1000))  # ms, for unsent data
     options = str(cparams.get("options") or "")
     if "statement_timeout" not in options:
         timeout = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
