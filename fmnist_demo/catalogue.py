@@ -693,9 +693,8 @@ def _postgres_on_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict
     cparams.setdefault("keepalives_count", 3)
     from psycopg2 import extensions
 
-    if (
-        extensions.libpq_version() >= 120000
-    ):  # libpq 12 knows tcp_user_timeout; older ones refuse it
+    # libpq 12 and later know tcp_user_timeout; older ones refuse the connection with it
+    if extensions.libpq_version() >= 120000:
         cparams.setdefault("tcp_user_timeout", int(DB_SILENCE_S * 1000))  # ms, for unsent data
     options = str(cparams.get("options") or "")
     if "statement_timeout" not in options:
