@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import select
 import sqlite3
 import threading
 import time
@@ -30,9 +31,10 @@ from typing import Any, Self
 
 import numpy as np
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from fmnist_demo import i18n
+from fmnist_demo import photo as photo_pipeline
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
 from fmnist_demo.evaluation import percent
 from fmnist_demo.i18n import N_, _, ngettext
@@ -49,6 +51,16 @@ FILE_NAME_MAX_CHARS = 255
 SQLITE_BUSY_TIMEOUT_S = 2
 LOCKED_RETRIES = 1
 SCHEMA_WAIT_S = 30  # how long a new SQLite file's creation waits for other processes making it
+# A PostgreSQL server (or the network to it) that stops answering must not hang a page: no call
+# waits more than DB_SILENCE_S for a byte (connecting, or any statement), and the server itself
+# cancels a statement after STATEMENT_TIMEOUT_S (a lock held too long, a runaway query).
+DB_SILENCE_S = 3.0
+STATEMENT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 3  # libpq's own, whole seconds (at least 2)
+KEEPALIVE_IDLE_S = 10  # an idle pooled connection to a host that vanished is found out this soon
+# After the database did not answer, reads fail at once for this long, so that each rerun of a
+# page (Classify asks which photo model is in use) does not wait again. Saves always try.
+DOWN_RETRY_S = 15.0
 BIN_KEEP_DAYS = 30  # a deleted record can be restored for this long, then it is removed for good
 EDITABLE_FIELDS = ("confirmed", "name", "note")
 # How a sentence names each field ("Someone else changed the name of record #5"), translated on use.
@@ -430,35 +442,23 @@ def model_input_bytes(image: np.ndarray) -> bytes:
     return np.round(np.clip(pixels, 0.0, 1.0) * 255.0).astype(np.uint8).tobytes()
 
 
-def _open_photo(photo: Any, draft_side: int) -> Image.Image:
-    if isinstance(photo, Image.Image):
-        return photo
+def make_thumbnail(photo: Any, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
+    """A JPEG of the photo whose longest side is at most `max_side` pixels.
+
+    It is made from the pixels the classifying pipeline decodes (upright, 16-bit and float
+    pictures scaled to 8 bits, transparency on white, memory bounded), so the kept photo is the
+    one the model was shown, never a clipped white or black square.
+    """
     if hasattr(photo, "getvalue"):  # BytesIO, Streamlit's UploadedFile
         photo = photo.getvalue()
-    if not isinstance(photo, (bytes, bytearray, memoryview)):
+    if not isinstance(photo, (bytes, bytearray, memoryview, Image.Image)):
         raise InvalidEntry(_("The photo must be image bytes or a picture."))
     try:
-        image = Image.open(io.BytesIO(bytes(photo)))
-        # A JPEG decodes straight at a fraction of its size: a phone photo in a few ms.
-        image.draft("RGB", (draft_side, draft_side))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise InvalidEntry(_("The photo could not be read as an image.")) from None
-    return image
-
-
-def make_thumbnail(photo: Any, max_side: int = THUMBNAIL_MAX_SIDE) -> bytes:
-    """A JPEG of the photo whose longest side is at most `max_side` pixels."""
-    image = ImageOps.exif_transpose(_open_photo(photo, max_side))
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        flat = Image.new("RGB", image.size, "white")
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    elif image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    else:
-        image = image.copy()
+        rgb, _alpha = photo_pipeline.decode(photo)  # (H, W, 3) uint8, longest side <= 480
+    except photo_pipeline.PhotoError as exc:  # says why: not a picture, too large, damaged
+        unreadable = _("The photo could not be read as an image.")
+        raise InvalidEntry(f"{unreadable} {exc}") from None
+    image = Image.fromarray(rgb, "RGB")
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
@@ -542,9 +542,18 @@ def default_url() -> str:
     return f"sqlite:///{path}"
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+SQLITE_CHECK_EVERY = 100_000  # SQLite instructions between looks at the statement's deadline
+
+
+def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin), so transactions mean what they say.
     dbapi_connection.isolation_level = None
+    # A statement running past STATEMENT_TIMEOUT_S is interrupted, as PostgreSQL's server does
+    # (waits for another process's lock are bounded by busy_timeout instead).
+    deadline = record.info["statement_deadline"] = [float("inf")]
+    dbapi_connection.set_progress_handler(
+        lambda: time.monotonic() > deadline[0], SQLITE_CHECK_EVERY
+    )
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
@@ -567,10 +576,17 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+def _sqlite_before_execute(conn: sa.Connection, *_args: Any) -> None:
+    deadline = conn.info.get("statement_deadline")
+    if deadline is not None:
+        deadline[0] = time.monotonic() + STATEMENT_TIMEOUT_S
+
+
 def _prepare_sqlite(engine: sa.Engine) -> None:
     if not sa.event.contains(engine, "connect", _sqlite_on_connect):
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
+        sa.event.listen(engine, "before_cursor_execute", _sqlite_before_execute)
         engine.dispose()  # connections opened before the listeners would miss them
 
 
@@ -585,6 +601,8 @@ def _ensure_pre_ping(engine: sa.Engine) -> None:
 def _reason(exc: BaseException, otherwise: str | None = None) -> str:
     """Why a database step failed, as the end of a sentence in the visitor's language."""
     text = str(getattr(exc, "orig", None) or exc).lower()
+    if _not_answering(exc):
+        return _("the database did not answer in time; it may be down just now")
     if "locked" in text or "busy" in text:
         return _("the database is busy with another save just now")
     if ("disk" in text and ("full" in text or "i/o" in text)) or "no space" in text:
@@ -596,6 +614,102 @@ def _reason(exc: BaseException, otherwise: str | None = None) -> str:
     if "no such column" in text or "no such table" in text or "does not exist" in text:
         return _("its tables are not as this app expects (was the database changed by hand?)")
     return otherwise or _("the database cannot be reached")
+
+
+# What a database that cannot be reached or stopped answering says (libpq, psycopg2, the server).
+_NOT_ANSWERING = (
+    "did not answer",
+    "timeout expired",
+    "statement timeout",
+    "interrupted",  # SQLite: a statement stopped at STATEMENT_TIMEOUT_S
+    "could not connect",
+    "connection refused",
+    "connection timed out",
+    "server closed the connection",
+    "could not receive data",
+    "could not send data",
+    "no route to host",
+)
+
+
+def _not_answering(exc: BaseException) -> bool:
+    """True when a failure means the database is unreachable or silent (not busy, not wrong)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in _NOT_ANSWERING)
+
+
+# Per thread: until when (time.monotonic()) a database that just went silent is not waited for
+# again. Without it, the pool's test of a connection fails after DB_SILENCE_S, the pool opens a
+# new connection and waits as long again, all within one call.
+_SILENT = threading.local()
+
+
+def _wait_bounded(conn: Any) -> None:
+    """psycopg2's wait callback: wait for the server, at most DB_SILENCE_S for each byte.
+
+    libpq itself waits forever on a socket whose peer is alive but silent (a hung host, a proxy
+    or firewall that stops forwarding): connect_timeout covers only the connection's start in
+    blocking mode, statement_timeout is the server's (its answer is what does not arrive), and
+    keepalives and tcp_user_timeout see a live peer whose kernel still acknowledges. This bound
+    does not depend on the peer. Raising here makes psycopg2 close the connection.
+    """
+    import psycopg2
+    from psycopg2 import extensions
+
+    silent = psycopg2.OperationalError(f"the database did not answer within {DB_SILENCE_S:g} s")
+    if time.monotonic() < getattr(_SILENT, "until", 0.0):
+        raise silent
+    while True:
+        state = conn.poll()
+        if state == extensions.POLL_OK:
+            return
+        if state == extensions.POLL_READ:
+            ready = select.select([conn.fileno()], [], [], DB_SILENCE_S)[0]
+        elif state == extensions.POLL_WRITE:
+            ready = select.select([], [conn.fileno()], [], DB_SILENCE_S)[1]
+        else:
+            raise psycopg2.OperationalError(f"unexpected poll state {state}")
+        if not ready:
+            _SILENT.until = time.monotonic() + DB_SILENCE_S
+            raise silent
+
+
+def _bound_postgres_waits() -> None:
+    """Install _wait_bounded for every psycopg2 connection of this process, once."""
+    try:
+        from psycopg2 import extensions
+    except ImportError:  # another driver: its own settings apply
+        return
+    current = extensions.get_wait_callback()
+    if current is None:
+        extensions.set_wait_callback(_wait_bounded)
+
+
+def _postgres_on_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+    """Bounded waits on each new connection, keeping any the deployment set itself."""
+    cparams.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    cparams.setdefault("keepalives", 1)
+    cparams.setdefault("keepalives_idle", KEEPALIVE_IDLE_S)
+    cparams.setdefault("keepalives_interval", KEEPALIVE_IDLE_S)
+    cparams.setdefault("keepalives_count", 3)
+    from psycopg2 import extensions
+
+    # libpq 12 and later know tcp_user_timeout; older ones refuse the connection with it
+    if extensions.libpq_version() >= 120000:
+        cparams.setdefault("tcp_user_timeout", int(DB_SILENCE_S * 1000))  # ms, for unsent data
+    options = str(cparams.get("options") or "")
+    if "statement_timeout" not in options:
+        timeout = f"-c statement_timeout={STATEMENT_TIMEOUT_S * 1000}"
+        cparams["options"] = f"{options} {timeout}".strip()
+
+
+def _prepare_postgres(engine: sa.Engine) -> None:
+    if engine.dialect.driver != "psycopg2":
+        return
+    _bound_postgres_waits()
+    if not sa.event.contains(engine, "do_connect", _postgres_on_connect):
+        sa.event.listen(engine, "do_connect", _postgres_on_connect)
+        engine.dispose()  # connections opened before the listener would miss its settings
 
 
 def _bytes_or_none(value: Any) -> bytes | None:
@@ -663,7 +777,10 @@ class CatalogueStore:
             self._owns_engine = True
         if self._engine.dialect.name == "sqlite":
             _prepare_sqlite(self._engine)
+        elif self._engine.dialect.name == "postgresql":
+            _prepare_postgres(self._engine)
         self._schema_ready = False
+        self._down_until = 0.0  # time.monotonic() until which reads fail at once
         self._schema_lock = threading.Lock()
 
     @property
@@ -704,6 +821,8 @@ class CatalogueStore:
         try:
             yield
         except sa.exc.SQLAlchemyError as exc:
+            if _not_answering(exc):
+                self._down_until = time.monotonic() + DOWN_RETRY_S
             raise CatalogueUnavailable(failure.format(reason=_reason(exc), **values)) from exc
         except OSError as exc:
             reason = _reason(exc, otherwise=str(exc.strerror or exc))
@@ -726,7 +845,13 @@ class CatalogueStore:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _read(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
-        """Run `work` in one read transaction (`failure` as in _guard)."""
+        """Run `work` in one read transaction (`failure` as in _guard).
+
+        Shortly after the database did not answer, say so at once instead of waiting again.
+        """
+        if time.monotonic() < self._down_until:
+            reason = _("the database did not answer in time; it may be down just now")
+            raise CatalogueUnavailable(failure.format(reason=reason, **values))
         self._ensure_schema()
         with self._guard(failure, **values), self._engine.connect() as conn:
             return work(conn)
