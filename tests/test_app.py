@@ -60,7 +60,7 @@ def test_app_starts_on_home(fmnist):
     assert "recognise clothes" in at.title[0].value
     assert any("70,000" in md.value for md in at.markdown)
     assert any("60,000 training and 10,000 test" in s.value for s in at.success)
-    assert any("right on 88 % of the test pictures" in s.value for s in at.success)
+    assert any("right on 88\u00a0% of the test pictures" in s.value for s in at.success)
     # a row of real Fashion-MNIST pictures, one of each kind
     assert [i.proto.imgs[0].caption for i in at.image] == list(CLASS_NAMES)
 
@@ -205,10 +205,11 @@ def test_early_stop_message_through_the_page(fmnist):
     assert not at.exception
     assert any("Reached 50% accuracy so cancelling training!" in s.value for s in at.success)
     assert any(
-        "Training stopped early, as planned: it passed the 50 % target after epoch 1." in s.value
+        "Training stopped early, as planned: it passed the 50\u00a0% target after epoch 1."
+        in s.value
         for s in at.success
     )
-    assert at.metric[0].value.endswith(" %")  # training accuracy, "91.3 %"
+    assert at.metric[0].value.endswith("\u00a0%")  # training accuracy, "91.3 %"
     assert "point" in at.metric[1].delta  # test against training, in percentage points
     assert len(at.session_state["train_result"]["history"]) == 1
 
@@ -284,7 +285,7 @@ def test_train_page_in_bengali_before_and_after_early_stop(fmnist):
     # The chapter's English line is explained, not quoted, on the Bengali page.
     assert (
         success.value
-        == "পরিকল্পনা মতোই প্রশিক্ষণ আগেভাগে থেমেছে: 1 নম্বর পর্বের পর মডেল 50 % লক্ষ্য পেরিয়ে গেছে।"
+        == "পরিকল্পনা মতোই প্রশিক্ষণ আগেভাগে থেমেছে: 1 নম্বর পর্বের পর মডেল 50\u00a0% লক্ষ্য পেরিয়ে গেছে।"
     )
     assert "Reached" not in success.value
     assert at.metric[0].label == "শেখার ছবিতে নির্ভুলতা"

@@ -258,7 +258,7 @@ def test_counts_and_trial_summary(store: CatalogueStore) -> None:
     summary = store.trial_summary()
     assert (summary.items, summary.accepted, summary.corrected) == (5, 4, 1)
     assert summary.accuracy == pytest.approx(0.8)
-    assert summary.sentence() == "The model was right for 4 of 5 items (80 %)."
+    assert summary.sentence() == "The model was right for 4 of 5 items (80\u00a0%)."
     sandal = summary.per_class[5]
     assert (sandal.name, sandal.items, sandal.accepted, sandal.corrected) == ("Sandal", 1, 0, 1)
     assert sandal.accuracy == 0.0
@@ -586,7 +586,7 @@ def test_the_trial_result_is_said_in_bengali(store: CatalogueStore, bengali) -> 
     assert store.trial_summary().sentence() == "এখনও কোনো জিনিস ক্যাটালগে তোলা হয়নি।"
     store.add(predicted=1, confidence=0.5)
     store.add(predicted=1, confidence=0.5, confirmed=3)
-    assert store.trial_summary().sentence() == "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50 %)।"
+    assert store.trial_summary().sentence() == "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50\u00a0%)।"
 
 
 def test_a_database_fault_is_explained_in_bengali(tmp_path: Path, bengali) -> None:

@@ -123,7 +123,7 @@ def test_visitors_model_is_used_when_chosen():
     at = _results({"user_model": user, "model_choice": "yours"})
     assert at.radio(key="results_model").value == "yours"
     assert "your model" in at.caption[0].value
-    assert [m.value for m in at.metric] == ["50 %", percent(expected_test)]
+    assert [m.value for m in at.metric] == ["50\u00a0%", percent(expected_test)]
     assert "How its accuracy grew" not in [e.label for e in at.expander]
 
     at.radio(key="results_model").set_value("shipped").run()
@@ -167,15 +167,15 @@ def test_results_in_bengali_with_the_visitors_model(bengali):
     user = _untrained_user_model()
     at = _results({"user_model": user, "model_choice": "yours"}, lang="bn")
     assert latin_words(at) == []
-    assert [m.value for m in at.metric] == ["50 %", percent(user["test_accuracy"])]
+    assert [m.value for m in at.metric] == ["50\u00a0%", percent(user["test_accuracy"])]
     at.radio(key="results_model").set_value("shipped").run()
     assert not at.exception
     assert latin_words(at) == []
 
 
 def test_numbers_and_kind_names_in_bengali(bengali):
-    assert percent(0.998) == "99 %-এর বেশি"  # a doubt never rounded up to certainty
-    assert confidence(1.0) == "99 %-এর বেশি" and percent(0.8819) == "88 %"
+    assert percent(0.998) == "99\u00a0%-এর বেশি"  # a doubt never rounded up to certainty
+    assert confidence(1.0) == "99\u00a0%-এর বেশি" and percent(0.8819) == "88\u00a0%"
     matrix = np.zeros((10, 10), dtype=int)
     np.fill_diagonal(matrix, 90)
     matrix[6, 0] = 30  # Shirt taken for T-shirt/top

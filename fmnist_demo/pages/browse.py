@@ -12,6 +12,7 @@ from fmnist_demo.evaluation import (
     class_counts,
     count,
     normalisation_examples,
+    pixel_size,
     sample_indices,
 )
 from fmnist_demo.i18n import N_, _, language
@@ -139,7 +140,7 @@ a.metric(_("Training images"), count(len(x_train)), border=True)
 b.metric(_("Test images"), count(len(x_test)), border=True)
 c.metric(_("Kinds of clothing"), count(NUM_CLASSES), border=True)
 d.metric(
-    _("Pixels per image ({size} × {size})").format(size=IMAGE_SIZE),
+    _("Pixels per image ({size})").format(size=pixel_size(IMAGE_SIZE)),
     count(IMAGE_SIZE**2),
     border=True,
 )
@@ -177,11 +178,11 @@ with right:
     st.write(
         _(
             "To a computer this picture is just {pixels} numbers, one per pixel, in a "
-            "{size} × {size} grid: **0 is black, 255 is white**, and the numbers in between are "
+            "{size} grid: **0 is black, 255 is white**, and the numbers in between are "
             "shades of grey. The label is a number too: **{label}** means *{kind}*."
         ).format(
             pixels=count(IMAGE_SIZE * IMAGE_SIZE),
-            size=IMAGE_SIZE,
+            size=pixel_size(IMAGE_SIZE),
             label=label,
             kind=kind_name(label),
         )

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
-from fmnist_demo.data import NUM_CLASSES, TRAIN_SIZE, kind_name
+from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TRAIN_SIZE, kind_name
 from fmnist_demo.evaluation import (
     Evaluation,
     confidence,
@@ -15,6 +15,7 @@ from fmnist_demo.evaluation import (
     most_confident_mistakes,
     per_class_accuracy,
     percent,
+    pixel_size,
     points_between,
     ranked_classes,
     top_confusions,
@@ -249,11 +250,13 @@ def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
     st.write(
         ngettext(
             "It gets {wrong} of the {total} test images wrong. This is the mistake it was surest "
-            "about; many are hard even for a person at 28 × 28 pixels.",
+            "about; many are hard even for a person at {size} "
+            "pixels.",
             "It gets {wrong} of the {total} test images wrong. These are the mistakes it was "
-            "surest about; many are hard even for a person at 28 × 28 pixels.",
+            "surest about; many are hard even for a person at {size} "
+            "pixels.",
             n_wrong,
-        ).format(wrong=count(n_wrong), total=count(len(result.labels)))
+        ).format(wrong=count(n_wrong), total=count(len(result.labels)), size=pixel_size(IMAGE_SIZE))
     )
     gallery = plots.mistakes_gallery(x_test[wrong], result.labels[wrong], result.probs[wrong])
     st.image(gallery, output_format="PNG")

@@ -18,7 +18,7 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
-from fmnist_demo.evaluation import percent, points_between
+from fmnist_demo.evaluation import count, hold_together, percent, points_between, with_unit
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
@@ -55,8 +55,8 @@ HELP_EPOCH = N_(
     "10 times; after each pass the model is a little better."
 )
 HELP_TARGET = N_(
-    "The chapter stops training as soon as the model is right on more than 90 % of the pictures "
-    "it studies."
+    "The chapter stops training as soon as the model is right on more than {target} of the "
+    "pictures it studies."
 )
 HELP_ACCURACY = N_(
     "Accuracy is the share of the pictures the model names correctly: higher is better."
@@ -98,7 +98,7 @@ def curves_png(history: tuple[tuple[tuple[str, float], ...], ...], lang: str) ->
 def seconds_text(seconds: float) -> str:
     """A duration as "12.3 s" in the visitor's language."""
     # NOTE: {seconds} is a number such as "12.3"; "s" is the unit second
-    return _("{seconds} s").format(seconds=f"{seconds:.1f}")
+    return hold_together(_("{seconds} s")).format(seconds=f"{seconds:.1f}")
 
 
 def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
@@ -126,7 +126,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         _("Training pictures"),
         SUBSET_CHOICES,
         value=SUBSET_CHOICES[-1],
-        format_func=lambda n: f"{n:,}",
+        format_func=count,
         key="train_subset",
         disabled=disabled,
         help=_("Fewer pictures train faster but learn less."),
@@ -145,7 +145,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         round(DEFAULTS.target_accuracy * 100),
         key="train_target",
         disabled=disabled or not early,
-        help=_(HELP_TARGET),
+        help=_(HELP_TARGET).format(target=percent(DEFAULTS.target_accuracy)),
     )
     return chosen_settings(hidden, epochs, early, target), subset
 
@@ -317,7 +317,9 @@ def show_result(res: dict) -> None:
         )
     share = res["report_share"]
     if share < 0.005:
-        shown = _("Showing the progress live took less than 1 % of it.")
+        shown = _("Showing the progress live took less than {share} of it.").format(
+            share=percent(0.01)
+        )
     else:
         shown = _("Showing the progress live took {share} of it.").format(share=percent(share))
     c3.metric(_("Training time"), seconds_text(res["seconds"]), help=shown)
@@ -342,7 +344,7 @@ def show_result(res: dict) -> None:
         .format(
             {
                 names["loss"]: "{:.3f}",
-                names["accuracy"]: "{:.1f} %",
+                names["accuracy"]: with_unit("{:.1f}", "%"),
                 names["seconds"]: "{:.1f}",
             }
         )
@@ -422,10 +424,10 @@ st.markdown(
     _(
         "Here the computer studies the training pictures and their answers. One **epoch** is "
         "one pass through all of them; after each it is a little better. The chapter trains for "
-        "10 epochs, or stops as soon as it is right on more than 90 % of the pictures it "
+        "10 epochs, or stops as soon as it is right on more than {target} of the pictures it "
         "studies. The **loss** measures how far its answers are from the right ones: it falls "
         "as it learns."
-    )
+    ).format(target=percent(DEFAULTS.target_accuracy))
 )
 
 settings, subset = settings_controls(disabled=mine_running)
