@@ -37,6 +37,10 @@ MODEL_PARAM = "model"  # query parameter holding the token of this browser's tra
 KEEP_MODELS = 8  # trained models kept for reloads, as weights: 0.4 or 1.6 MB (128 or 512 units)
 KEEP_MODEL_S = 2 * 3600  # ... each for two hours after it was last used
 JOB_KEY = "train_job"  # this visitor's TrainingJob while it runs
+# The token this browser's model will be kept under, chosen when its first training starts: it
+# goes into the address at once, and the training slot records it as the training's owner, so a
+# reload during the training finds the training (and, when it ends, its model) as its own.
+TOKEN_KEY = "model_token"
 RESULT_KEY = "train_result"  # the outcome of this visitor's last training: a dict
 
 
@@ -179,11 +183,32 @@ def visitor_clock(when: dt.datetime | float) -> str:
     return clock(when, visitor_zone())
 
 
+def model_token() -> str:
+    """The token this browser's trained model is kept under: its model's, or a new one kept for
+    the model its training will make."""
+    state = st.session_state
+    info = state.get(USER_MODEL_KEY)
+    if info is not None and info.get("token"):
+        return info["token"]
+    if TOKEN_KEY not in state:
+        state[TOKEN_KEY] = secrets.token_urlsafe(12)
+    return state[TOKEN_KEY]
+
+
+def own_token() -> str | None:
+    """This browser's model token if it has one yet (a model, or a training started), else None."""
+    info = st.session_state.get(USER_MODEL_KEY)
+    if info is not None and info.get("token"):
+        return info["token"]
+    return st.session_state.get(TOKEN_KEY)
+
+
 def keep_model_across_reloads() -> None:
     """Keep this browser's model token in the page's URL, or restore the model a reload lost.
 
     Called by the entry on every run: page changes drop the URL's query parameters, so the token
-    is written back each time; a fresh session (a reload) finds its model again through it.
+    is written back each time; a fresh session (a reload) finds its model again through it, or
+    its training still running (or ended and not yet collected) in the server's slot.
     """
     state = st.session_state
     info = state.get(USER_MODEL_KEY)
@@ -196,10 +221,19 @@ def keep_model_across_reloads() -> None:
             if store.get(info["token"]) is None:  # in use here, so kept (again) for a reload
                 store.put(info["token"], info)
         return
+    if JOB_KEY in state and state.get(TOKEN_KEY):  # training here, its model not made yet
+        if token != state[TOKEN_KEY]:
+            st.query_params[MODEL_PARAM] = state[TOKEN_KEY]
+        return
     if not token:
         return
     found = user_model_store().get(token)
     if found is None:
+        job = training_slot().job_of(token)
+        if job is not None:  # a reload while this browser's training runs: it is still ours
+            state[TOKEN_KEY] = token
+            state[JOB_KEY] = job
+            return
         state[MODEL_GONE_KEY] = True
         del st.query_params[MODEL_PARAM]
         return
@@ -275,8 +309,7 @@ def remember_user_model(
 
     Classify keeps the shipped photo model until the visitor picks theirs there.
     """
-    previous = st.session_state.get(USER_MODEL_KEY)
-    token = previous["token"] if previous else secrets.token_urlsafe(12)
+    token = model_token()
     info = {
         "model": model,
         "token": token,

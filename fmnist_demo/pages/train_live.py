@@ -24,12 +24,14 @@ from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
+    MODEL_PARAM,
     RESULT_KEY,
     collect_training,
     dataset,
     dataset_problem,
     figure_image,
-    session_id,
+    model_token,
+    own_token,
     training_slot,
     user_model_in_session,
     user_model_label,
@@ -176,9 +178,12 @@ def start_training() -> None:
         return
     subset = state["train_subset"]
     job = TrainingJob(x_train[:subset], y_train[:subset], settings)
-    if training_slot().start(session_id(), job):
+    token = model_token()
+    if training_slot().start(token, job):
         state.pop(RESULT_KEY, None)
         state[JOB_KEY] = job
+        # in the address from the start: a reload during the training finds it as this browser's
+        st.query_params[MODEL_PARAM] = token
     else:
         state[START_PROBLEM_KEY] = (
             _("Another visitor started a training a moment ago; please try again in a minute."),
@@ -446,7 +451,7 @@ with st.expander(_("What is inside the model"), icon=":material/account_tree:"):
     )
 
 slot = training_slot()
-busy_elsewhere = slot.busy and slot.owner != session_id()
+busy_elsewhere = slot.busy and slot.owner != own_token()
 if busy_elsewhere:
     st.info(busy_message(slot), icon=":material/hourglass_top:")
 
