@@ -236,6 +236,81 @@ def test_chapter_figures_are_readable_at_their_screen_width():
         assert plots.screen_width(fig) <= 820  # the page's column at 1280 px with the sidebar
 
 
+def _on_a_phone_px(fig: Figure) -> dict[str, float]:
+    """Each word of a figure and its height on a 390 px phone's screen, in pixels: its size at
+    the figure's dpi, times the width it is shown at (the figure's own, or the phone's column
+    where that is less) over the width it is drawn at."""
+    shown = min(plots.screen_width(fig), plots.PHONE_COLUMN_PX)
+    drawn = fig.get_figwidth() * fig.get_dpi()
+    return {
+        t.get_text(): t.get_fontsize() / 72 * fig.get_dpi() * shown / drawn for t in _texts(fig)
+    }
+
+
+def _phone_figures() -> dict[str, Figure]:
+    """Every figure as a phone shows it, drawn with the real dataset's first pictures."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(25) % 10
+    probs = rng.dirichlet(np.ones(10) * 0.3, size=15).astype(np.float32)  # (15, 10)
+    matrix = rng.integers(0, 30, (10, 10)) + np.diag(rng.integers(800, 999, 10))  # (10, 10)
+    counts = np.full(10, 6000), np.full(10, 1000)
+    history = [{"epoch": e, "loss": 0.5 / e, "accuracy": 0.8 + 0.01 * e} for e in range(1, 21)]
+    return {
+        "sample grid": plots.sample_grid(
+            _images(25), labels, columns=3, width_in=plots.PHONE_INCHES
+        ),
+        "one picture": plots.picture_figure(_images(1)[0]),  # the same figure at both widths
+        "15 predictions": plots.prediction_figure(
+            _images(15), labels[:15], probs, columns=1, width_in=plots.PHONE_INCHES
+        ),
+        "ten bars": plots.probability_figure(probs[0], 1, phone=True),
+        "class counts": plots.class_count_figure(*counts, phone=True),
+        "confusion": plots.confusion_figure(matrix, phone=True),
+        "per kind": plots.class_accuracy_figure(per_class_accuracy(matrix), phone=True),
+        "training curves": plots.training_curves_figure(history, phone=True),
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_every_word_of_a_phone_figure_is_at_least_11_px_on_the_screen(lang):
+    """At 390 px the desk figures (600-1,460 px wide) were shrunk to 5-6 px text."""
+    i18n.set_language(lang)
+    try:
+        figures = _phone_figures()
+        gallery = plots.mistakes_gallery(
+            _images(12), np.arange(12) % 10, _one_hot_probs([(i + 1) % 10 for i in range(12)],
+            [0.999] * 12), phone=True
+        )  # fmt: skip
+    finally:
+        i18n.set_language("en")
+    for name, fig in figures.items():
+        sizes = _on_a_phone_px(fig)
+        assert sizes, name
+        small = {word: round(px, 1) for word, px in sizes.items() if px < plots.READABLE_PX}
+        assert small == {}, name
+        assert plots.screen_width(fig) <= 450, name  # never much wider than where it is shown
+    shown = min(plots.gallery_screen_width(gallery), plots.PHONE_COLUMN_PX)
+    assert gallery.info["text_px"] * shown / gallery.width >= plots.READABLE_PX
+    assert plots.gallery_screen_width(gallery) <= plots.PHONE_COLUMN_PX
+
+
+def test_desk_figures_are_too_small_on_a_phone_and_keep_their_layout():
+    """What the phone layouts are for: the desk ones, shown 358 px wide, write 5-9 px text."""
+    matrix = np.diag(np.full(10, 900)) + 5
+    for fig in [
+        plots.confusion_figure(matrix),
+        plots.class_accuracy_figure(per_class_accuracy(matrix)),
+        plots.training_curves_figure([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}]),
+    ]:
+        assert min(_on_a_phone_px(fig).values()) < plots.READABLE_PX
+        assert plots.screen_width(fig) >= 600  # at a desk as before
+    desk = plots.mistakes_gallery(
+        _images(12), np.zeros(12, int), _one_hot_probs([1] * 12, [0.9] * 12)
+    )
+    assert plots.CAPTION_SIZE * plots.PHONE_COLUMN_PX / desk.width < plots.READABLE_PX
+    assert plots.gallery_screen_width(desk) == desk.width  # one pixel per screen pixel, as before
+
+
 def test_figure_png_is_a_sharp_picture_of_the_figure():
     fig = plots.picture_figure(_images(1)[0])
     png = Image.open(io.BytesIO(plots.figure_png(fig)))

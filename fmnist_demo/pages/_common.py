@@ -486,6 +486,18 @@ def show_figure(wide: tuple[bytes, int], narrow: tuple[bytes, int], key: str) ->
             figure_image(png, width)
 
 
+def figure_to_swipe(png: bytes, width: int, key: str) -> None:
+    """A figure whose every number must stay readable (784 pixel values): shown `width` pixels
+    wide in a box of the column's width that a phone swipes sideways; at a desk it just fits."""
+    st.html(
+        f"<style>.st-key-{key} {{ overflow-x: auto; }}"
+        f".st-key-{key} img {{ width: {width}px !important; max-width: none !important; }}"
+        "</style>"
+    )
+    with st.container(key=key):
+        st.image(png, width=width)
+
+
 def figure_image(png: bytes, width: int) -> None:
     """A figure's PNG (plots.PNG_DENSITY pixels per screen pixel) shown `width` screen pixels
     wide, or the column's width where that is less, with every one of its pixels.

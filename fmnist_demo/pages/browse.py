@@ -16,7 +16,13 @@ from fmnist_demo.evaluation import (
     sample_indices,
 )
 from fmnist_demo.i18n import N_, _, language
-from fmnist_demo.pages._common import dataset, dataset_or_message, figure_image, show_figure
+from fmnist_demo.pages._common import (
+    dataset,
+    dataset_or_message,
+    figure_image,
+    figure_to_swipe,
+    show_figure,
+)
 
 GRID_SIZE = 25  # the chapter's 5 x 5 figure
 SEED_KEY = "browse_seed"  # bumped by "Show others": each click draws a new, reproducible sample
@@ -60,10 +66,10 @@ def pixels_png(split: str, index: int, normalised: bool, lang: str) -> tuple[byt
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def counts_png(lang: str) -> tuple[bytes, int]:
-    """How many pictures of each kind the two sets hold."""
+def counts_png(phone: bool, lang: str) -> tuple[bytes, int]:
+    """How many pictures of each kind the two sets hold (laid out for a phone, or a desk)."""
     (_train, y_train), (_test, y_test) = dataset()
-    fig = plots.class_count_figure(class_counts(y_train), class_counts(y_test))
+    fig = plots.class_count_figure(class_counts(y_train), class_counts(y_test), phone=phone)
     return plots.figure_png(fig), plots.screen_width(fig)
 
 
@@ -215,7 +221,7 @@ scale = st.segmented_control(
     key="browse_scale",
 )
 png, width = pixels_png(split, index, scale == "normalised", lang)
-figure_image(png, width)
+figure_to_swipe(png, width, "browse-pixels")
 
 st.header(_("How many of each"), divider="gray")
 st.write(
@@ -228,5 +234,4 @@ st.write(
         test=count(TEST_SIZE // NUM_CLASSES),
     )
 )
-png, width = counts_png(lang)
-figure_image(png, width)
+show_figure(counts_png(False, lang), counts_png(True, lang), "browse-counts")

@@ -29,9 +29,9 @@ from fmnist_demo.pages._common import (
     collect_training,
     dataset,
     dataset_problem,
-    figure_image,
     model_token,
     own_token,
+    show_figure,
     training_slot,
     user_model_in_session,
     user_model_label,
@@ -90,10 +90,12 @@ def model_summary(hidden_units: int, lang: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def curves_png(history: tuple[tuple[tuple[str, float], ...], ...], lang: str) -> tuple[bytes, int]:
+def curves_png(
+    history: tuple[tuple[tuple[str, float], ...], ...], phone: bool, lang: str
+) -> tuple[bytes, int]:
     """Loss and accuracy after each epoch of a finished training, as PNG bytes and screen width
-    (the figure's words in the language `lang`)."""
-    fig = training_curves_figure([dict(row) for row in history])
+    (the figure's words in the language `lang`; stacked for a phone)."""
+    fig = training_curves_figure([dict(row) for row in history], phone=phone)
     return figure_png(fig), screen_width(fig)
 
 
@@ -335,10 +337,9 @@ def show_result(res: dict) -> None:
             "names correctly."
         )
     )
-    png, width = curves_png(
-        tuple(tuple(sorted(row.items())) for row in res["history"]), i18n.language()
-    )
-    figure_image(png, width)
+    history = tuple(tuple(sorted(row.items())) for row in res["history"])
+    lang = i18n.language()
+    show_figure(curves_png(history, False, lang), curves_png(history, True, lang), "train-curves")
     names = {key: _(name) for key, name in HISTORY_COLUMNS.items()}
     table = pd.DataFrame(res["history"])[list(names)].rename(columns=names)
     table[names["accuracy"]] *= 100  # shown as "89.9 %"
