@@ -139,10 +139,11 @@ def enlarged(image: np.ndarray, scale: int = SCALE) -> Image.Image:
 
 def _wrapped(line: str, size: int, width: float) -> list[str]:
     """A caption line broken at its spaces into lines at most `width` pixels long (a word longer
-    than that keeps a line of its own); no-break spaces hold '99 %' together."""
+    than that keeps a line of its own); no-break spaces hold '99 %' together, and what is in
+    brackets, '(over 99 %)', stays on one line."""
     font = _line_font(line, size)
     lines: list[str] = []
-    for word in line.split(" "):
+    for word in re.split(r" (?![^()]*\))", line):
         if lines and font.getlength(f"{lines[-1]} {word}") <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:

@@ -707,3 +707,9 @@ def test_dataset_problem_in_bengali(bengali):
 
     said = dataset_problem(DatasetUnavailable("ফোল্ডারটি খালি।"))
     assert said == "Fashion-MNIST-এর ছবিগুলো পাওয়া যাচ্ছে না। ফোল্ডারটি খালি।"
+
+
+def test_phone_gallery_captions_wrap_between_words_and_keep_brackets_whole():
+    lines = plots._wrapped("looked like Ankle boot (over 99\u00a0%)", 26, 330)
+    assert lines == ["looked like Ankle boot", "(over 99\u00a0%)"]
+    assert plots._wrapped("really Sandal", 26, 330) == ["really Sandal"]
