@@ -35,7 +35,7 @@ from matplotlib.transforms import Affine2D
 from PIL import Image, ImageDraw, ImageFont, features
 
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
-from fmnist_demo.evaluation import confidence, count, percent
+from fmnist_demo.evaluation import NO_BREAK_SPACE, confidence, count, percent
 from fmnist_demo.i18n import FONT_PATH, N_, _, language
 
 RIGHT = "#1f63c6"  # blue: the model is right / the true class
@@ -179,6 +179,9 @@ def image_grid(
             [part for line in caption for part in _wrapped(line, caption_size, room)]
             for caption in captions
         ]
+    # Lines are broken here, never by Pillow, so a no-break space has done its work: Pillow's
+    # own Latin font has no glyph for it and would draw a box.
+    captions = [[line.replace(NO_BREAK_SPACE, " ") for line in caption] for caption in captions]
     bengali = any(BENGALI_LETTERS.search(line) for c in captions for line in c)
     # vowel signs reach above and below the line
     line_height = caption_size + round((9 if bengali else 5) * zoom)
