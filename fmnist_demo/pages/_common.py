@@ -524,14 +524,18 @@ def show_figure(wide: tuple[bytes, int], narrow: tuple[bytes, int], key: str) ->
             figure_image(png, width)
 
 
-def figure_to_swipe(png: bytes, width: int, key: str) -> None:
+def figure_to_swipe(png: bytes, width: int, key: str, hint: str) -> None:
     """A figure whose every number must stay readable (784 pixel values): shown `width` pixels
-    wide in a box of the column's width that a phone swipes sideways; at a desk it just fits."""
+    wide in a box of the column's width that a phone swipes sideways, with `hint` saying so above
+    it on a phone; at a desk it just fits."""
     st.html(
         f"<style>.st-key-{key} {{ overflow-x: auto; }}"
         f".st-key-{key} img {{ width: {width}px !important; max-width: none !important; }}"
+        f"@media (min-width: {NARROW_PX + 1}px) {{ .st-key-{key}-hint {{ display: none; }} }}"
         "</style>"
     )
+    with st.container(key=f"{key}-hint"):
+        st.caption(":material/swipe: " + hint)
     with st.container(key=key):
         st.image(png, width=width)
 

@@ -221,7 +221,12 @@ scale = st.segmented_control(
     key="browse_scale",
 )
 png, width = pixels_png(split, index, scale == "normalised", lang)
-figure_to_swipe(png, width, "browse-pixels")
+figure_to_swipe(
+    png,
+    width,
+    "browse-pixels",
+    _("Swipe sideways to see all {size} pixels.").format(size=pixel_size(IMAGE_SIZE)),
+)
 
 st.header(_("How many of each"), divider="gray")
 st.write(
