@@ -155,3 +155,30 @@ def test_trial_bars_in_bengali(bengali):
     assert kind == "টি-শার্ট/টপ" and "9" in said and "90\u00a0%" in said
     visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)  # words, not tags
     assert not re.search("[A-Za-z]{2,}", visible), visible
+
+
+PHONE_COLUMN_PX = 358  # what a 390 px phone shows of the page's column
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_live_chart_on_a_phone_stacks_its_panels_and_its_words_stay_readable(lang):
+    """Side by side at 390 px, the live chart's words were 6.7 px tall: now one panel above the
+    other, as wide as the phone's column, 13.4 px."""
+    i18n.set_language(lang)
+    try:
+        points = [{"epoch": e, "loss": 0.6 / e, "accuracy": 0.8 + e / 100} for e in (1, 2, 3)]
+        html = _live(points)
+    finally:
+        i18n.set_language("en")
+    charts = dict(re.findall(r'class="fm-chart fm-chart-(\w+)"[^>]*base64,([^"]+)"', html))
+    assert set(charts) == {"wide", "tall"}
+    on_screen = {}
+    for layout, data in charts.items():
+        svg = base64.b64decode(data).decode()
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        font = float(re.search(r'font-size="([\d.]+)"', svg).group(1))
+        on_screen[layout] = font * PHONE_COLUMN_PX / width  # shown as wide as the column
+        assert svg.count("<polyline") == 2 and svg.count("<circle") == 6  # both panels, 3 dots
+    assert on_screen["tall"] >= 11 > on_screen["wide"]
+    css = html_views.LIVE_CSS
+    assert "@media (max-width:640px){.fm-live .fm-chart-wide{display:none}" in css
