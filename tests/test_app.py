@@ -194,6 +194,20 @@ def test_a_reload_just_after_training_ended_finds_its_model(fmnist):
     assert "no longer kept" not in " ".join(i.value for i in again.info)
 
 
+def test_a_reload_after_the_page_kept_the_model_shows_how_its_training_went(fmnist):
+    at = _train_page()
+    at.button(key="train_start").click().run()
+    _finish(at)  # this page collected the outcome and kept the model
+    token = at.query_params["model"]
+    again = _app()
+    again.query_params["model"] = token
+    again.switch_page(TRAIN_PAGE).run()
+    assert not again.exception
+    assert again.session_state["user_model"]["token"] == token
+    assert any("Training finished its 1 epoch." in s.value for s in again.success)
+    assert len(again.session_state["train_result"]["history"]) == 1
+
+
 def test_page_says_when_the_trained_model_is_gone(fmnist):
     at = _app()
     at.query_params["model"] = "no-such-model"

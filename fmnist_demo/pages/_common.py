@@ -239,6 +239,8 @@ def keep_model_across_reloads() -> None:
         return
     state[USER_MODEL_KEY] = found
     state.setdefault(MODEL_CHOICE_KEY, "yours")
+    if found.get("result") is not None:  # how its training went, for Train live to show again
+        state.setdefault(RESULT_KEY, found["result"])
 
 
 def with_model(info: dict) -> dict:
@@ -304,6 +306,7 @@ def remember_user_model(
     train_acc: float | None,
     test_acc: float | None,
     samples: int = TRAIN_SIZE,
+    result: dict | None = None,
 ) -> None:
     """Keep this visitor's trained model (session, server store, URL) and show it on Results.
 
@@ -319,6 +322,7 @@ def remember_user_model(
         "samples": samples,
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
+        "result": result,  # how the training went (a few numbers an epoch), shown after a reload
     }
     st.session_state[USER_MODEL_KEY] = info
     st.session_state.pop(MODEL_GONE_KEY, None)
@@ -366,6 +370,7 @@ def collect_training() -> None:
             train_acc=result.final_accuracy,
             test_acc=test_acc,
             samples=job.samples,
+            result=st.session_state[RESULT_KEY],
         )
 
 
