@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from fmnist_demo.data import kind_names
-from fmnist_demo.evaluation import count, percent
+from fmnist_demo.evaluation import count, hold_together, percent
 from fmnist_demo.i18n import N_, _, language
 from fmnist_demo.plots import ACCURACY_TITLE, LOSS_TITLE, RIGHT, WRONG
 
@@ -321,7 +321,7 @@ def live_training_html(
         + figure(_(LOSS_TITLE), f"{loss:.3f}")
         + figure(_("Training accuracy"), percent(accuracy, 1))
         # NOTE: the time the training has taken so far; "s" is the unit, seconds
-        + figure(_("Time"), _("{seconds} s").format(seconds=f"{elapsed_s:.1f}"))
+        + figure(_("Time"), hold_together(_("{seconds} s")).format(seconds=f"{elapsed_s:.1f}"))
         + "</div>"
         + chart
         + "</div>"

@@ -41,7 +41,7 @@ def test_live_training_view_shows_progress_figures_and_curves():
     assert "Epoch 3 of 10" in html and "Pictures this epoch: 12,000 of 60,000" in html
     assert "22\u00a0% of the training done" in html  # (2 + 375 / 1875) / 10
     assert 'aria-valuenow="22"' in html and 'aria-valuenow="20"' in html  # both bars
-    assert "0.312" in html and "88.1\u00a0%" in html and "2.1 s" in html
+    assert "0.312" in html and "88.1\u00a0%" in html and "2.1\u00a0s" in html
     svg = _chart_svg(html)
     assert svg.count("<polyline") == 2  # loss and accuracy
     assert svg.count("<circle") == 4  # finished epochs 1 and 2, in both panels
@@ -103,7 +103,7 @@ def test_live_training_view_in_bengali_and_english_never_mixed():
     finally:
         i18n.set_language("en")
     assert "পর্ব 3 (মোট 10টির মধ্যে)" in html and "প্রশিক্ষণের 22\u00a0% শেষ" in html
-    assert "এই পর্বে দেখা ছবি: 60,000টির মধ্যে 12,000টি" in html and "2.1 সেকেন্ড" in html
+    assert "এই পর্বে দেখা ছবি: 60,000টির মধ্যে 12,000টি" in html and "2.1\u00a0সেকেন্ড" in html
     svg = _chart_svg(html)
     assert "শেখার ছবিতে নির্ভুলতা" in svg and ">পর্ব<" in svg and "Training" not in svg
     visible = re.sub(r"<[^>]+>", " ", html)  # the words between the tags
