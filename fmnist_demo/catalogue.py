@@ -384,6 +384,23 @@ def _check_confidence(value: Any) -> float:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+BENGALI_DIGITS = "০১২৩৪৫৬৭৮৯"  # U+09E6-U+09EF, as Bengali keyboards type them
+WESTERN_DIGITS = "0123456789"
+_TO_WESTERN = str.maketrans(BENGALI_DIGITS, WESTERN_DIGITS)
+
+
+def western_digits(text: str) -> str:
+    """'জিন্স প্যান্ট ৩২' -> 'জিন্স প্যান্ট 32': how a search compares digits (names stay as typed)."""
+    return text.translate(_TO_WESTERN)
+
+
+def _with_western_digits(column: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """The column's text with Bengali digits read as Western ones, in SQL (SQLite and PostgreSQL
+    both have replace()), so a search compares what the person means, not the script."""
+    text = column
+    for bengali, western in zip(BENGALI_DIGITS, WESTERN_DIGITS, strict=True):
+        text = sa.func.replace(text, bengali, western, type_=sa.String)
+    return text
 
 
 def clean_name(value: str | None) -> str:
@@ -966,8 +983,10 @@ class CatalogueStore:
         if label is not None:
             conditions.append(ITEMS.c.confirmed == class_label(label))
         if search and search.strip():
-            # Case-insensitive substring; % and _ typed by the person match themselves.
-            conditions.append(ITEMS.c.name.icontains(search.strip(), autoescape=True))
+            # Case-insensitive substring; % and _ typed by the person match themselves. Digits
+            # match in either script on both sides: "৩২" typed finds "32" saved, and the other way.
+            needle = western_digits(search.strip())
+            conditions.append(_with_western_digits(ITEMS.c.name).icontains(needle, autoescape=True))
         return conditions
 
     def _locked_row(self, conn: sa.Connection, record_id: int) -> CatalogueRecord:

@@ -551,6 +551,11 @@ class TrainingSlot:
                 raise
             return True
 
+    def job_of(self, owner: str) -> TrainingJob | None:
+        """The slot's job if `owner` started it (running, or ended and kept until the next one)."""
+        with self._lock:
+            return self.job if self.job is not None and self.owner == owner else None
+
     @property
     def busy(self) -> bool:
         """Whether a training is running now."""

@@ -57,14 +57,14 @@ def test_csv_reads_well_in_a_spreadsheet(store: CatalogueStore) -> None:
         "Saved": oldest.created_at.astimezone(kolkata).strftime("%Y-%m-%d %H:%M"),
         "Kind": "Sandal",  # names, not codes
         "Model said": "Sneaker",
-        "Model's confidence": "87 %",  # whole percent
+        "Model's confidence": "87\u00a0%",  # whole percent
         "Model right": "no",
         "Name or SKU": 'Sandal "Basic", 1',
         "Note": "left only\nscuffed",
         "Photo file": "IMG_0042.JPG",
         "Kind (Bengali)": "স্যান্ডেল",  # the kind's Bengali name, in a column of its own
     }
-    assert rows[0]["Model's confidence"] == "over 99 %"  # never rounded up to certainty
+    assert rows[0]["Model's confidence"] == "over 99\u00a0%"  # never rounded up to certainty
     assert (rows[0]["Kind"], rows[0]["Model right"], rows[0]["Photo file"]) == (
         "Ankle boot",
         "yes",
@@ -170,6 +170,6 @@ def test_table_rows_put_the_kind_first(store: CatalogueStore) -> None:
         "Coat",
         "Pullover",
         False,
-        "50 %",
+        "50\u00a0%",
     )
     assert row["photo"].startswith("data:image/jpeg;base64,")

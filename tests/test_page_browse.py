@@ -49,14 +49,15 @@ def _chart_specs(at: AppTest) -> list[str]:
 def test_counts_and_controls_are_shown():
     at = _browse()
     assert [m.value for m in at.metric] == ["60,000", "10,000", "10", "784"]
-    assert "28 × 28" in at.metric[3].label
+    assert "28\u00a0×\u00a028" in at.metric[3].label  # held together on one line
     assert at.segmented_control(key="browse_split").value == "train"
     assert at.selectbox(key="browse_class").value == -1  # all kinds
     assert at.button(key="browse_shuffle").label == "Show others"
     assert len(at.selectbox(key="browse_pick").options) == 25
     # the chapter's figures as pictures: the 5 x 5 sample (laid out for a desk screen and for a
-    # phone), one picture with its colour bar, its 784 numbers, the counts of each kind
-    assert len(at.image) == 5
+    # phone), one picture with its colour bar, its 784 numbers, the counts of each kind (for a
+    # desk screen and for a phone)
+    assert len(at.image) == 6
     assert not _chart_specs(at)  # no chart library to load: the page shows in a moment
 
 

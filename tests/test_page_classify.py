@@ -155,7 +155,7 @@ def test_an_item_of_none_of_the_ten_kinds_is_not_ticked_for_the_catalogue(page):
     (trousers_key,) = [key for key in results if key != thing_key]
     shown = results[trousers_key].confidence
     # the table's words are the verdict's: "over 99 %" for a clear photo, never "100 %"
-    assert table.value["confidence"][0] == confidence(shown) != "100 %"
+    assert table.value["confidence"][0] == confidence(shown) != "100\u00a0%"
     assert any("are not ticked" in c.value for c in page.caption)
     assert page.button(key="classify-save-all").label == "Save 1 to catalogue"
 
@@ -285,10 +285,10 @@ def test_unsure_shoes_and_none_of_the_ten_in_bengali(bengali_page):
     at.run()
     assert not at.exception and _latin(at) == []
     unsure = at.warning[0].value
-    assert unsure.startswith("**নিশ্চিত নয়।** সবচেয়ে সম্ভাব্য উত্তর **স্নিকার** (45 %), তারপর ")
-    assert "**স্যান্ডেল** (35 %)" in unsure and "জুতার জন্য পরামর্শ" in unsure
+    assert unsure.startswith("**নিশ্চিত নয়।** সবচেয়ে সম্ভাব্য উত্তর **স্নিকার** (45\u00a0%), তারপর ")
+    assert "**স্যান্ডেল** (35\u00a0%)" in unsure and "জুতার জন্য পরামর্শ" in unsure
     captions = " ".join(c.value for c in at.caption)
-    assert "**জুতা: 93 %** (তিন ধরনের জুতার সম্ভাবনা যোগ করে)" in captions
+    assert "**জুতা: 93\u00a0%** (তিন ধরনের জুতার সম্ভাবনা যোগ করে)" in captions
     none = PhotoResult(
         prepared=result.prepared,
         probabilities=result.probabilities * (1 - OTHER_AT - 0.05),
@@ -298,7 +298,7 @@ def test_unsure_shoes_and_none_of_the_ten_in_bengali(bengali_page):
     at.run()
     assert not at.exception and _latin(at) == []
     words = " ".join(i.value for i in at.info)
-    assert "**এটি আমার চেনা দশ ধরনের কোনোটিই নয় বলে মনে হচ্ছে** (35 % নিশ্চিত" in words
+    assert "**এটি আমার চেনা দশ ধরনের কোনোটিই নয় বলে মনে হচ্ছে** (35\u00a0% নিশ্চিত" in words
     assert "টি-শার্ট/টপ, ট্রাউজার, পুলওভার, ড্রেস, কোট, স্যান্ডেল, শার্ট, স্নিকার, ব্যাগ, " in words
 
 

@@ -163,7 +163,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
     at = AppTest.from_function(_classify_stand_in, default_timeout=60).run()
     assert not at.exception
     assert at.markdown[0].value.endswith(
-        "improved from 212 of your items on 3 May; right on 82 % of the items it had not "
+        "improved from 212 of your items on 3 May; right on 82\u00a0% of the items it had not "
         "learnt from"
     )
 
@@ -225,7 +225,7 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
         r"জিনিসগুলো থেকে মডেলটি শেখেনি, তার 6টির মধ্যে 3টিতে ঠিক; আগে ছিল 4টি, অর্থাৎ কমেছে।",
         texts,
     )
-    assert "আগে: 67 % ঠিক; পরে: 50 % ঠিক।" in texts
+    assert "আগে: 67\u00a0% ঠিক; পরে: 50\u00a0% ঠিক।" in texts
     assert "মডেলটি শেখার সময় আপনার 1টি জিনিস বদলানো বা মোছা হয়েছে: মডেলটি সেটি" in texts
     per_kind = at.dataframe[1].value.set_index("ধরন")
     assert per_kind.loc["ট্রাউজার"].tolist() == [6, 4, 3]
@@ -237,7 +237,7 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
     assert "উন্নত মডেলটিই এখন সব দর্শকের ছবির মডেল।" in texts
     assert (
         "ব্যবহৃত ছবির মডেল: **3 মে তারিখে আপনার 24টি জিনিস থেকে উন্নত করা মডেল; যে "
-        "জিনিসগুলো থেকে শেখেনি তার 50 % ক্ষেত্রে ঠিক**" in texts
+        "জিনিসগুলো থেকে শেখেনি তার 50\u00a0% ক্ষেত্রে ঠিক**" in texts
     )
     assert at.button(key="teach_back").label == "সঙ্গে দেওয়া মডেলে ফিরে যান"
 
