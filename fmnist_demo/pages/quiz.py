@@ -209,7 +209,10 @@ def score_screen(result: QuizScore, best: int) -> None:
                             + " "
                             + _("Model: {kind} ({confidence})").format(
                                 kind=kind_name(picture.model),
-                                confidence=confidence(picture.model_confidence),
+                                # one piece: a narrow card must not part "62" from "%"
+                                confidence=confidence(picture.model_confidence).replace(
+                                    " ", "\u00a0"
+                                ),
                             ),
                             _("Truth: **{kind}**").format(kind=kind_name(picture.truth)),
                         ]
