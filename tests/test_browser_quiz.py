@@ -49,6 +49,12 @@ def test_a_round_on_a_phone_by_tapping(app_url, browser):
     headline = page.get_by_role("heading", name=re.compile(r"^You \d+ of 10 · the model \d+ of 10"))
     expect(headline).to_be_visible(timeout=60_000)
     page.wait_for_function(FINISHED, timeout=60_000)
+    # the last tap was far down the page: the score is brought back into sight, below the top bar
+    page.wait_for_function(
+        "() => { const r = document.querySelector('.st-key-quiz-score').getBoundingClientRect();"
+        " return r.top >= 40 && r.bottom <= window.innerHeight; }",
+        timeout=10_000,
+    )
     text = page.inner_text("body")
     assert "Traceback" not in text
     you = int(re.search(r"You (\d+) of 10", headline.inner_text()).group(1))

@@ -21,10 +21,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _quiz(lang: str | None = None) -> AppTest:
+def _quiz(lang: str | None = None, session: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     if lang:
         at.query_params["lang"] = lang
+    for key, value in (session or {}).items():
+        at.session_state[key] = value
     at.session_state["quiz_seed"] = 1234  # the visit's seed: the same ten pictures every run
     at.switch_page(PAGE)
     at.run()
@@ -111,3 +113,32 @@ def test_the_quiz_in_bengali(bengali):
     assert "এবারের সেরা স্কোর: **10টির মধ্যে 10**" in _text(at)
     if model_score < 10:
         assert at.success[0].value == "এই রাউন্ডে আপনি মডেলকে হারিয়ে দিয়েছেন!"
+
+
+def test_the_visitors_own_model_plays_when_chosen_and_says_so():
+    import keras
+
+    from fmnist_demo.model import build_model
+
+    keras.utils.set_random_seed(0)
+    model = build_model(hidden_units=8)  # untrained: about one picture in ten right
+    user = {"model": model, "trained_at": "14:05", "hidden_units": 8, "epochs": 1,
+            "train_accuracy": 0.1, "test_accuracy": 0.1}  # fmt: skip
+    at = _quiz(session={"user_model": user, "model_choice": "yours"})
+    assert at.radio(key="quiz_model").value == "yours"
+    assert "Active model: **your model, trained at 14:05" in at.caption[-1].value
+    indices = at.session_state["quiz_round"]["indices"]
+    (_train, (x_test, y_test)) = load_fashion_mnist()
+    probs = predict_proba(model, x_test)
+    truth = y_test[list(indices)]
+    for t in truth:
+        at.button(key=f"quiz_answer_{int(t)}").click().run()
+    model_score = int((probs[list(indices)].argmax(axis=1) == truth).sum())
+    assert at.subheader[0].value == f"You 10 of 10 · the model {model_score} of 10"
+
+    # the shipped model chosen instead: a new round, chosen for it
+    at.radio(key="quiz_model").set_value("shipped").run()
+    assert not at.exception
+    assert "Active model: **shipped model" in at.caption[-1].value
+    assert at.get("progress")[0].proto.text == "Picture 1 of 10"
+    assert not set(at.session_state["quiz_round"]["indices"]) & set(indices)

@@ -26,6 +26,12 @@ ROUND_KEY = "quiz_round"  # the round being played: pictures, answers so far, th
 PREVIOUS_KEY = "quiz_previous"  # the last round's pictures, left out of the next one
 BEST_KEY = "quiz_best"  # the visitor's best score this visit
 PROBS_KEY = "quiz_probs"  # (the visitor's model, its (10000, 10) test probabilities)
+SHOW_SCORE_JS = (
+    "<script>requestAnimationFrame(() => {"
+    " const score = document.querySelector('.st-key-quiz-score');"
+    " if (score && score.getBoundingClientRect().top < 80)"
+    " score.scrollIntoView({block: 'start'}); });</script>"
+)
 PICTURE_PX = 280  # the picture being named, on the screen: 10 screen pixels per picture pixel
 
 if SEED_KEY not in st.session_state:
@@ -74,6 +80,8 @@ def current_round(active: ActiveModel, probs: np.ndarray, labels: np.ndarray) ->
     played = state.get(ROUND_KEY)
     if played is not None and played["model"] == model_key(active):
         return played
+    if played is not None:  # another model chosen: its round, played or not, was the last one
+        state[PREVIOUS_KEY] = played["indices"]
     state[ROUNDS_KEY] += 1
     indices = choose_round(
         probs,
@@ -107,6 +115,7 @@ def layout_css() -> str:
         # 48 px: more than the 44 px a fingertip needs, for the answers and Play again alike
         ".st-key-quiz-answers button, .st-key-quiz_again button { min-height: 48px; }"
         ".st-key-quiz-picture img, .st-key-quiz-cards img { image-rendering: pixelated; }"
+        ".st-key-quiz-score { scroll-margin-top: 4rem; }"  # clear of Streamlit's top bar
         "</style>"
     )
 
@@ -170,11 +179,15 @@ def _mark(right: bool) -> str:
 def score_screen(result: QuizScore, best: int) -> None:
     """Both scores side by side, who saw what, and every picture with both answers and the truth."""
     total = result.size
-    st.subheader(
-        _("You {you} of {total} · the model {model} of {total}").format(
-            you=result.yours, model=result.model, total=total
+    with st.container(key="quiz-score"):
+        st.subheader(
+            _("You {you} of {total} · the model {model} of {total}").format(
+                you=result.yours, model=result.model, total=total
+            )
         )
-    )
+    # On a phone the last tap leaves the page scrolled down to the answers, past the score:
+    # bring the score back into sight (our own fixed script, no visitor's input in it).
+    st.html(SHOW_SCORE_JS, unsafe_allow_javascript=True)
     if result.yours > result.model:
         st.success(_("You beat the model this round!"), icon=":material/emoji_events:")
     elif result.yours == result.model:
