@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.data import is_available, kind_name, load_fashion_mnist
@@ -111,6 +112,7 @@ def test_the_quiz_in_bengali(bengali):
     model_score = int((model == truth).sum())
     assert at.subheader[0].value == f"আপনি 10টির মধ্যে 10 · মডেল 10টির মধ্যে {model_score}"
     assert "এবারের সেরা স্কোর: **10টির মধ্যে 10**" in _text(at)
+    assert latin_words(at) == []  # no English left on the score screen
     if model_score < 10:
         assert at.success[0].value == "এই রাউন্ডে আপনি মডেলকে হারিয়ে দিয়েছেন!"
 
