@@ -116,6 +116,10 @@ def layout_css() -> str:
         ".st-key-quiz-answers button, .st-key-quiz_again button { min-height: 48px; }"
         ".st-key-quiz-picture img, .st-key-quiz-cards img { image-rendering: pixelated; }"
         ".st-key-quiz-score { scroll-margin-top: 4rem; }"  # clear of Streamlit's top bar
+        # a touch screen keeps the last tapped button "hovered": on the next picture it would
+        # look chosen already
+        "@media (hover: none) { .st-key-quiz-answers button,"
+        " .st-key-quiz-answers button:hover { background-color: transparent; } }"
         "</style>"
     )
 
