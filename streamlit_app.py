@@ -26,6 +26,11 @@ pages = {
             icon=":material/model_training:",
         ),
         st.Page("fmnist_demo/pages/results.py", title=_("Results"), icon=":material/insights:"),
+        st.Page(
+            "fmnist_demo/pages/quiz.py",
+            title=_("You against the model"),
+            icon=":material/sports_esports:",
+        ),
     ],
     _("Try it"): [
         st.Page(

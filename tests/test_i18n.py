@@ -21,6 +21,7 @@ PAGES = [
     "fmnist_demo/pages/browse.py",
     "fmnist_demo/pages/train_live.py",
     "fmnist_demo/pages/results.py",
+    "fmnist_demo/pages/quiz.py",
     "fmnist_demo/pages/classify.py",
     "fmnist_demo/pages/catalogue.py",
 ]
