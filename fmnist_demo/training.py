@@ -204,7 +204,7 @@ def _step_kit(hidden_units: int) -> Iterator[_StepKit]:
         with model_lock():
             model = build_model(hidden_units)
             step = _compiled_chunk_step(model)
-        kit = _StepKit(model, step, [np.array(v) for v in model.optimizer.variables])
+        kit = _StepKit(model, step, [v.numpy().copy() for v in model.optimizer.variables])
     try:
         yield kit
     finally:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
+from waiting import watch_to_the_end, watch_until
 
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
@@ -19,16 +21,13 @@ TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
 
 
 def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=180)
+    return open_app(run=False)
 
 
 def _train_page(
     subset: int = 1_000, epochs: int = 1, target: int | None = None, lang: str = "en"
 ) -> AppTest:
-    at = _app()
-    at.query_params["lang"] = lang
-    at.switch_page(TRAIN_PAGE).run()
-    assert not at.exception
+    at = open_app(TRAIN_PAGE, lang=lang)
     at.select_slider(key="train_subset").set_value(subset)
     at.slider(key="train_epochs").set_value(epochs)
     if target is None:
@@ -48,9 +47,7 @@ def _free_slot():
 
 def _finish(at: AppTest) -> AppTest:
     """Wait for this session's training job to end, watching it as the live view does."""
-    job = at.session_state["train_job"]
-    while not job.done.wait(0.05):
-        job.touch()
+    watch_to_the_end(at.session_state["train_job"])
     return at.run()
 
 
@@ -277,17 +274,17 @@ def _live_view(at: AppTest) -> str:
 
 
 def test_stop_keeps_last_finished_epoch(fmnist):
-    at = _train_page(subset=30_000, epochs=20)  # long enough to be stopped half-way
+    # 20 epochs of 5,000 pictures: long enough to be stopped half-way, as pages being made
+    # (each at.run()) hold the training back (foreground.give_way).
+    at = _train_page(subset=5_000, epochs=20)
     at.button(key="train_start").click().run()
     job = at.session_state["train_job"]
     assert at.button(key="train_stop")  # while it runs, Train gives way to Stop
     assert at.slider(key="train_epochs").disabled
-    while job.latest is None or job.latest.epoch < 3:  # epochs 1 and 2 have finished
-        job.touch()
-        job.done.wait(0.01)
+    watch_until(job, lambda: job.latest and job.latest.epoch >= 3, "epochs 1 and 2 finished")
     at.run()  # what the live view shows now
     view = _live_view(at)
-    assert "of 20" in view and "Pictures this epoch:" in view and "of 30,000" in view
+    assert "of 20" in view and "Pictures this epoch:" in view and "of 5,000" in view
     chart = base64.b64decode(view.split("base64,")[1].split('"')[0]).decode()
     assert "<polyline" in chart and chart.count("<circle") >= 4  # a dot per finished epoch
     at.button(key="train_stop").click().run()
@@ -361,9 +358,7 @@ def test_live_view_and_stop_in_bengali(fmnist):
     assert not at.exception
     job = at.session_state["train_job"]
     assert at.button(key="train_stop").proto.label == "থামান"
-    while job.latest is None or job.latest.epoch < 3:  # epochs 1 and 2 have finished
-        job.touch()
-        job.done.wait(0.01)
+    watch_until(job, lambda: job.latest and job.latest.epoch >= 3, "epochs 1 and 2 finished")
     at.run()  # what the live view shows now
     assert _live_view(at)  # the live view is there: latin_words reads its text, not its markup
     assert latin_words(at) == []
@@ -386,9 +381,8 @@ def test_busy_message_in_bengali(fmnist):
         abandon_after_s=600,
     )
     assert slot.start("another-visitor", other)
-    while other.latest is None:  # its first figures are in: the message names the epoch
-        other.touch()
-        other.done.wait(0.01)
+    # its first figures are in: the message names the epoch
+    watch_until(other, lambda: other.latest is not None, "the first figures")
     at = _train_page(lang="bn")
     at.run()
     assert not at.exception

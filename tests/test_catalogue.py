@@ -525,6 +525,7 @@ def _writer(url: str, writer: int, start: Any) -> None:
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_concurrent_writers_all_land(tmp_path: Path) -> None:
     url = _url(tmp_path / "busy.sqlite3")  # a fresh file: the writers also race to create it

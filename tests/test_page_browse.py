@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -28,13 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _browse(lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang)
 
 
 def _grid(at: AppTest) -> str:
@@ -130,6 +125,7 @@ def test_a_rerun_reads_the_dataset_from_the_cache(monkeypatch):
     assert len(at.image) > 0  # the new sample is drawn
 
 
+@pytest.mark.slow
 def test_page_never_imports_tensorflow():
     """Run the page in a fresh interpreter, where nothing else could have imported TensorFlow."""
     script = textwrap.dedent(

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -27,14 +28,7 @@ ANYONE = "Anyone who can open this app can add, change, delete and download reco
 
 def _open_page(secrets: dict | None = None, lang: str | None = None) -> AppTest:
     # Straight to the page: its st.Page has no custom url_path, so the file name finds it.
-    at = AppTest.from_file(APP, default_timeout=30)
-    for name, value in (secrets or {}).items():
-        at.secrets[name] = value
-    if lang:
-        at.query_params["lang"] = lang
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang, secrets=secrets)
 
 
 def _seed(store: CatalogueStore) -> dict[str, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -51,12 +52,7 @@ def _bars() -> bytes:
 
 @pytest.fixture
 def page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE)
 
 
 def _upload(page: AppTest, *files: tuple[str, bytes]) -> None:
@@ -224,11 +220,7 @@ FILE_NAME_WORDS = {"trousers", "jpg", "notes", "txt", "thing"}
 def bengali_page(bengali) -> AppTest:
     """The page opened in Bengali, with this thread in Bengali too (the `bengali` fixture):
     AppTest formats the widgets' values (format_func) in the test's own thread."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = "bn"
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang="bn")
 
 
 def _latin(at: AppTest) -> list[str]:

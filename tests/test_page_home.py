@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -23,13 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _home(lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang)
 
 
 def _captions(at: AppTest) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -33,15 +34,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _results(session: dict | None = None, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang, session=session)
 
 
 @pytest.fixture(scope="module")

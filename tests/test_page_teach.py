@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import trial_learning as tl
@@ -22,10 +23,7 @@ TROUSER, BAG = 1, 8
 
 
 def _open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_app(PAGE)
 
 
 def _texts(at: AppTest) -> str:

@@ -178,6 +178,7 @@ def _fashion(fmnist, n: int = 3000):
     return x[:n], y[:n]
 
 
+@pytest.mark.slow
 def test_learning_from_a_small_catalogue_fixes_its_own_held_back_items(
     any_db: CatalogueStore, fmnist, base_model, replay
 ) -> None:
