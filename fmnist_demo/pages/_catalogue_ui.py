@@ -526,25 +526,20 @@ def save_controls(items: list[dict], key_prefix: str) -> list[int]:
             for why in ("choose", "no_kind", "marked_none", "unticked")
         }
         if by["choose"]:
-            st.caption(
-                _(
-                    ":material/touch_app: Not ticked by the app, as it was not sure: tap the "
-                    "kind of {items} to save them."
-                ).format(items=_listed(by["choose"]))
-            )
+            words = _(
+                "Not ticked by the app, as it was not sure: tap the kind of {items} to save them."
+            ).format(items=_listed(by["choose"]))
+            st.caption(f":material/touch_app: {words}")
         if by["no_kind"]:
-            st.caption(
-                _(
-                    ":material/block: Not ticked by the app, as it found none of the ten kinds: "
-                    "{items}."
-                ).format(items=_listed(by["no_kind"]))
+            words = _("Not ticked by the app, as it found none of the ten kinds: {items}.").format(
+                items=_listed(by["no_kind"])
             )
+            st.caption(f":material/block: {words}")
         if by["marked_none"] or by["unticked"]:
-            st.caption(
-                _(":material/remove_done: Left out by you: {items}.").format(
-                    items=_listed(by["marked_none"] + by["unticked"])
-                )
+            words = _("Left out by you: {items}.").format(
+                items=_listed(by["marked_none"] + by["unticked"])
             )
+            st.caption(f":material/remove_done: {words}")
         ticked = [item for item, s in statuses if s.saving]
         if not ticked:
             return saved_ids
