@@ -245,9 +245,7 @@ def _texts(elements) -> str:
 
 def test_saving_from_the_classify_page_with_one_photo(db: CatalogueStore) -> None:
     at = _classify_page()
-    at.file_uploader(key="classify_upload").set_value(
-        [("item.jpg", _drawn_photo(30), "image/jpeg")]
-    )
+    at.file_uploader[0].set_value([("item.jpg", _drawn_photo(30), "image/jpeg")])
     at.run()
     (pick,) = [p for p in at.pills if p.key.endswith("-pick")]
     result = next(iter(at.session_state["classify_results"].values()))
@@ -265,7 +263,7 @@ def test_saving_from_the_classify_page_with_one_photo(db: CatalogueStore) -> Non
 
 def test_saving_from_the_classify_page_with_several_photos(db: CatalogueStore) -> None:
     at = _classify_page()
-    at.file_uploader(key="classify_upload").set_value(
+    at.file_uploader[0].set_value(
         [(f"item-{i}.jpg", _drawn_photo(30 + 60 * i), "image/jpeg") for i in range(3)]
     )
     at.run()

@@ -62,9 +62,7 @@ def page() -> AppTest:
 
 
 def _upload(page: AppTest, *files: tuple[str, bytes]) -> None:
-    page.file_uploader(key="classify_upload").set_value(
-        [(name, data, "image/jpeg") for name, data in files]
-    )
+    page.file_uploader[0].set_value([(name, data, "image/jpeg") for name, data in files])
     page.run()
     assert not page.exception
 
@@ -77,7 +75,7 @@ def test_page_names_the_photo_model_and_how_right_it_is(page):
     dev = unseen_figures(read_card(PHOTO_MODEL_PATH))["calibrated"]
     assert "Photo model in use" in captions
     assert f"right on {percent(dev['accuracy'])} of phone photos it never saw" in captions
-    assert page.file_uploader(key="classify_upload").accept_multiple_files
+    assert page.file_uploader[0].accept_multiple_files
     assert len(page.camera_input) == 1
     tips = " ".join(i.value for i in page.info)  # before any photo: how to take a good one
     assert "plain background" in tips and "one shoe from the side" in tips
@@ -139,8 +137,10 @@ def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
 
 
 def _file_ids(at: AppTest) -> dict[str, str]:
-    """File name -> the uploader's file id, for the files in the uploader."""
-    return {f.name: f.file_id for f in at.file_uploader(key="classify_upload").value}
+    """File name -> file id, for the photos kept in the visit."""
+    return {
+        e["name"]: file_id for file_id, e in at.session_state["classify_visit"]["photos"].items()
+    }
 
 
 def _pick(at: AppTest, file_id: str):
@@ -276,7 +276,8 @@ def test_a_database_that_cannot_save_keeps_the_items_to_save_later(page, db, tmp
 
 def test_the_newest_photo_comes_first_and_the_others_fold(page):
     _upload(page, ("trousers.jpg", _dev_photo(SURE)))
-    _upload(page, ("trousers.jpg", _dev_photo(SURE)), ("dress.jpg", _dev_photo(UNSURE)))
+    assert not page.file_uploader[0].value  # taken in: the uploader is ready for the next
+    _upload(page, ("dress.jpg", _dev_photo(UNSURE)))
     names = [m.value for m in page.markdown if m.value.startswith("**")]
     assert names[0] == "**dress.jpg**"  # the newest, unfolded, first
     (folded,) = _folded(page)
@@ -340,7 +341,7 @@ def test_bad_files_get_plain_words(page):
 
 
 def test_camera_photo_is_named_for_a_person(page):
-    page.camera_input(key="classify_camera").set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
+    page.camera_input[0].set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
     page.run()
     assert not page.exception and not page.error
     names = [m.value for m in page.markdown if m.value.startswith("**Camera photo, ")]
@@ -483,7 +484,7 @@ def test_a_camera_photo_and_your_model_in_bengali(bengali_page):
     toggle = at.toggle(key="classify_compare")
     assert toggle.label == "আপনার মডেলের সঙ্গে মিলিয়ে দেখুন (14:05-এ “চোখের সামনে শেখানো” পাতায় শেখানো)"
     toggle.set_value(True)
-    at.camera_input(key="classify_camera").set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
+    at.camera_input[0].set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
     at.run()
     assert not at.exception and not at.error
     assert _latin(at) == []

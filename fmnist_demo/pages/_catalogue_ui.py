@@ -294,7 +294,7 @@ def status_words(status: ItemStatus) -> str:
         return _("to save as {kind}").format(kind=kind_name(status.kind))
     return {
         "choose": _("pick its kind"),
-        "no_kind": _("none of the ten kinds: not saved"),
+        "no_kind": _("not saved"),
         "marked_none": _("left out by you"),
         "unticked": _("left out by you"),
     }[status.left_out]

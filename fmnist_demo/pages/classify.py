@@ -35,14 +35,20 @@ from fmnist_demo.pages._common import (
     visitor_clock,
 )
 from fmnist_demo.pages._photo_model_ui import active_photo_model
-from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
+from fmnist_demo.photo_model import (
+    PhotoResult,
+    Verdict,
+    classify_photo,
+    photo_probabilities,
+    split_outputs,
+)
 
 # {(file id, "photo …" or "yours …"): PhotoResult, (file id, …, language): an error's words}
 RESULTS_KEY = "classify_results"
 SHOT_TIMES_KEY = "classify_shot_times"  # {file id: "14:05"}, when each camera photo was taken
 COMPARE_KEY = "classify_compare"
-UPLOAD_KEY = "classify_upload"
-IN_UPLOADER_KEY = "classify_in_uploader"  # file ids in the uploader at the last run
+ROUND_KEY = "classify_round"  # photo inputs made afresh after each batch, see take_in()
+BAD_KEY = "classify_bad_files"  # [(file id, name, bytes)] of the last batch's unreadable files
 TAB_KEY = "classify_tab"  # the photo tab the visitor last chose: "camera" or "upload"
 VISIT_KEY = "classify_visit"  # {"token", "photos": {file id: {"name", "result", "state"}}, ...}
 VISIT_PARAM = "photos"  # query parameter holding the token of this browser's kept photos
@@ -59,7 +65,7 @@ SHOE_TIP = N_(
     "the wrong kind."
 )
 
-for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {})):
+for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {}), (BAD_KEY, [])):
     if _key not in st.session_state:
         st.session_state[_key] = _empty
 
@@ -77,7 +83,7 @@ def the_visit() -> dict:
     if visit is None and token:
         visit = visit_store().get(token)  # a reload: the photos this browser had, if still kept
     if visit is None:
-        visit = {"token": secrets.token_urlsafe(12), "photos": {}, "removed": set()}
+        visit = {"token": secrets.token_urlsafe(12), "photos": {}}
     st.session_state[VISIT_KEY] = visit
     return visit
 
@@ -121,14 +127,16 @@ def photo_controls() -> list[tuple[str, str, bytes]]:
     with tabs["camera"]:
         # 480 lines is all the pipeline uses (it works on at most 480 pixels), and is quick to send
         shot = st.camera_input(
-            _("Hold the item in front of the camera"), key="classify_camera", resolution="480p"
+            _("Hold the item in front of the camera"),
+            key=f"classify_camera-{st.session_state.get(ROUND_KEY, 0)}",
+            resolution="480p",
         )
     with tabs["upload"]:
         uploads = st.file_uploader(
             _("Photos of clothes, shoes or bags (from a phone too)"),
             type=None,  # anything is accepted here; the pipeline names the formats it reads
             accept_multiple_files=True,
-            key=UPLOAD_KEY,
+            key=f"classify_upload-{st.session_state.get(ROUND_KEY, 0)}",
             help=_("Picture files: {formats}.").format(formats=_(photo.FORMAT_NAMES)),
         )
     given = []
@@ -224,8 +232,11 @@ def comparison(result: PhotoResult | str, user: dict) -> None:
     st.caption(f":material/compare_arrows: {text}")
 
 
-def show_result(result: PhotoResult, yours: PhotoResult | str | None, user: Any) -> None:
-    """The verdict first (on a phone too), then the photo, what the model saw and all ten kinds."""
+def show_result(
+    result: PhotoResult, yours: PhotoResult | str | None, user: Any, wide: bool = True
+) -> None:
+    """The verdict first (on a phone too), then the photo, what the model saw and all ten kinds:
+    side by side when `wide`, else the bars under the pictures (a half-width column)."""
     verdict_box(result)
     if yours is not None:
         comparison(yours, user)
@@ -235,7 +246,11 @@ def show_result(result: PhotoResult, yours: PhotoResult | str | None, user: Any)
             "the whole photo."
         )
         st.caption(f":material/crop_free: {whole}")
-    shown, seen, chart = st.columns([2, 1, 3], vertical_alignment="center")
+    if wide:
+        shown, seen, chart = st.columns([2, 1, 3], vertical_alignment="center")
+    else:
+        shown, seen = st.columns([2, 1], vertical_alignment="center")
+        chart = st.container()
     shown.image(result.prepared.preview, caption=_("Your photo"), width=220)
     seen.image(
         photo.enlarge(result.prepared.model_input, 4),
@@ -266,12 +281,13 @@ def catalogue_item(file_id: str, entry: dict) -> dict:
 
 def _remove(visit: dict, file_id: str) -> None:
     visit["photos"].pop(file_id, None)
-    visit["removed"].add(file_id)  # not taken in again while it is still in the uploader
 
 
-def photo_card(file_id: str, entry: dict, item: dict, yours: Any, user: Any, visit: dict) -> None:
-    """One photo: its name, verdict and bars, then its save controls and a Remove button."""
-    show_result(entry["result"], yours, user)
+def photo_card(
+    file_id: str, entry: dict, item: dict, yours: Any, user: Any, visit: dict, wide: bool = True
+) -> None:
+    """One photo: its verdict and bars, then its save controls and a Remove button."""
+    show_result(entry["result"], yours, user, wide)
     item_controls(item, SAVE_PREFIX)
     st.button(
         _("Remove from the list"),
@@ -288,33 +304,48 @@ def shown_name(name: str, file_id: str) -> str:
     return name if file_id in st.session_state[SHOT_TIMES_KEY] else plain(name)
 
 
-def take_in(
-    visit: dict, given: list[tuple[str, str, bytes]], model: Any, uploader_was_there: bool
-) -> list[str]:
-    """Classify the photos given and keep the new ones in the visit; return the files' problems.
+def take_in(visit: dict, given: list[tuple[str, str, bytes]], model: Any) -> None:
+    """Classify a new batch of photos given and keep the readable ones in the visit.
 
-    A file gone from the uploader since the last run was taken out with its x, and leaves the
-    visit; a fresh uploader (after a page change or a reload) is empty and takes nothing out.
+    Then the camera and the uploader are made afresh (a rerun): the camera is ready for the next
+    shot and the uploader's list of files never pushes the newest verdict down; the cards list the
+    photos. Unreadable files are remembered to say why, in the visitor's language.
     """
-    problems = []
-    in_uploader = {file_id for file_id, *_rest in given}
-    if uploader_was_there:
-        for gone in st.session_state.get(IN_UPLOADER_KEY, set()) - in_uploader:
-            if gone not in st.session_state[SHOT_TIMES_KEY]:  # a new shot replaces the camera's
-                visit["photos"].pop(gone, None)
-    st.session_state[IN_UPLOADER_KEY] = in_uploader
-    visit["removed"] &= in_uploader
+    results = st.session_state[RESULTS_KEY]
+    which = f"photo {id(model)}"  # a new model: new answers
+    for file_id, entry in visit["photos"].items():  # the session's answers are the newest
+        entry["result"] = results.get((file_id, which), entry["result"])
+    bad = st.session_state.setdefault(BAD_KEY, [])
+    known = set(visit["photos"]) | {file_id for file_id, *_rest in bad}
+    if not [file_id for file_id, *_rest in given if file_id not in known]:
+        return
+    bad.clear()
+    added = False
     for file_id, name, data in given:
-        outcome = result_for(file_id, data, model, f"photo {id(model)}")  # new model: new answers
+        outcome = result_for(file_id, data, model, which)
         if isinstance(outcome, str):
-            problems.append(f"**{shown_name(name, file_id)}**: {outcome}")
-        elif file_id in visit["photos"]:
-            visit["photos"][file_id]["result"] = outcome
-        elif file_id not in visit["removed"]:
+            bad.append((file_id, name, data))
+        elif file_id not in visit["photos"]:
             visit["photos"][file_id] = {"name": name, "result": outcome, "state": {}}
+            added = True
     while len(visit["photos"]) > KEEP_VISIT_PHOTOS:
         del visit["photos"][next(iter(visit["photos"]))]
-    return problems
+    if added:
+        st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
+        st.rerun()
+
+
+def yours_for(file_id: str, result: PhotoResult, user: dict) -> PhotoResult:
+    """What the visitor's own model says about a kept photo, from the picture the model saw."""
+    key = (file_id, f"yours {user['trained_at']}")  # a new model gets fresh answers
+    results = st.session_state[RESULTS_KEY]
+    if key not in results:
+        outputs = photo_probabilities(user["model"], result.prepared.model_input)
+        kinds, other = split_outputs(outputs)
+        results[key] = PhotoResult(
+            prepared=result.prepared, probabilities=kinds, other=float(other)
+        )
+    return results[key]
 
 
 st.title(_("Classify a photo"))
@@ -352,24 +383,24 @@ if user is not None:
 visit = the_visit()
 given_side, newest_side = st.columns([2, 3], gap="medium")  # stacked on a phone, input first
 with given_side:
-    uploader_was_there = UPLOAD_KEY in st.session_state  # before the widget is made again
     given = photo_controls()
-    problems = take_in(visit, given, model, uploader_was_there)
-    for problem in problems:
-        st.error(problem, icon=":material/broken_image:")
-forget_removed({file_id for file_id, *_rest in given} | set(visit["photos"]))
+    take_in(visit, given, model)
+    for file_id, name, data in st.session_state[BAD_KEY]:
+        problem = result_for(file_id, data, model, f"photo {id(model)}")
+        st.error(f"**{shown_name(name, file_id)}**: {problem}", icon=":material/broken_image:")
+bad_ids = {file_id for file_id, *_rest in st.session_state[BAD_KEY]}
+forget_removed({file_id for file_id, *_rest in given} | set(visit["photos"]) | bad_ids)
 keep_visit(visit)
 
-data_at_hand = {file_id: data for file_id, _name, data in given}
 newest_first = list(reversed(visit["photos"]))
 items = {file_id: catalogue_item(file_id, visit["photos"][file_id]) for file_id in newest_first}
 
 
-def yours_for(file_id: str) -> PhotoResult | str | None:
-    """The visitor's own model's answer, for a photo still at hand, when asked to compare."""
-    if not (compare and user is not None and file_id in data_at_hand):
-        return None  # keyed by training time: a new model gets fresh answers
-    return result_for(file_id, data_at_hand[file_id], user["model"], f"yours {user['trained_at']}")
+def yours(file_id: str) -> PhotoResult | None:
+    """The visitor's own model's answer when asked to compare, else None."""
+    if not (compare and user is not None):
+        return None
+    return yours_for(file_id, visit["photos"][file_id]["result"], user)
 
 
 with newest_side:
@@ -380,7 +411,7 @@ with newest_side:
         entry = visit["photos"][newest]
         with st.container(border=True, key="classify-newest"):
             st.markdown(f"**{shown_name(entry['name'], newest)}**")
-            photo_card(newest, entry, items[newest], yours_for(newest), user, visit)
+            photo_card(newest, entry, items[newest], yours(newest), user, visit, wide=False)
 for file_id in newest_first[1:]:  # the others folded, newest first, each saying where it stands
     entry = visit["photos"][file_id]
     result = entry["result"]
@@ -392,7 +423,7 @@ for file_id in newest_first[1:]:  # the others folded, newest first, each saying
     status = status_words(item_status(items[file_id], SAVE_PREFIX))
     label = f"**{shown_name(entry['name'], file_id)}** · {verdict} · {status}"
     with st.expander(label, key=f"classify-card-{file_id}"):
-        photo_card(file_id, entry, items[file_id], yours_for(file_id), user, visit)
+        photo_card(file_id, entry, items[file_id], yours(file_id), user, visit)
 
 # Keep what was classified: the ticked ones are added to the catalogue in one go.
 if items:
