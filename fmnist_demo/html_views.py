@@ -71,13 +71,16 @@ def probability_bars_html(probabilities: np.ndarray, other: float | None = None)
     too; the browser draws it at once, with no chart library to load, and shapes any language.
     """
     probabilities = np.asarray(probabilities, dtype=float)  # (10,)
-    top = int(np.argmax(probabilities))
+    # the likeliest answer is marked: a kind, or "none of the ten" when that outweighs them
+    none_first = other is not None and float(other) > float(np.max(probabilities))
+    top = -1 if none_first else int(np.argmax(probabilities))
     rows = [
         _bar_row(name, share, " fm-top" if label == top else "")
         for label, (name, share) in enumerate(zip(kind_names(), probabilities, strict=True))
     ]
     if other is not None:
-        rows.append(_bar_row(_(NONE_OF_THE_TEN), float(other), " fm-none"))
+        marked = " fm-none fm-top" if none_first else " fm-none"
+        rows.append(_bar_row(_(NONE_OF_THE_TEN), float(other), marked))
     title = _words(_("Probability"))
     return (
         f"<style>{PROBABILITY_CSS}</style>"

@@ -95,6 +95,9 @@ def test_the_share_for_none_of_the_ten_is_an_eleventh_bar_set_apart_so_the_bars_
     assert none == "None of the ten kinds" and ".fm-none{" in page  # styled apart
     top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
     assert top == ["Ankle boot"]  # the likeliest kind is still the one marked
+    hat = html_views.probability_bars_html(np.full(10, 0.01), other=0.9)
+    marked = re.findall(r'<div class="fm-row[^"]*fm-top"[^>]*><span class="fm-name">(.*?)<', hat)
+    assert marked == ["None of the ten kinds"]  # no kind is marked when none of them is likely
 
 
 def test_probability_bars_in_bengali(bengali):
