@@ -199,24 +199,27 @@ def test_a_reload_and_another_page_keep_the_photos_and_the_chosen_tab(app_url, b
     page.get_by_role("tab", name="Upload photos").click()
     _settled(page)
     _upload_and_wait(page, [photos[0], photos[40]])
-    page.get_by_label("Name or SKU (optional)").first.fill("KEPT-1")
-    page.get_by_label("Name or SKU (optional)").first.press("Enter")
+    newest = page.locator(".st-key-classify-newest")
+    newest.get_by_label("Name or SKU (optional)").fill("KEPT-1")
+    newest.get_by_label("Name or SKU (optional)").press("Enter")
+    newest.get_by_role("radio", name="Another kind…").click()  # a change seen once it has run
+    expect(newest.get_by_text("Which of the ten kinds?")).to_be_visible(timeout=60_000)
     _settled(page)
     assert "photos=" in page.url
 
-    page.reload()  # a new session: the photos and the name typed come back from the server
-    newest = page.locator(".st-key-classify-newest")
+    page.reload()  # a new session: the photos and the choices come back from the server
     expect(newest.get_by_text(photos[40].name, exact=True)).to_be_visible(timeout=120_000)
     _settled(page)
-    expect(page.get_by_label("Name or SKU (optional)").first).to_have_value("KEPT-1")
+    expect(newest.get_by_label("Name or SKU (optional)")).to_have_value("KEPT-1")
+    expect(newest.get_by_text("Which of the ten kinds?")).to_be_visible()
     expect(page.get_by_text(photos[0].name)).to_be_visible()  # the older one, folded
 
     page.get_by_role("tab", name="Upload photos").click()
     _settled(page)
-    page.get_by_role("link", name="Catalogue").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Catalogue").click()
     expect(page.get_by_role("heading", name="Catalogue", exact=True)).to_be_visible(timeout=120_000)
     _settled(page)
-    page.get_by_role("link", name="Classify a photo").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Classify a photo").click()
     expect(newest.get_by_text(photos[40].name, exact=True)).to_be_visible(timeout=120_000)
     _settled(page)
     # back on the page: its photos, and the Upload tab as it was left, not the Camera
