@@ -775,3 +775,20 @@ def test_a_database_fault_in_bengali_is_one_plain_message(db: CatalogueStore, be
     assert message.value.startswith("ক্যাটালগটি এই মুহূর্তে দেখানো যাচ্ছে না। ক্যাটালগ ")
     assert message.value.endswith("আপনার সংরক্ষণ করা কিছুই হারায়নি। একটু পরে পাতাটি আবার লোড করে চেষ্টা করুন।")
     assert latin_words(at) == []
+
+
+def test_people_read_kind_never_class() -> None:
+    # Issue 23: the save table's help said "Correct the class"; everywhere else says "kind".
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parent.parent / "fmnist_demo/locale/en/LC_MESSAGES/fmnist_demo.po"
+    with po.open("rb") as source:
+        catalog = read_po(source)
+    texts = [
+        text
+        for message in catalog
+        if message.id
+        for text in (message.id if isinstance(message.id, tuple) else (message.id,))
+    ]
+    assert len(texts) > 100
+    assert [t for t in texts if re.search(r"\bclass(es)?\b", t, re.IGNORECASE)] == []

@@ -389,7 +389,7 @@ def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
         }
         for item in todo
     ]
-    st.caption(_("Correct the class where the model was wrong, add names, untick photos to skip."))
+    st.caption(_("Correct the kind where the model was wrong, add names, untick photos to skip."))
     if any(item.get("none_of_the_ten") for item in todo):
         st.caption(
             _(
