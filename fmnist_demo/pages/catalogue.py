@@ -204,23 +204,24 @@ def filter_controls() -> tuple[int | None, str]:
 
 
 def record_columns(phone: bool = False) -> dict[str, Any]:
-    """The records table's columns, widths in pixels: a desk shows all, a phone the first five in
-    its width, with the record's number (as the editor's picker names it), the longest kind
-    ("Ankle boot" or "অ্যাঙ্কেল বুট") and "Ankle boot, over 99 %"; the Bengali of that last one
-    is a word longer and loses its end on a phone."""
+    """The records table's columns, widths in pixels, beside the column of round buttons that pick
+    a row: a desk shows all, a phone those of PHONE_COLUMNS in its width: the record's number (as
+    the editor's picker names it), the longest kind ("Ankle boot" or "অ্যাঙ্কেল বুট") and "Ankle
+    boot, over 99 %"; the Bengali of that last one is a word longer and loses its end on a
+    phone. A phone leaves out the name: the picker names the record, the search finds it."""
     return {
-        "id": st.column_config.NumberColumn("#", format="%d", width=40 if phone else 56),
+        "id": st.column_config.NumberColumn("#", format="%d", width=40 if phone else 48),
         "kind": st.column_config.TextColumn(_("Kind"), width=88 if phone else 92),
         "photo": st.column_config.ImageColumn(_("Photo"), width=44 if phone else 48),
-        "name": st.column_config.TextColumn(_("Name or SKU"), width=78 if phone else 96),
+        "name": st.column_config.TextColumn(_("Name or SKU"), width=96),
         "model": st.column_config.TextColumn(_("Model said"), width=144 if phone else 176),
         "saved": st.column_config.TextColumn(_("Saved"), width=116),
-        "note": st.column_config.TextColumn(_("Note"), width=110),
-        "file": st.column_config.TextColumn(_("Photo file"), width=110),
+        "note": st.column_config.TextColumn(_("Note"), width=104),
+        "file": st.column_config.TextColumn(_("Photo file"), width=104),
     }
 
 
-PHONE_COLUMNS = ("id", "kind", "photo", "name", "model")
+PHONE_COLUMNS = ("id", "kind", "photo", "model")
 
 
 def selected_record(records: list[CatalogueRecord]) -> int | None:
