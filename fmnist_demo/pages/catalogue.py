@@ -52,6 +52,7 @@ FLASH_KEY = "catalogue_flash"  # a Flash to show after a change and a rerun
 SELECTED_KEY = "catalogue_selected"
 PICKER_KEY = "cat_edit_id"
 TABLE_KEY = "cat_records"
+TABLE_ROW_KEY = "catalogue_table_row"  # the row the records table was last drawn highlighting
 # Where a change's message is shown: by the button that made it, so it is on screen.
 AT_EDITOR, AT_BIN = "editor", "bin"
 PENDING_DELETE_KEY = "catalogue_pending_delete"  # the record as shown when Delete was pressed
@@ -232,9 +233,11 @@ def selected_record(records: list[CatalogueRecord]) -> int | None:
 
 
 def _picked_in_table(ids: list[int]) -> None:
-    # A callback: a tap on a row picks its record for the editor below.
-    rows = st.session_state[TABLE_KEY]["selection"]["rows"]
-    if rows and 0 <= rows[0] < len(ids):
+    # A callback: a tap on a row picks its record for the editor below. The browser may report
+    # the row the server highlighted as if it were new, along with a pick in the list: only
+    # another row is a tap.
+    rows = list(st.session_state[TABLE_KEY]["selection"]["rows"])
+    if rows and rows != st.session_state.get(TABLE_ROW_KEY) and 0 <= rows[0] < len(ids):
         st.session_state[SELECTED_KEY] = ids[rows[0]]
 
 
@@ -261,6 +264,7 @@ def records_table(records: list[CatalogueRecord], zone: Any, selected: int | Non
     if selected in ids:
         # The highlighted row follows the editor's record, whichever way it was picked.
         want = [ids.index(selected)]
+        st.session_state[TABLE_ROW_KEY] = want
         shown = st.session_state.get(TABLE_KEY)
         if not shown or list(shown.get("selection", {}).get("rows", [])) != want:
             st.session_state[TABLE_KEY] = {"selection": {"rows": want}}
