@@ -158,6 +158,8 @@ def pick(page: Page, record_id: int) -> None:
                 raise
             page.keyboard.press("Escape")
     expect(picker).to_have_value(re.compile(rf"^#{record_id} ·"))
+    # The form below is the picked record's (its Save button is keyed by the record's id).
+    expect(page.locator(f".st-key-cat_edit_save_{record_id}")).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_test_id("stForm")).to_have_count(1, timeout=WAIT_MS)
     settled(page)
 
@@ -263,6 +265,7 @@ def run(photos: list[tuple[Path, int]], url: str, store: CatalogueStore) -> dict
             changed = {i for i in expected if now.get(i) != expected[i]}
             if changed - changed_ok or (changed_ok and shown not in changed_ok):
                 wrong += 1
+                print(f"wrong: shown #{shown}, changed {sorted(changed)}", file=sys.stderr)
             for i in changed & changed_ok:
                 expected[i] = now.get(i)  # type: ignore[assignment]
 
@@ -293,6 +296,7 @@ def run(photos: list[tuple[Path, int]], url: str, store: CatalogueStore) -> dict
             actions += 1
             if now_binned - binned != {rid} or f"#{rid} " not in question:
                 wrong += 1
+                print(f"wrong: deleting #{rid}: {question!r}, binned {now_binned}", file=sys.stderr)
             binned = now_binned
         page.get_by_role("button", name="Undo").tap()
         in_view.append(message(page, f"Record #{ids[2]} is back."))
@@ -304,9 +308,11 @@ def run(photos: list[tuple[Path, int]], url: str, store: CatalogueStore) -> dict
 
     # What was saved and typed is all there at the end.
     final = {r.id: r for r in store.records(with_images=False)}
-    for rid in ids[3:6]:
-        lost += final.get(rid) is None or final[rid].note != f"checked by staff, record {rid}"
-    lost += ids[2] not in final
+    for rid in [*ids[3:6], ids[2]]:
+        record = final.get(rid)
+        if record is None or (rid != ids[2] and record.note != f"checked by staff, record {rid}"):
+            lost += 1
+            print(f"lost: #{rid} is {record}", file=sys.stderr)
     figures.update(
         actions=actions,
         wrong_target=wrong,
