@@ -12,8 +12,9 @@ verdict's box within the screen (844 px) without scrolling? Then the page is rel
 the verdicts still there? Then, in a fresh visit, all photos are uploaded at once, each kind in the
 save table is confirmed or corrected to the true one (and an item the model called none of the
 ten is ticked), and they are saved.
-Catalogue: the kind of 3 records and the note of 3 are changed, 3 records deleted and 1 of those
-undone, each record picked in the list first.
+Catalogue: the note of 3 records is changed; then 3 records are each given a new kind, saved and
+deleted while still shown (the sequence of issue 23), and the last delete undone; each record is
+picked in the list first.
 
 After each action the database is read. Prints one JSON line: {"photos", "actions",
 "wrong_target" (actions that changed a record other than the one shown selected), "lost" (saved or
@@ -112,6 +113,7 @@ def set_kinds(page: Page, kinds: list[int], unticked: list[bool]) -> None:
         for _ in range(before):
             page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")  # chosen; the grid moves to the next row
+        settled(page)  # each edit reruns the page
         if untick:
             page.keyboard.press("ArrowUp")
             for key in ("ArrowLeft", "ArrowLeft", "Space", "ArrowRight", "ArrowRight"):
@@ -269,15 +271,6 @@ def run(photos: list[tuple[Path, int]], url: str, store: CatalogueStore) -> dict
             for i in changed & changed_ok:
                 expected[i] = now.get(i)  # type: ignore[assignment]
 
-        for rid in ids[:3]:  # a new kind: the next one in the list of kinds
-            pick(page, rid)
-            new_kind = CLASS_NAMES[(expected[rid][0] + 1) % len(CLASS_NAMES)]
-            form = page.get_by_test_id("stForm")
-            form.get_by_role("combobox", name="Kind").tap()
-            page.get_by_role("option", name=new_kind, exact=True).tap()
-            form.get_by_role("button", name="Save changes").tap()
-            in_view.append(message(page, f"Record #{shown_record(page)} saved."))
-            check(shown_record(page), {rid})
         for rid in ids[3:6]:  # a note
             pick(page, rid)
             form = page.get_by_test_id("stForm")
@@ -285,8 +278,15 @@ def run(photos: list[tuple[Path, int]], url: str, store: CatalogueStore) -> dict
             form.get_by_role("button", name="Save changes").tap()
             in_view.append(message(page, f"Record #{shown_record(page)} saved."))
             check(shown_record(page), {rid})
-        for rid in ids[:3]:  # delete the three whose kind changed
+        for rid in ids[:3]:  # a new kind, then, still looking at it, delete it (issue 23's case)
             pick(page, rid)
+            new_kind = CLASS_NAMES[(expected[rid][0] + 1) % len(CLASS_NAMES)]
+            form = page.get_by_test_id("stForm")
+            form.get_by_role("combobox", name="Kind").tap()
+            page.get_by_role("option", name=new_kind, exact=True).tap()
+            form.get_by_role("button", name="Save changes").tap()
+            in_view.append(message(page, f"Record #{rid} saved."))
+            check(shown_record(page), {rid})
             page.get_by_role("button", name="Delete this record…").tap()
             in_view.append(message(page, "to the bin?"))
             question = page.get_by_text("to the bin?").first.text_content() or ""
@@ -298,6 +298,8 @@ def run(photos: list[tuple[Path, int]], url: str, store: CatalogueStore) -> dict
                 wrong += 1
                 print(f"wrong: deleting #{rid}: {question!r}, binned {now_binned}", file=sys.stderr)
             binned = now_binned
+            for gone in binned:  # out of the list now, as asked
+                expected.pop(gone, None)
         page.get_by_role("button", name="Undo").tap()
         in_view.append(message(page, f"Record #{ids[2]} is back."))
         actions += 1
