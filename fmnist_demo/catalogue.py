@@ -356,13 +356,13 @@ def class_label(value: Any) -> int:
         return label
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise InvalidEntry(
-            _("The class must be one of the {count} clothing classes; got {value}.").format(
+            _("The kind must be one of the {count} kinds of clothing; got {value}.").format(
                 count=NUM_CLASSES, value=repr(value)
             )
         )
     if not 0 <= int(value) < NUM_CLASSES:
         raise InvalidEntry(
-            _("The class must be a number from 0 to {last}; got {value}.").format(
+            _("The kind must be a number from 0 to {last}; got {value}.").format(
                 last=NUM_CLASSES - 1, value=int(value)
             )
         )

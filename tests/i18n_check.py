@@ -24,6 +24,7 @@ SKIP_FIELDS = {
     "page", "anchor", "dataset", "vega_lite_chart", "selection_mode", "component_name",
     "deck_json", "format", "options_format", "step", "theme", "autocomplete", "uuid", "styles",
     "code_text", "language", "column_order", "editing_mode", "divider", "deferred_file_id",
+    "selection_state", "selection_default",  # a table's selected rows, as JSON
 }  # fmt: skip
 # Icons, emoji short codes, Markdown colour and badge markers (":blue[", ":green-badge["): no words
 ICON = re.compile(r":material/[a-z0-9_]+:|:[a-z_]+:|:[a-z]+(?:-background|-badge)?\[")

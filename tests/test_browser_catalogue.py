@@ -1,20 +1,23 @@
-"""The Catalogue page in a real browser (Debian's Chromium): on a phone the records show the kind
-first and nothing runs off the right edge; staff unlock with the passcode and download a CSV that
-reads well in a spreadsheet, in the visitor's own time. Skipped without a browser, unless
-FMNIST_REQUIRE_BROWSER=1 (as in CI)."""
+"""The Catalogue page in a real browser (Debian's Chromium): on a phone the records show their
+number and kind first and nothing runs off the right edge; staff unlock with the passcode and
+download a CSV that reads well in a spreadsheet, in the visitor's own time; on a phone every
+action hits the record shown, and its message is on screen by the button pressed. Skipped without
+a browser, unless FMNIST_REQUIRE_BROWSER=1 (as in CI)."""
 
 from __future__ import annotations
 
 import io
 import re
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
+from browser import CHROMIUM, FINISHED, Page, expect, needs_browser, sync_playwright
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_export import read_csv
@@ -77,11 +80,11 @@ def test_on_a_phone_the_kind_comes_first_and_nothing_is_cut_off(browser, app_url
     page.goto(f"{app_url}/catalogue")
     _finished(page)
     assert page.viewport_size["width"] == 390
-    records = page.get_by_test_id("stDataFrame").filter(has_text="Name or SKU")
+    records = page.get_by_test_id("stDataFrame").filter(has_text="Model said")
     expect(records).to_have_count(1)
     # The grid draws on a canvas; its column headers are also in the page for screen readers.
     headers = records.locator('th[role="columnheader"]').all_text_contents()
-    assert [h.strip() for h in headers] == ["Kind", "Photo", "Name or SKU", "Model said"]
+    assert [h.strip() for h in headers] == ["#", "Kind", "Photo", "Model said"]
     # Neither the page nor any table scrolls sideways: everything fits the phone's width.
     widths = page.evaluate(
         """() => [document.documentElement.scrollWidth, document.documentElement.clientWidth,
@@ -144,4 +147,120 @@ def test_staff_unlock_and_download_a_spreadsheet_csv(browser, app_url: str) -> N
     assert sandal["Photo file"] == "IMG_0042.JPG"
     saved = datetime.strptime(sandal["Saved"], "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(ZONE))
     assert abs((datetime.now(ZoneInfo(ZONE)) - saved).total_seconds()) < 3600  # local, not UTC
+    context.close()
+
+
+# -- on a phone, every action hits the record shown, and says so on screen -----------------------
+
+PHONE_HEIGHT = 844
+
+
+@pytest.fixture(scope="module")
+def open_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, CatalogueStore]]:
+    """The app with ten records and no passcode, as on the trial's phone: the eighth a Coat."""
+    db = tmp_path_factory.mktemp("catalogue-phone") / "catalogue.sqlite3"
+    with CatalogueStore(f"sqlite:///{db}") as store:
+        for k in range(10):
+            colour = (20 * k, 120, 250 - 20 * k)
+            store.add(
+                predicted=k, confidence=0.8, confirmed=4 if k == 7 else k, photo=_photo(colour)
+            )
+        with running_app({"FMNIST_CATALOGUE_DB": str(db)}) as url:
+            yield url, store
+
+
+def _settled(page: Page) -> None:
+    """The script has run to its end after the last action."""
+    page.wait_for_function(FINISHED, timeout=60_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=60_000)
+
+
+def _on_screen(page: Page, text: str) -> None:
+    """The text is shown, and all of it within the phone's screen as the page is scrolled now."""
+    shown = page.get_by_text(text, exact=False).first
+    expect(shown).to_be_visible(timeout=30_000)
+    box = shown.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE_HEIGHT, box
+
+
+def _choose(page: Page, box, label: str) -> None:
+    """Tap a select box, then one of its options, as a thumb does; again while the page below
+    the open list is still moving (its pictures arriving), within a deadline."""
+    deadline = time.monotonic() + 60
+    while True:
+        box.tap()
+        try:
+            page.get_by_role("option", name=label, exact=True).tap(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            page.keyboard.press("Escape")
+
+
+def _pick(page: Page, label: str, kind: str) -> None:
+    """Pick a record in the list; wait until the editor below shows its kind."""
+    picker = page.get_by_role("combobox", name="Record")
+    _choose(page, picker, label)
+    expect(picker).to_have_value(label)
+    form = page.get_by_test_id("stForm")
+    expect(form.get_by_role("combobox", name="Kind")).to_have_value(kind, timeout=30_000)
+    _settled(page)
+    expect(form).to_have_count(1)  # the last record's form is gone
+
+
+@pytest.mark.slow
+def test_on_a_phone_each_action_hits_the_record_shown_and_says_so_in_view(
+    browser, open_app: tuple[str, CatalogueStore]
+) -> None:
+    url, store = open_app
+    playwright, chromium = browser
+    context = chromium.new_context(**playwright.devices["iPhone 13"], timezone_id=ZONE)
+    page = context.new_page()
+    page.goto(f"{url}/catalogue")
+    _finished(page)
+    _settled(page)
+
+    # Issue 23, as seen: pick #8 (Coat), make it a Pullover, save, then delete.
+    _pick(page, "#8 · Coat", "Coat")
+    form = page.get_by_test_id("stForm")
+    _choose(page, form.get_by_role("combobox", name="Kind"), "Pullover")
+    form.get_by_role("button", name="Save changes").click()
+    _settled(page)
+    _on_screen(page, "Record #8 saved.")
+    assert store.get(8).confirmed == 2
+    expect(page.get_by_role("combobox", name="Record")).to_have_value("#8 · Pullover")
+
+    page.get_by_role("button", name="Delete this record…").click()
+    _settled(page)
+    _on_screen(page, "Move record #8 to the bin?")
+    page.get_by_role("button", name="Yes, delete it").click()
+    _settled(page)
+    _on_screen(page, "Record #8 moved to the bin.")
+    expect(page.get_by_role("button", name="Undo")).to_be_in_viewport(ratio=1)
+    assert [r.id for r in store.binned()] == [8]
+
+    page.get_by_role("button", name="Undo").click()
+    _settled(page)
+    _on_screen(page, "Record #8 is back.")
+    assert store.binned() == []
+    expect(page.get_by_role("combobox", name="Record")).to_have_value("#8 · Pullover")
+
+    # A tap on a row of the records table picks its record for the editor.
+    table = page.locator(".st-key-cat_records")
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    # The grid draws on a canvas: the fourth row (#7, newest first) below its header row.
+    header, row = 35, 56  # pixels
+    page.touchscreen.tap(box["x"] + 20, box["y"] + header + 3 * row + row / 2)
+    expect(page.get_by_role("combobox", name="Record")).to_have_value("#7 · Shirt")
+    _settled(page)
+    expect(page.get_by_test_id("stForm")).to_have_count(1)  # the last record's form is gone
+    form = page.get_by_test_id("stForm")
+    form.get_by_label("Note").fill("picked by a tap")
+    form.get_by_role("button", name="Save changes").click()
+    _settled(page)
+    _on_screen(page, "Record #7 saved.")
+    assert store.get(7).note == "picked by a tap"
+    assert all(store.get(i).note == "" for i in range(1, 11) if i != 7)
     context.close()

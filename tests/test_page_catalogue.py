@@ -16,7 +16,9 @@ import pytest
 import sqlalchemy as sa
 from apptest import open_app
 from i18n_check import latin_words
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Selectbox
 
 from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
 from fmnist_demo.catalogue_access import SERVER_BURST, PasscodeGate, passcode_digest
@@ -239,6 +241,190 @@ def test_an_edit_racing_a_delete_keeps_what_was_typed_and_can_restore(
     assert f"Record #{rid} is back, with your changes." in anna.success[0].value
     record = any_db.get(rid)
     assert (record.name, record.note, record.deleted_at) == ("TEE-1 white", "typed by Anna", None)
+
+
+# -- every action hits the record shown ---------------------------------------------------------
+
+
+class _ShownLabel(Selectbox):
+    """The picker sending back the label a browser shows, not the label its value has now."""
+
+    shown = ""
+
+    @property
+    def _widget_state(self) -> WidgetState:
+        state = WidgetState(id=self.id)
+        state.string_value = self.shown
+        return state
+
+
+class BrowserPicker:
+    """The record picker as a browser keeps it. A browser shows, and sends back with every action,
+    the label last picked or last set by the server; when a record's label changes on the server
+    (a new kind or name), the browser keeps the old text unless the server sets the value again.
+    AppTest alone would send the new label, and so miss what a person's browser does."""
+
+    def __init__(self, at: AppTest) -> None:
+        self.at = at
+        self.shown: str | None = None
+        self._seen()
+
+    def _element(self) -> Selectbox:
+        return self.at.selectbox(key="cat_edit_id")
+
+    def _seen(self) -> None:
+        proto = self._element().proto
+        if proto.set_value:
+            self.shown = proto.raw_value
+        elif self.shown is None:
+            self.shown = proto.options[proto.default]
+
+    def run(self) -> AppTest:
+        """Run the page (after a click or typing) with what the browser sends."""
+        element = self._element()
+        element.__class__ = _ShownLabel
+        element.shown = self.shown
+        self.at.run()
+        assert not self.at.exception
+        self._seen()
+        return self.at
+
+    def pick(self, record_id: int) -> AppTest:
+        """Pick a record in the list, as a person does."""
+        element = self._element()
+        element.set_value(record_id)
+        self.shown = element.options[element.index]
+        return self.run()
+
+    def save(self, record_id: int, **typed) -> AppTest:
+        """Type into the record's form and press Save changes."""
+        if "confirmed" in typed:
+            self.at.selectbox(key=f"cat_edit_class_{record_id}").set_value(typed["confirmed"])
+        if "name" in typed:
+            self.at.text_input(key=f"cat_edit_name_{record_id}").input(typed["name"])
+        if "note" in typed:
+            self.at.text_area(key=f"cat_edit_note_{record_id}").input(typed["note"])
+        self.at.button(key=f"cat_edit_save_{record_id}").click()
+        return self.run()
+
+    def press(self, key: str) -> AppTest:
+        self.at.button(key=key).click()
+        return self.run()
+
+    def delete(self) -> str:
+        """Delete this record…, then Yes: the question that was asked."""
+        self.press("cat_delete")
+        (question,) = [w.value for w in self.at.warning if "to the bin?" in w.value]
+        self.press("cat_delete_confirm")
+        return question
+
+
+def _ten(store: CatalogueStore) -> list[int]:
+    """Ten records, as on the trial's phone: the eighth one a Coat."""
+    ids = [store.add(predicted=k, confidence=0.8, name=f"ITEM-{k + 1}") for k in range(10)]
+    assert store.get(ids[7]).confirmed == 7
+    store.update(ids[7], based_on=store.get(ids[7]), confirmed=4, name="")  # #8 · Coat
+    return ids
+
+
+def _binned(store: CatalogueStore, ids: list[int]) -> list[int]:
+    return [i for i in ids if store.get(i, include_deleted=True).deleted_at is not None]
+
+
+def _label(at: AppTest) -> str:
+    """The picker's text as the browser shows it once the run's values have arrived."""
+    picker = at.selectbox(key="cat_edit_id")
+    return picker.proto.raw_value if picker.proto.set_value else picker.options[picker.index]
+
+
+def test_a_delete_after_a_new_kind_hits_the_record_shown(any_db: CatalogueStore) -> None:
+    # Issue 23, as seen on a phone: pick #8 (Coat), make it a Pullover, save, then delete.
+    ids = _ten(any_db)
+    coat = ids[7]
+    browser = BrowserPicker(_open_page())
+    browser.pick(coat)
+    at = browser.save(coat, confirmed=2)
+    assert f"Record #{coat} saved." in at.success[0].value
+    assert any_db.get(coat).confirmed == 2
+    assert browser.shown == f"#{coat} · Pullover"  # the browser is told the new label
+    assert at.selectbox(key="cat_edit_id").value == coat
+    assert browser.delete().startswith(f"Move record #{coat} to the bin?")
+    assert _binned(any_db, ids) == [coat]
+
+
+def test_a_new_name_then_a_note_then_delete_all_hit_the_record_shown(
+    any_db: CatalogueStore,
+) -> None:
+    ids = _ten(any_db)
+    rid = ids[3]
+    browser = BrowserPicker(_open_page())
+    browser.pick(rid)
+    browser.save(rid, name="SKU-1042")
+    browser.save(rid, note="second look")  # the label changed with the name in between
+    record = any_db.get(rid)
+    assert (record.name, record.note) == ("SKU-1042", "second look")
+    assert browser.delete().startswith(f"Move record #{rid} to the bin?")
+    assert _binned(any_db, ids) == [rid]
+
+
+def test_delete_then_undo_then_save_all_hit_the_record_shown(any_db: CatalogueStore) -> None:
+    ids = _ten(any_db)
+    rid = ids[7]
+    browser = BrowserPicker(_open_page())
+    browser.pick(rid)
+    browser.save(rid, confirmed=2)  # a new kind first: the label the browser shows is old
+    browser.delete()
+    at = browser.at
+    assert f"Record #{rid} moved to the bin." in at.success[0].value
+    after = at.selectbox(key="cat_edit_id").value
+    assert after == ids[6]  # the editor moves on to the next record in the list (newest first)
+    assert _label(at).startswith(f"#{after} ·")
+    at = browser.press("cat_undo")
+    assert f"Record #{rid} is back." in at.success[0].value
+    assert at.selectbox(key="cat_edit_id").value == rid  # back in the editor where Undo was
+    assert _label(at) == f"#{rid} · Pullover"
+    browser.save(rid, note="undone, then noted")
+    assert any_db.get(rid).note == "undone, then noted"
+    assert all(any_db.get(i).note == "" for i in ids if i != rid)
+    assert _binned(any_db, ids) == []
+
+
+def test_a_kind_change_that_takes_the_record_out_of_the_filter(any_db: CatalogueStore) -> None:
+    ids = _ten(any_db)
+    coat = ids[7]
+    browser = BrowserPicker(_open_page())
+    browser.at.selectbox(key="cat_filter_class").set_value(4)  # Coats only: #5 and #8
+    at = browser.run()
+    assert at.selectbox(key="cat_edit_id").value == coat  # the newest listed is shown
+    browser.pick(ids[4])
+    browser.pick(coat)
+    at = browser.save(coat, confirmed=2)  # now a Pullover: it leaves the Coats
+    assert any_db.get(coat).confirmed == 2
+    assert at.selectbox(key="cat_edit_id").value == ids[4]
+    assert _label(at).startswith(f"#{ids[4]} ·")  # what the browser shows is what is picked
+    browser.save(ids[4], note="the other coat")
+    assert any_db.get(ids[4]).note == "the other coat"
+    assert any_db.get(coat).note == ""
+    browser.at.selectbox(key="cat_filter_class").set_value(None)  # all kinds again
+    at = browser.run()
+    assert at.selectbox(key="cat_edit_id").value == ids[4]
+    assert browser.delete().startswith(f"Move record #{ids[4]} to the bin?")
+    assert _binned(any_db, ids) == [ids[4]]
+
+
+def test_the_records_table_numbers_each_row_and_marks_the_record_picked(
+    any_db: CatalogueStore,
+) -> None:
+    ids = _ten(any_db)
+    at = _open_page()
+    assert list(_table(at, "photo")["id"]) == ids[::-1]
+    browser = BrowserPicker(at)
+    at = browser.pick(ids[7])
+    (table,) = [d for d in at.dataframe if "photo" in d.value.columns]
+    assert '"rows": [2]' in table.proto.selection_state  # #8 is the third row, newest first
+    at = browser.save(ids[7], confirmed=2)
+    (table,) = [d for d in at.dataframe if "photo" in d.value.columns]
+    assert list(table.value["kind"])[2] == "Pullover"
 
 
 # -- deleting and the bin -----------------------------------------------------------------------
@@ -627,3 +813,20 @@ def test_a_database_fault_in_bengali_is_one_plain_message(db: CatalogueStore, be
     assert message.value.startswith("ক্যাটালগটি এই মুহূর্তে দেখানো যাচ্ছে না। ক্যাটালগ ")
     assert message.value.endswith("আপনার সংরক্ষণ করা কিছুই হারায়নি। একটু পরে পাতাটি আবার লোড করে চেষ্টা করুন।")
     assert latin_words(at) == []
+
+
+def test_people_read_kind_never_class() -> None:
+    # Issue 23: the save table's help said "Correct the class"; everywhere else says "kind".
+    from babel.messages.pofile import read_po
+
+    po = Path(__file__).resolve().parent.parent / "fmnist_demo/locale/en/LC_MESSAGES/fmnist_demo.po"
+    with po.open("rb") as source:
+        catalog = read_po(source)
+    texts = [
+        text
+        for message in catalog
+        if message.id
+        for text in (message.id if isinstance(message.id, tuple) else (message.id,))
+    ]
+    assert len(texts) > 100
+    assert [t for t in texts if re.search(r"\bclass(es)?\b", t, re.IGNORECASE)] == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +45,16 @@ from fmnist_demo.pages._photo_model_ui import teach_section
 
 SHOWN_RECORDS = 500  # newest records listed; the filters reach the rest
 BIN_SHOWN = 50  # most recently deleted records listed in the bin
-FLASH_KEY = "catalogue_flash"  # a message to show after a change and a rerun
-UNDO_KEY = "catalogue_undo"  # the record id the flash offers to restore
+FLASH_KEY = "catalogue_flash"  # a Flash to show after a change and a rerun
+# The record the editor shows. The picker and the records table both follow it; it is changed
+# only by a person's pick (in either) or by an action, never read back from the picker's label,
+# which changes with the record's kind and name.
+SELECTED_KEY = "catalogue_selected"
+PICKER_KEY = "cat_edit_id"
+TABLE_KEY = "cat_records"
+TABLE_ROW_KEY = "catalogue_table_row"  # the row the records table was last drawn highlighting
+# Where a change's message is shown: by the button that made it, so it is on screen.
+AT_EDITOR, AT_BIN = "editor", "bin"
 PENDING_DELETE_KEY = "catalogue_pending_delete"  # the record as shown when Delete was pressed
 BASE_KEY = "catalogue_edit_base"  # record id -> the record as it was when its form was filled
 REFRESH_KEY = "catalogue_edit_refresh"  # record id whose form is refilled from the database
@@ -100,34 +109,45 @@ def _record_label(record: CatalogueRecord) -> str:
     return f"#{record.id} · {kind_name(record.confirmed)}{name}"
 
 
-def _flash(message: str, undo: int | None = None) -> None:
-    st.session_state[FLASH_KEY] = message
-    st.session_state[UNDO_KEY] = undo
+@dataclass(frozen=True)
+class Flash:
+    """A change's message, shown once after the rerun that follows it, where it was made."""
+
+    message: str
+    place: str = AT_EDITOR
+    undo: int | None = None  # the record id a delete's message offers to restore
+
+
+def _flash(message: str, undo: int | None = None, place: str = AT_EDITOR) -> None:
+    st.session_state[FLASH_KEY] = Flash(message, place, undo)
     st.rerun()
 
 
 def _undo_delete(store: CatalogueStore, record_id: int) -> None:
     # A button callback: runs before the page, so its message shows in the run it starts.
-    st.session_state[UNDO_KEY] = None
-    _restore(store, record_id)
+    # The record comes back into the editor, where the person pressed Undo.
+    st.session_state[SELECTED_KEY] = record_id
+    _restore(store, record_id, place=AT_EDITOR)
 
 
-def flash_message(store: CatalogueStore | None) -> None:
-    """The message left by the last change, with Undo after a delete."""
-    message = st.session_state.pop(FLASH_KEY, None)
-    undo = st.session_state.pop(UNDO_KEY, None)
-    if not message:
+def flash_message(store: CatalogueStore | None, place: str | None = None) -> None:
+    """The message left by the last change, if it belongs here (any place if None), with Undo
+    after a delete."""
+    # Not isinstance: the page's code, Flash included, is run anew on every rerun.
+    flash = st.session_state.get(FLASH_KEY)
+    if flash is None or (place is not None and flash.place != place):
         return
-    if undo is None or store is None:
-        st.success(message, icon=":material/check:")
+    del st.session_state[FLASH_KEY]
+    if flash.undo is None or store is None:
+        st.success(flash.message, icon=":material/check:")
         return
     text, button = st.columns([4, 1], vertical_alignment="center")
-    text.success(message, icon=":material/delete:")
+    text.success(flash.message, icon=":material/delete:")
     button.button(
         _("Undo"),
         icon=":material/undo:",
         on_click=_undo_delete,
-        args=(store, undo),
+        args=(store, flash.undo),
         key="cat_undo",
     )
 
@@ -185,26 +205,53 @@ def filter_controls() -> tuple[int | None, str]:
 
 
 def record_columns(phone: bool = False) -> dict[str, Any]:
-    """The records table's columns, widths in pixels: a desk shows all, a phone the first four in
-    its width, with the longest kind ("Ankle boot" or "অ্যাঙ্কেল বুট") and "Ankle boot, over 99 %";
-    the Bengali of that last one is a word longer and loses its end on a phone."""
+    """The records table's columns, widths in pixels, beside the column of round buttons that pick
+    a row: a desk shows all, a phone those of PHONE_COLUMNS in its width: the record's number (as
+    the editor's picker names it), the longest kind ("Ankle boot" or "অ্যাঙ্কেল বুট") and "Ankle
+    boot, over 99 %"; the Bengali of that last one is a word longer and loses its end on a
+    phone. A phone leaves out the name: the picker names the record, the search finds it."""
     return {
+        "id": st.column_config.NumberColumn("#", format="%d", width=40 if phone else 48),
         "kind": st.column_config.TextColumn(_("Kind"), width=88 if phone else 92),
         "photo": st.column_config.ImageColumn(_("Photo"), width=44 if phone else 48),
-        "name": st.column_config.TextColumn(_("Name or SKU"), width=78 if phone else 96),
+        "name": st.column_config.TextColumn(_("Name or SKU"), width=96),
         "model": st.column_config.TextColumn(_("Model said"), width=144 if phone else 176),
         "saved": st.column_config.TextColumn(_("Saved"), width=116),
-        "note": st.column_config.TextColumn(_("Note"), width=110),
-        "file": st.column_config.TextColumn(_("Photo file"), width=110),
-        "id": st.column_config.NumberColumn(_("Record"), format="%d", width=64),
+        "note": st.column_config.TextColumn(_("Note"), width=104),
+        "file": st.column_config.TextColumn(_("Photo file"), width=104),
     }
 
 
-PHONE_COLUMNS = ("kind", "photo", "name", "model")
+PHONE_COLUMNS = ("id", "kind", "photo", "model")
 
 
-def records_table(records: list[CatalogueRecord], zone: Any) -> None:
-    """The records, newest first: the kind first; on a phone, only what fits its width."""
+def selected_record(records: list[CatalogueRecord]) -> int | None:
+    """The listed record the editor shows: the one last picked, else the newest listed."""
+    ids = [record.id for record in records]
+    picked = st.session_state.get(SELECTED_KEY)
+    return picked if picked in ids else (ids[0] if ids else None)
+
+
+def _picked_in_table(ids: list[int]) -> None:
+    # A callback: a tap on a row picks its record for the editor below. The browser may report
+    # the row the server highlighted as if it were new, along with a pick in the list: only
+    # another row is a tap.
+    rows = list(st.session_state[TABLE_KEY]["selection"]["rows"])
+    if rows and rows != st.session_state.get(TABLE_ROW_KEY) and 0 <= rows[0] < len(ids):
+        st.session_state[SELECTED_KEY] = ids[rows[0]]
+
+
+def _picked_in_list() -> None:
+    # A callback. A label the browser still shows for a record whose kind or name changed since
+    # is no option any more and comes back as its text, not an id: that is no pick, and ignored.
+    value = st.session_state.get(PICKER_KEY)
+    if isinstance(value, int):
+        st.session_state[SELECTED_KEY] = value
+
+
+def records_table(records: list[CatalogueRecord], zone: Any, selected: int | None = None) -> None:
+    """The records, newest first: the number and kind first; on a phone, only what fits its
+    width. With `selected` (staff who may change records), a tap on a row picks its record."""
     rows = catalogue_export.table_rows(records, zone)
     for row in rows:
         # "Sneaker, 89 %": the model's answer and how sure it was, in one short column.
@@ -212,6 +259,19 @@ def records_table(records: list[CatalogueRecord], zone: Any) -> None:
     phone = on_a_phone()
     every = record_columns(phone)
     columns = PHONE_COLUMNS if phone else tuple(every)
+    picking: dict[str, Any] = {}
+    ids = [record.id for record in records]
+    if selected in ids:
+        # The highlighted row follows the editor's record, whichever way it was picked.
+        want = [ids.index(selected)]
+        st.session_state[TABLE_ROW_KEY] = want
+        shown = st.session_state.get(TABLE_KEY)
+        if not shown or list(shown.get("selection", {}).get("rows", [])) != want:
+            st.session_state[TABLE_KEY] = {"selection": {"rows": want}}
+        picking = {
+            "on_select": functools.partial(_picked_in_table, ids),
+            "selection_mode": "single-row-required",
+        }
     st.dataframe(
         rows,
         column_config={name: every[name] for name in columns},
@@ -219,7 +279,8 @@ def records_table(records: list[CatalogueRecord], zone: Any) -> None:
         hide_index=True,
         row_height=56,
         width="stretch",
-        key="cat_records",
+        key=TABLE_KEY,
+        **picking,
     )
 
 
@@ -328,6 +389,7 @@ def orphan_section(store: CatalogueStore) -> None:
             else:
                 del st.session_state[ORPHAN_KEY]
                 st.session_state[REFRESH_KEY] = record.id
+                st.session_state[SELECTED_KEY] = record.id
                 _flash(_("Record #{record} is back, with your changes.").format(record=record.id))
         if discard.button(_("Forget my changes"), icon=":material/close:", key="cat_orphan_drop"):
             del st.session_state[ORPHAN_KEY]
@@ -338,7 +400,7 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
     """Pick one of the listed records; change its kind, name or note, or delete it."""
     st.subheader(_("Change or delete a record"))
     by_id = {record.id: record for record in records}
-    selected = st.session_state.get("cat_edit_id")
+    selected = st.session_state.get(SELECTED_KEY)
     if (
         selected is not None
         and selected not in by_id
@@ -348,11 +410,18 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
         # Saved just as it left the list (deleted, or changed to another kind by someone else):
         # its form is drawn once more so the save is answered and nothing typed is lost.
         by_id[selected] = st.session_state[BASE_KEY][selected]
+    elif selected not in by_id:
+        selected = next(iter(by_id))
+    # The picker is told which record to show on every run, so it never falls back to the first
+    # option when the label it showed changed (a new kind or name) or its record left the list.
+    st.session_state[SELECTED_KEY] = selected
+    st.session_state[PICKER_KEY] = selected
     record_id = st.selectbox(
         _("Record"),
         options=list(by_id),
         format_func=lambda rid: _record_label(by_id[rid]),
-        key="cat_edit_id",
+        on_change=_picked_in_list,
+        key=PICKER_KEY,
     )
     record = by_id[record_id]
     base = _prepare_form(record)
@@ -379,6 +448,8 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
         save = st.form_submit_button(
             _("Save changes"), icon=":material/save:", key=f"cat_edit_save_{record.id}"
         )
+    with form:
+        flash_message(store, AT_EDITOR)  # right under Save changes, above Delete
     if save:
         typed = {"confirmed": confirmed, "name": name, "note": note}
         try:
@@ -436,6 +507,11 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
             except CatalogueError as exc:
                 form.error(str(exc), icon=":material/error:")
             else:
+                # The editor moves on to the next record in the list, as the picker will show.
+                ids = [listed.id for listed in records]
+                if record.id in ids and len(ids) > 1:
+                    at = ids.index(record.id)
+                    st.session_state[SELECTED_KEY] = ids[at + 1 if at + 1 < len(ids) else at - 1]
                 _flash(
                     _("Record #{record} moved to the bin.").format(record=record.id),
                     undo=record.id,
@@ -445,26 +521,29 @@ def edit_section(store: CatalogueStore, records: list[CatalogueRecord]) -> None:
             st.rerun()
 
 
-def _restore(store: CatalogueStore, record_id: int) -> None:
+def _restore(store: CatalogueStore, record_id: int, place: str = AT_BIN) -> None:
     # A button callback, like _undo_delete. Callbacks run before the page (and the entry) does,
     # so the visitor's language is set here for the message and any error from the store.
     start_language()
     try:
         store.restore(record_id)
     except CatalogueError as exc:
-        st.session_state[FLASH_KEY] = _("Record #{record} could not be restored. {problem}").format(
+        message = _("Record #{record} could not be restored. {problem}").format(
             record=record_id, problem=exc
         )
     else:
-        st.session_state[FLASH_KEY] = _("Record #{record} is back.").format(record=record_id)
+        message = _("Record #{record} is back.").format(record=record_id)
+    st.session_state[FLASH_KEY] = Flash(message, place)
 
 
 def bin_section(store: CatalogueStore, binned: list[CatalogueRecord], zone: Any) -> None:
     """Deleted records, each with Restore, for BIN_KEEP_DAYS days."""
+    flash_message(store, AT_BIN)  # a restore's message, where the bin's Restore was pressed
     if not binned:
         return
     label = ngettext("Bin: {n} deleted record", "Bin: {n} deleted records", len(binned))
-    with st.expander(label.format(n=len(binned)), icon=":material/delete:"):
+    # Keyed: it stays open while its label counts the records restored from it.
+    with st.expander(label.format(n=len(binned)), icon=":material/delete:", key="cat_bin"):
         st.caption(
             ngettext(
                 "Deleted records stay here for {days} day, then they are removed for good.",
@@ -575,7 +654,6 @@ except CatalogueError as exc:
     hosting_notes(None)
     st.stop()
 
-flash_message(store)
 access_note()
 zone = visitor_zone()
 changing = may_change()
@@ -652,7 +730,7 @@ try:
         st.caption(
             showing.format(shown=len(view.records), matching=view.matching, total=view.total)
         )
-        records_table(view.records, zone)
+        records_table(view.records, zone, selected_record(view.records) if changing else None)
     if staff_passcode() is not None and not may_change() and (view.total or view.binned):
         why = (
             _("Downloading needs the staff passcode.")
@@ -666,6 +744,7 @@ try:
         if view.records:
             edit_section(store, view.records)
         bin_section(store, view.binned, zone)
+    flash_message(store)  # one whose place is not drawn now (the last record deleted): here
     if view.total:
         download_section(store, view, zone)
 except CatalogueError as exc:  # a fault no section caught itself: one message, nothing lost
