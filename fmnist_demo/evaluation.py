@@ -6,6 +6,7 @@ No Streamlit and no TensorFlow here: everything works on numpy arrays of labels 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,13 @@ def percent(share: float, digits: int = 0) -> str:
         # NOTE: {percent} is a share such as "99 %" or "99.9 %"
         return _("over {percent}").format(percent=with_unit(f"{100 - 10**-digits:g}", "%"))
     return with_unit(text, "%")
+
+
+def percent_reached(share: float) -> str:
+    """0.8996 -> '89 %': a whole percentage rounded down, so that an accuracy read against a
+    target such as 90 % shows '90 %' only once it has reached it."""
+    # round first: 0.29 * 100 is 28.999999999999996 in floating point
+    return percent(math.floor(round(100 * share, 6)) / 100)
 
 
 def pixel_size(width: int, height: int | None = None) -> str:
