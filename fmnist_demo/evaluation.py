@@ -78,6 +78,12 @@ def points_between(higher: float, lower: float) -> int:
     return round(100 * higher) - round(100 * lower)
 
 
+def training_gap(train: float, test: float) -> int:
+    """Points between a training accuracy as shown, rounded down (percent_reached), and a test
+    accuracy as shown, rounded (percent): the two figures side by side differ by exactly this."""
+    return math.floor(round(100 * train, 6)) - round(100 * test)
+
+
 def sample_indices(
     labels: np.ndarray, n: int, seed: int, class_id: int | None = None
 ) -> np.ndarray:

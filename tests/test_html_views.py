@@ -200,3 +200,13 @@ def test_live_view_says_which_accuracy_counts_for_the_early_stop():
 def test_live_view_before_the_first_epoch_ends_shows_only_the_running_figure():
     html = _live([{"epoch": 0.5, "loss": 0.6, "accuracy": 0.7}], epoch=1, target=0.9)
     assert "Accuracy so far this epoch" in html and "Accuracy of epoch" not in html
+
+
+def test_training_accuracy_shown_rounded_down_and_its_gap_to_the_test_figure():
+    from fmnist_demo.evaluation import percent_reached, training_gap
+
+    # 89.96 % has not reached the 90 % target, so it never reads "90 %"; 0.29 stays 29
+    assert percent_reached(0.8996) == "89\u00a0%" and percent_reached(0.9012) == "90\u00a0%"
+    assert percent_reached(0.29) == "29\u00a0%" and percent_reached(0.9999) == "99\u00a0%"
+    # the gap is the one between the two figures as shown: 89 % and 87 %
+    assert training_gap(0.8996, 0.8712) == 2 and training_gap(0.9012, 0.9049) == 0

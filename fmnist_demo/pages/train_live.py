@@ -18,7 +18,7 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
-from fmnist_demo.evaluation import count, hold_together, percent, percent_reached, points_between
+from fmnist_demo.evaluation import count, hold_together, percent, percent_reached, training_gap
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
@@ -298,7 +298,7 @@ def show_result(res: dict) -> None:
         help=_("The share of the training pictures the model names correctly."),
     )
     if res["test_accuracy"] is not None:
-        gap = points_between(last["accuracy"], res["test_accuracy"])
+        gap = training_gap(last["accuracy"], res["test_accuracy"])
         if gap >= 0:
             # NOTE: percentage points between two accuracies, e.g. "3 points lower than on training"
             delta = ngettext(
