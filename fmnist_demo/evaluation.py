@@ -6,6 +6,7 @@ No Streamlit and no TensorFlow here: everything works on numpy arrays of labels 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,6 +45,13 @@ def percent(share: float, digits: int = 0) -> str:
     return with_unit(text, "%")
 
 
+def percent_reached(share: float) -> str:
+    """0.8996 -> '89 %': a whole percentage rounded down, so that an accuracy read against a
+    target such as 90 % shows '90 %' only once it has reached it."""
+    # round first: 0.29 * 100 is 28.999999999999996 in floating point
+    return percent(math.floor(round(100 * share, 6)) / 100)
+
+
 def pixel_size(width: int, height: int | None = None) -> str:
     """A picture's size in pixels, '28 × 28', held together on one line."""
     return hold_together(f"{width} × {width if height is None else height}")
@@ -68,6 +76,12 @@ def count(n: int) -> str:
 def points_between(higher: float, lower: float) -> int:
     """Gap between two shares in whole percentage points, as the rounded figures shown differ."""
     return round(100 * higher) - round(100 * lower)
+
+
+def training_gap(train: float, test: float) -> int:
+    """Points between a training accuracy as shown, rounded down (percent_reached), and a test
+    accuracy as shown, rounded (percent): the two figures side by side differ by exactly this."""
+    return math.floor(round(100 * train, 6)) - round(100 * test)
 
 
 def sample_indices(

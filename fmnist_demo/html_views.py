@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from fmnist_demo.data import kind_names
-from fmnist_demo.evaluation import count, hold_together, percent
+from fmnist_demo.evaluation import count, hold_together, percent, percent_reached
 from fmnist_demo.i18n import N_, _, language
 from fmnist_demo.plots import ACCURACY_TITLE, LOSS_TITLE, RIGHT, WRONG
 
@@ -166,6 +166,7 @@ LIVE_CSS = """
 .fm-live .fm-figs{display:flex;gap:2.5rem;flex-wrap:wrap;margin:0.4rem 0 0.6rem}
 .fm-live .fm-label{font-size:0.85rem;opacity:0.7}
 .fm-live .fm-value{font-size:1.9rem;line-height:1.3}
+.fm-live .fm-rule{font-size:0.85rem;opacity:0.7;margin:0 0 0.6rem}
 .fm-live .fm-chart{width:100%;height:auto;display:block;background:#fff;border-radius:0.5rem}
 .fm-live .fm-chart-tall{display:none}
 @media (max-width:640px){.fm-live .fm-chart-wide{display:none}
@@ -295,13 +296,15 @@ def live_training_html(
     accuracy: float,
     elapsed_s: float,
     points: Sequence[dict],
+    target: float | None = None,
 ) -> str:
     """The Train page's live view as HTML: overall and epoch progress, the current figures, and
     loss and accuracy curves so far.
 
     `points` are running averages {"epoch": fractional epoch (2.5 = half-way through the third),
     "loss", "accuracy"}; those at a whole epoch are that epoch's final figures, which the curves
-    join (the running figures are shown as numbers).
+    join (the running figures are shown as numbers). `target` is the accuracy that stops the
+    training early (None: no early stop); the view says which figure is checked against it.
     """
     overall = min(((epoch - 1) + batch / max(batches, 1)) / max(epochs, 1), 1.0)
     this_epoch = min(batch / max(batches, 1), 1.0)
@@ -323,6 +326,14 @@ def live_training_html(
     pictures = _("Pictures this epoch: {seen} of {samples}").format(
         seen=count(seen), samples=count(samples)
     )
+    if target is None:
+        rule = ""
+    else:
+        rule = _(
+            "Training stops once a finished epoch's accuracy passes {target}; the figure during an "
+            "epoch is its running average, which still moves."
+        ).format(target=percent(target))
+        rule = f'<div class="fm-rule">{_words(rule)}</div>'
     # for screen readers
     overall_bar, epoch_bar = _words(_("Training done")), _words(_("This epoch"))
     return (
@@ -337,10 +348,21 @@ def live_training_html(
         f'<div style="width:{100 * this_epoch:.1f}%"></div></div>'
         '<div class="fm-figs">'
         + figure(_(LOSS_TITLE), f"{loss:.3f}")
-        + figure(_("Training accuracy"), percent(accuracy, 1))
+        # the running mean of this epoch, which moves; the last finished epoch's figure is the one
+        # the early stop checks, so it is shown apart and rounded down ("90 %" only once reached)
+        + figure(_("Accuracy so far this epoch"), percent(accuracy))
+        + (
+            figure(
+                _("Accuracy of epoch {epoch}").format(epoch=int(ends[-1][0])),
+                percent_reached(ends[-1][2]),
+            )
+            if ends
+            else ""
+        )
         # NOTE: the time the training has taken so far; "s" is the unit, seconds
         + figure(_("Time"), hold_together(_("{seconds} s")).format(seconds=f"{elapsed_s:.1f}"))
         + "</div>"
+        + rule
         + chart
         + "</div>"
     )

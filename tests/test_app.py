@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import numpy as np
@@ -263,8 +264,12 @@ def test_early_stop_message_through_the_page(fmnist):
         in s.value
         for s in at.success
     )
-    assert at.metric[0].value.endswith("\u00a0%")  # training accuracy, "91.3 %"
+    # training and test accuracy in one format, whole percentages ("90.1 %" stood beside "87 %")
+    assert re.fullmatch(r"\d+\u00a0%", at.metric[0].value), at.metric[0].value
+    assert re.fullmatch(r"\d+\u00a0%", at.metric[1].value), at.metric[1].value
     assert "point" in at.metric[1].delta  # test against training, in percentage points
+    history = next(t.value for t in at.table if "Accuracy" in t.value.columns)
+    assert all(re.fullmatch(r"\d+\u00a0%", str(v)) for v in history["Accuracy"]), history
     assert len(at.session_state["train_result"]["history"]) == 1
 
 
@@ -276,7 +281,7 @@ def _live_view(at: AppTest) -> str:
 def test_stop_keeps_last_finished_epoch(fmnist):
     # 20 epochs of 5,000 pictures: long enough to be stopped half-way, as pages being made
     # (each at.run()) hold the training back (foreground.give_way).
-    at = _train_page(subset=5_000, epochs=20)
+    at = _train_page(subset=5_000, epochs=20, target=99)  # a target it does not reach
     at.button(key="train_start").click().run()
     job = at.session_state["train_job"]
     assert at.button(key="train_stop")  # while it runs, Train gives way to Stop
@@ -285,6 +290,10 @@ def test_stop_keeps_last_finished_epoch(fmnist):
     at.run()  # what the live view shows now
     view = _live_view(at)
     assert "of 20" in view and "Pictures this epoch:" in view and "of 5,000" in view
+    # which figure counts: the running one of this epoch, apart from the finished epoch's
+    assert "Accuracy so far this epoch" in view and "Accuracy of epoch " in view
+    assert "Training stops once a finished epoch" in view and "accuracy passes 99\u00a0%" in view
+    assert not re.search(r"\d\.\d\u00a0%", view)  # whole percentages only
     chart = base64.b64decode(view.split("base64,")[1].split('"')[0]).decode()
     assert "<polyline" in chart and chart.count("<circle") >= 4  # a dot per finished epoch
     at.button(key="train_stop").click().run()

@@ -252,3 +252,17 @@ def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_p
     )
     text = _settled(page)
     assert "Photo model in use" in text
+
+
+def test_home_shows_the_ten_pictures_in_one_row_at_a_desk(app_url, browser):
+    # at 1280 x 900 the tenth picture wrapped alone onto a second row (issue 26, part 5)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    for lang in ("en", "bn"):
+        page.goto(f"{app_url}/?lang={lang}")
+        _settled(page)
+        pictures = page.locator("[data-testid=stImage] img")
+        expect(pictures).to_have_count(10)
+        tops = pictures.evaluate_all("all => all.map(i => i.getBoundingClientRect().top)")
+        assert max(tops) - min(tops) < 1, (lang, tops)
+    context.close()

@@ -41,7 +41,7 @@ def test_live_training_view_shows_progress_figures_and_curves():
     assert "Epoch 3 of 10" in html and "Pictures this epoch: 12,000 of 60,000" in html
     assert "22\u00a0% of the training done" in html  # (2 + 375 / 1875) / 10
     assert 'aria-valuenow="22"' in html and 'aria-valuenow="20"' in html  # both bars
-    assert "0.312" in html and "88.1\u00a0%" in html and "2.1\u00a0s" in html
+    assert "0.312" in html and "88\u00a0%" in html and "2.1\u00a0s" in html
     svg = _chart_svg(html)
     assert svg.count("<polyline") == 2  # loss and accuracy
     assert svg.count("<circle") == 4  # finished epochs 1 and 2, in both panels
@@ -201,3 +201,31 @@ def test_live_chart_on_a_phone_stacks_its_panels_and_its_words_stay_readable(lan
     assert on_screen["tall"] >= 11 > on_screen["wide"]
     css = html_views.LIVE_CSS
     assert "@media (max-width:640px){.fm-live .fm-chart-wide{display:none}" in css
+
+
+def test_live_view_says_which_accuracy_counts_for_the_early_stop():
+    # epoch 6 under way: its running mean reads 91 %, yet epoch 5 ended at 89.96 %, under the
+    # target, and the stop checks only a finished epoch's figure (issue 26, part 5)
+    points = [{"epoch": float(e), "loss": 0.3, "accuracy": 0.85 + e / 100} for e in range(1, 5)]
+    points.append({"epoch": 5.0, "loss": 0.28, "accuracy": 0.8996})
+    html = _live(points, epoch=6, accuracy=0.9104, target=0.9)
+    assert "Accuracy so far this epoch" in html and "91\u00a0%" in html
+    assert "Accuracy of epoch 5" in html and "89\u00a0%" in html  # rounded down, not "90 %"
+    assert "Training stops once a finished epoch" in html and "accuracy passes 90\u00a0%" in html
+    assert not re.search(r"\d\.\d\u00a0%", html)  # whole percentages only, as everywhere
+    assert "passes" not in _live(points, epoch=6, accuracy=0.9104)  # no target, no rule
+
+
+def test_live_view_before_the_first_epoch_ends_shows_only_the_running_figure():
+    html = _live([{"epoch": 0.5, "loss": 0.6, "accuracy": 0.7}], epoch=1, target=0.9)
+    assert "Accuracy so far this epoch" in html and "Accuracy of epoch" not in html
+
+
+def test_training_accuracy_shown_rounded_down_and_its_gap_to_the_test_figure():
+    from fmnist_demo.evaluation import percent_reached, training_gap
+
+    # 89.96 % has not reached the 90 % target, so it never reads "90 %"; 0.29 stays 29
+    assert percent_reached(0.8996) == "89\u00a0%" and percent_reached(0.9012) == "90\u00a0%"
+    assert percent_reached(0.29) == "29\u00a0%" and percent_reached(0.9999) == "99\u00a0%"
+    # the gap is the one between the two figures as shown: 89 % and 87 %
+    assert training_gap(0.8996, 0.8712) == 2 and training_gap(0.9012, 0.9049) == 0

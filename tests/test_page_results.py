@@ -176,3 +176,43 @@ def test_numbers_and_kind_names_in_bengali(bengali):
     [mixup] = top_confusions(matrix, 3)
     assert (mixup.true_name, mixup.predicted_name, mixup.count) == ("শার্ট", "টি-শার্ট/টপ", 30)
     assert ranked_classes(per_class_accuracy(matrix))[-1][0] == "শার্ট"
+
+
+def test_shipped_probabilities_in_numpy_are_the_keras_models(fmnist):
+    from fmnist_demo.dense_forward import chapter_probabilities
+
+    _train, (x_test, _labels) = load_fashion_mnist()
+    ours = chapter_probabilities(DEFAULT_MODEL_PATH, x_test[:500])
+    theirs = predict_proba(load_default_model(), x_test[:500])
+    assert ours.shape == (500, 10) and np.allclose(ours, theirs, atol=1e-5)
+    assert (ours.argmax(axis=1) == theirs.argmax(axis=1)).all()
+
+
+@pytest.mark.slow  # a process of its own, where TensorFlow has not been imported
+def test_first_visit_to_results_with_the_shipped_model_needs_no_tensorflow(fmnist):
+    # importing TensorFlow took about 4 of the 5.9 s of a first visit (issue 26, part 5)
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=300)\n"
+        f"at.switch_page({PAGE!r})\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert any('On the 10,000 new test images' in m.label for m in at.metric)\n"
+        "print('tensorflow' in sys.modules)\n"
+    )
+    env = {**os.environ, "FMNIST_PRELOAD_TENSORFLOW": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout

@@ -97,9 +97,19 @@ def shipped_card(photo: bool = False) -> dict:
 class ActiveModel:
     """The model a page classifies with, and how to name it to a person."""
 
-    model: Any
+    loaded: Any
     label: str
     kind: str  # "shipped" or "yours"
+    # the shipped model is loaded (and TensorFlow imported) only when a page first asks for it:
+    # Results shows the shipped model's answers without it
+    load: Callable[[], Any] | None = None
+
+    @property
+    def model(self) -> Any:
+        """The Keras model, loaded now if it was left for later."""
+        if self.loaded is None and self.load is not None:
+            self.loaded = self.load()
+        return self.loaded
 
 
 class UserModelStore:
@@ -408,7 +418,7 @@ def _shipped_label(photo: bool) -> str:
 
 def _choose(photo: bool, key: str) -> ActiveModel:
     user = current_user_model()
-    shipped = ActiveModel(model=None, label=_shipped_label(photo), kind="shipped")
+    shipped = ActiveModel(loaded=None, label=_shipped_label(photo), kind="shipped")
     choice_key = PHOTO_CHOICE_KEY if photo else MODEL_CHOICE_KEY
     choice = st.session_state.get(choice_key, "shipped")
     if user is not None:
@@ -435,11 +445,11 @@ def _choose(photo: bool, key: str) -> ActiveModel:
         st.caption(
             ":material/model_training: " + _("Active model: **{model}**").format(model=label)
         )
-        return ActiveModel(model=user["model"], label=label, kind="yours")
+        return ActiveModel(loaded=user["model"], label=label, kind="yours")
     st.caption(
         ":material/inventory_2: " + _("Active model: **{model}**").format(model=shipped.label)
     )
-    shipped.model = shipped_photo_model() if photo else shipped_model()
+    shipped.load = shipped_photo_model if photo else shipped_model
     return shipped
 
 

@@ -6,7 +6,9 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
+from fmnist_demo.assets import DEFAULT_MODEL_PATH
 from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TRAIN_SIZE, kind_name
+from fmnist_demo.dense_forward import NotAChapterModel, chapter_probabilities
 from fmnist_demo.evaluation import (
     Evaluation,
     confidence,
@@ -15,10 +17,11 @@ from fmnist_demo.evaluation import (
     most_confident_mistakes,
     per_class_accuracy,
     percent,
+    percent_reached,
     pixel_size,
-    points_between,
     ranked_classes,
     top_confusions,
+    training_gap,
 )
 from fmnist_demo.i18n import _, language, ngettext
 from fmnist_demo.pages._common import (
@@ -42,10 +45,13 @@ PROBS_KEY = "results_probs"  # (the visitor's model, its (10000, 10) test probab
 @st.cache_resource(show_spinner=_("The shipped model is looking at the 10,000 test images…"))
 def shipped_test_probs() -> np.ndarray:
     """The shipped model's probabilities for every test image, shared read-only: (10000, 10)."""
-    from fmnist_demo.model import predict_proba
-
     _train, (x_test, _labels) = dataset()
-    return predict_proba(shipped_model(), x_test)
+    try:  # in numpy: no TensorFlow to import on a first visit
+        return chapter_probabilities(DEFAULT_MODEL_PATH, x_test)
+    except NotAChapterModel:
+        from fmnist_demo.model import predict_proba
+
+        return predict_proba(shipped_model(), x_test)
 
 
 # The figures' words are in the visitor's language: each takes the language as part of its key.
@@ -129,7 +135,7 @@ def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) 
     left, right = st.columns(2)
     left.metric(
         _("On the {n} training images it learnt from").format(n=count(learnt_from)),
-        _("not recorded") if train is None else percent(train),
+        _("not recorded") if train is None else percent_reached(train),
         border=True,
         help=_("Training accuracy: the share of training images the model labels correctly."),
     )
@@ -149,7 +155,7 @@ def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) 
     )
     if train is None:
         return
-    gap = points_between(train, test)
+    gap = training_gap(train, test)  # as the two cards show them
     if gap > 0:
         st.info(
             ngettext(

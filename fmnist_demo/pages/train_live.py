@@ -18,7 +18,7 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
-from fmnist_demo.evaluation import count, hold_together, percent, points_between, with_unit
+from fmnist_demo.evaluation import count, hold_together, percent, percent_reached, training_gap
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
@@ -228,6 +228,7 @@ def live_view() -> None:
             accuracy=p.accuracy,
             elapsed_s=p.elapsed_s,
             points=points,
+            target=job.settings.target_accuracy,
         )
     )
 
@@ -293,11 +294,11 @@ def show_result(res: dict) -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(
         _("Training accuracy"),
-        percent(last["accuracy"], 1),  # one decimal: it is read against the 90 % target
+        percent_reached(last["accuracy"]),  # rounded down: read against the 90 % target
         help=_("The share of the training pictures the model names correctly."),
     )
     if res["test_accuracy"] is not None:
-        gap = points_between(last["accuracy"], res["test_accuracy"])
+        gap = training_gap(last["accuracy"], res["test_accuracy"])
         if gap >= 0:
             # NOTE: percentage points between two accuracies, e.g. "3 points lower than on training"
             delta = ngettext(
@@ -342,7 +343,7 @@ def show_result(res: dict) -> None:
     show_figure(curves_png(history, False, lang), curves_png(history, True, lang), "train-curves")
     names = {key: _(name) for key, name in HISTORY_COLUMNS.items()}
     table = pd.DataFrame(res["history"])[list(names)].rename(columns=names)
-    table[names["accuracy"]] *= 100  # shown as "89.9 %"
+    table[names["accuracy"]] = table[names["accuracy"]].map(percent_reached)  # as the card
     # a plain table (at most 20 rows): no grid to load, nothing to scroll
     st.table(
         table.style.set_uuid(TABLE_IDS["history"])
@@ -350,7 +351,6 @@ def show_result(res: dict) -> None:
         .format(
             {
                 names["loss"]: "{:.3f}",
-                names["accuracy"]: with_unit("{:.1f}", "%"),
                 names["seconds"]: "{:.1f}",
             }
         )
