@@ -31,7 +31,7 @@ from fmnist_demo.i18n import N_, _
 COLOURS = "RdBu"  # diverging: red for negative, white for zero, blue for positive
 GAP_RGB = (205, 205, 205)  # the thin lines between tiles: white would merge with white zero
 ZOOM = 3  # PNG pixels per picture pixel: sharp, with the browser scaling up the rest
-LIVE_ZOOM = 2  # the live grid, written a few times a second: smaller, the browser scales it
+LIVE_ZOOM = 1  # the live grid, written a few times a second: smaller, the browser scales it
 GRID_COLUMNS = 8  # units per row of the grid, wide window and phone alike
 TILE_PX = {"units": 64, "kind": 84, "why": 130}  # how wide each tile is shown, screen pixels
 PNG_COMPRESSION = 1  # fast to write
@@ -60,18 +60,41 @@ def _words(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+LEVELS = 255  # colours from most negative to most positive; the middle one (127) is zero
+GAP_INDEX = LEVELS  # the palette's last entry: the lines between tiles
+
+
 @lru_cache(maxsize=1)
 def _colour_table() -> np.ndarray:
-    """(256, 3) uint8: the diverging colours from most negative to most positive."""
-    table = colormaps[COLOURS](np.linspace(0.0, 1.0, 256))[:, :3]
-    return np.round(table * 255).astype(np.uint8)
+    """(LEVELS + 1, 3) uint8: the diverging colours, then the colour of the lines between tiles."""
+    table = colormaps[COLOURS](np.linspace(0.0, 1.0, LEVELS))[:, :3]
+    return np.vstack([np.round(table * 255).astype(np.uint8), np.array([GAP_RGB], np.uint8)])
+
+
+def diverging_index(values: np.ndarray, scale: float) -> np.ndarray:
+    """Values -> uint8 colour numbers: -scale 0, zero 127, +scale 254 (beyond: the end)."""
+    scale = float(scale) or 1.0
+    position = (np.asarray(values, dtype=np.float32) / scale + 1.0) * (LEVELS - 1) / 2
+    return np.clip(np.rint(position), 0, LEVELS - 1).astype(np.uint8)
 
 
 def diverging_rgb(values: np.ndarray, scale: float) -> np.ndarray:
     """Values -> RGB uint8 (..., 3): -scale red, 0 white, +scale blue (beyond: the end colour)."""
-    scale = float(scale) or 1.0
-    position = (np.asarray(values, dtype=np.float32) / scale + 1.0) * 127.5
-    return _colour_table()[np.clip(np.rint(position), 0, 255).astype(np.uint8)]
+    return _colour_table()[diverging_index(values, scale)]
+
+
+def palette_png(indices: np.ndarray, zoom: int = ZOOM) -> bytes:
+    """(H, W) colour numbers -> a PNG of one byte a pixel with the diverging palette.
+
+    A third of the bytes of RGB, and written faster: the live grid is sent five times a second.
+    """
+    if zoom > 1:
+        indices = np.repeat(np.repeat(indices, zoom, axis=0), zoom, axis=1)
+    image = Image.fromarray(np.ascontiguousarray(indices), "P")
+    image.putpalette(_colour_table().reshape(-1).tolist())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
+    return buffer.getvalue()
 
 
 def grey_rgb(picture: np.ndarray) -> np.ndarray:
@@ -92,8 +115,9 @@ def png_bytes(rgb: np.ndarray, zoom: int = ZOOM) -> bytes:
     return buffer.getvalue()
 
 
-def grid_rgb(pictures: np.ndarray, scale: float, columns: int = GRID_COLUMNS) -> np.ndarray:
-    """(n, 28, 28) values -> one RGB image of n tiles, `columns` a row, with 1-pixel lines."""
+def grid_indices(pictures: np.ndarray, scale: float, columns: int = GRID_COLUMNS) -> np.ndarray:
+    """(n, 28, 28) values -> one image of colour numbers: n tiles, `columns` a row, with
+    1-pixel lines between them."""
     pictures = np.asarray(pictures, dtype=np.float32)
     n = len(pictures)
     if n == 0:
@@ -101,13 +125,17 @@ def grid_rgb(pictures: np.ndarray, scale: float, columns: int = GRID_COLUMNS) ->
     columns = min(columns, n)
     rows = -(-n // columns)
     step = IMAGE_SIZE + 1
-    canvas = np.empty((rows * step - 1, columns * step - 1, 3), np.uint8)
-    canvas[:] = GAP_RGB
-    tiles = diverging_rgb(pictures, scale)
+    canvas = np.full((rows * step - 1, columns * step - 1), GAP_INDEX, np.uint8)
+    tiles = diverging_index(pictures, scale)
     for i, tile in enumerate(tiles):
         r, c = divmod(i, columns)
         canvas[r * step : r * step + IMAGE_SIZE, c * step : c * step + IMAGE_SIZE] = tile
     return canvas
+
+
+def grid_rgb(pictures: np.ndarray, scale: float, columns: int = GRID_COLUMNS) -> np.ndarray:
+    """The grid of `grid_indices` in RGB colours."""
+    return _colour_table()[grid_indices(pictures, scale, columns)]
 
 
 def data_uri(png: bytes) -> str:
@@ -143,7 +171,7 @@ def units_grid_html(
 ) -> str:
     """The hidden units' weight pictures as one image in a grid, as wide as `max_width_px` or
     the column. `live`: written smaller, for the Train page's redraws."""
-    png = png_bytes(grid_rgb(pictures, scale), LIVE_ZOOM if live else ZOOM)
+    png = palette_png(grid_indices(pictures, scale), LIVE_ZOOM if live else ZOOM)
     alt = _("The weights of {n} hidden units, each as a 28 × 28 picture").format(n=len(pictures))
     return (
         f'<div class="fm-inside fm-units" style="max-width:{max_width_px}px">'
@@ -161,7 +189,7 @@ def kind_pictures_html(pictures: np.ndarray, scale: float, counts: Sequence[int]
     names = kind_names()
     tiles = []
     for kind, (picture, n) in enumerate(zip(pictures, counts, strict=True)):
-        png = png_bytes(diverging_rgb(picture, scale))
+        png = palette_png(diverging_index(picture, scale))
         alt = _("What raises and lowers the score of {kind}").format(kind=names[kind])
         caption = names[kind] if n else _("{kind}: none right").format(kind=names[kind])
         tiles.append(
@@ -194,13 +222,14 @@ def why_html(
     towards = _("Towards {kind} ({share})").format(
         kind=names[answer], share=confidence(probability)
     )
+    png = palette_png(diverging_index(towards_answer, scale))
     tiles.append(
-        f"<figure>{_img(png_bytes(diverging_rgb(towards_answer, scale)), towards, TILE_PX['why'])}"
+        f"<figure>{_img(png, towards, TILE_PX['why'])}"
         f"<figcaption>{_words(towards)}</figcaption></figure>"
     )
     if runner_up is not None and towards_runner_up is not None:
         second = _("Towards the runner-up, {kind}").format(kind=names[runner_up])
-        png = png_bytes(diverging_rgb(towards_runner_up, scale))
+        png = palette_png(diverging_index(towards_runner_up, scale))
         tiles.append(
             f"<figure>{_img(png, second, TILE_PX['why'])}"
             f"<figcaption>{_words(second)}</figcaption></figure>"

@@ -15,6 +15,7 @@ from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
 from fmnist_demo.pages._catalogue_ui import save_controls
 from fmnist_demo.pages._common import current_user_model, visitor_clock
+from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
 from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
 
@@ -210,6 +211,7 @@ for file_id, name, data in photos:
     if compare and user is not None:  # keyed by training time: a new model gets fresh answers
         yours = result_for(file_id, data, user["model"], f"yours {user['trained_at']}")
     show_result(name, outcome, yours, user)
+    photo_why(model, outcome)
     catalogue_items.append(
         {
             "id": file_id,
