@@ -30,6 +30,17 @@ GRADIENT_BATCH = 512  # pictures per GradientTape pass
 # Below this probability the answer is "not sure", and the runner-up's picture is shown as well;
 # the photo model has its own sure lines (photo_model.SURE_AT_KIND), which its page passes in.
 SURE_AT = 0.8
+# The colour scale's end: this percentile of the sizes shown, not the largest. A handful of
+# extreme weights would otherwise wash every other pixel out to near-white; the few beyond it are
+# drawn in the end colour.
+SCALE_PERCENTILE = 99.5
+
+
+def colour_scale(values: np.ndarray) -> float:
+    """One symmetric colour scale for `values`: SCALE_PERCENTILE of their non-zero sizes."""
+    sizes = np.abs(np.asarray(values, dtype=np.float32))
+    sizes = sizes[sizes > 0]
+    return float(np.percentile(sizes, SCALE_PERCENTILE)) if sizes.size else 1.0
 
 
 class NoHiddenLayer(ValueError):
@@ -55,7 +66,7 @@ class UnitPictures:
 
     pictures: np.ndarray  # (n, 28, 28) float32
     units: tuple[int, ...]  # which hidden unit each picture belongs to (0-based)
-    scale: float  # the largest weight size shown: -scale and +scale are the strongest colours
+    scale: float  # -scale and +scale are the strongest colours (see colour_scale)
     total: int  # how many hidden units the model has
 
 
@@ -76,8 +87,7 @@ def unit_pictures(kernel: np.ndarray, n: int | None = UNITS_SHOWN) -> UnitPictur
         raise ValueError(f"Expected (784, units) weights, got an array of shape {kernel.shape}.")
     units = shown_units(kernel.shape[1], n)
     pictures = kernel[:, list(units)].T.reshape(len(units), IMAGE_SIZE, IMAGE_SIZE)
-    scale = float(np.abs(pictures).max()) if pictures.size else 0.0
-    return UnitPictures(pictures, units, scale or 1.0, kernel.shape[1])
+    return UnitPictures(pictures, units, colour_scale(pictures), kernel.shape[1])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,8 +189,7 @@ def kind_pictures(
         if len(right):
             pictures[kind] = shares[at : at + len(right)].mean(axis=0)
         at += len(right)
-    scale = float(np.abs(pictures).max()) or 1.0
-    return KindPictures(pictures, tuple(len(r) for r in chosen), scale)
+    return KindPictures(pictures, tuple(len(r) for r in chosen), colour_scale(pictures))
 
 
 @dataclass(frozen=True)
@@ -224,7 +233,7 @@ def why(
     unsure = float(probabilities[answer]) < sure_at
     kinds = np.array([answer, second] if unsure else [answer])
     maps = input_times_gradient(model, np.repeat(picture[None], len(kinds), axis=0), kinds, mirror)
-    scale = float(np.abs(maps).max()) or 1.0
+    scale = colour_scale(maps)
     return Why(
         picture=picture,
         answer=answer,

@@ -33,7 +33,9 @@ GAP_RGB = (205, 205, 205)  # the thin lines between tiles: white would merge wit
 ZOOM = 3  # PNG pixels per picture pixel: sharp, with the browser scaling up the rest
 LIVE_ZOOM = 1  # the live grid, written a few times a second: smaller, the browser scales it
 GRID_COLUMNS = 8  # units per row of the grid, wide window and phone alike
-TILE_PX = {"units": 64, "kind": 84, "why": 130}  # how wide each tile is shown, screen pixels
+TILE_PX = {"units": 64, "kind": 72, "why": 130}  # how wide each tile is shown, screen pixels
+# On a phone the three why-pictures share one row: a quarter of the screen's width each at most.
+WHY_PHONE_WIDTH = "25vw"
 PNG_COMPRESSION = 1  # fast to write
 
 KEY_NEGATIVE = N_("red: lowers")
@@ -44,7 +46,8 @@ INSIDE_CSS = """
 .fm-inside{font-size:0.9rem;line-height:1.3;max-width:880px}
 .fm-inside img{image-rendering:pixelated;display:block;height:auto}
 .fm-inside .fm-grid{width:100%;border:1px solid #cdcdcd}
-.fm-inside .fm-tiles{display:flex;flex-wrap:wrap;gap:0.6rem 0.7rem;margin:0.3rem 0}
+.fm-inside .fm-tiles{display:flex;flex-wrap:wrap;gap:0.6rem 0.5rem;margin:0.3rem 0}
+.fm-inside .fm-why figure{max-width:min(130px,25vw)}
 .fm-inside figure{margin:0;text-align:center}
 .fm-inside figcaption{font-size:0.85rem;margin-top:0.15rem;overflow-wrap:anywhere}
 .fm-inside .fm-key{display:flex;align-items:center;gap:0.5rem;flex-wrap:wrap;
@@ -143,10 +146,12 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-def _img(png: bytes, alt: str, width_px: int, css_class: str = "fm-pic") -> str:
+def _img(png: bytes, alt: str, width_px: int, shrink: bool = False) -> str:
+    """A tile `width_px` wide; `shrink`: at most a quarter of a phone's screen."""
+    width = f"min({width_px}px,{WHY_PHONE_WIDTH})" if shrink else f"{width_px}px"
     return (
-        f'<img class="{css_class}" alt="{_words(alt)}" width="{width_px}" '
-        f'style="width:{width_px}px" src="{data_uri(png)}">'
+        f'<img class="fm-pic" alt="{_words(alt)}" width="{width_px}" '
+        f'style="width:{width}" src="{data_uri(png)}">'
     )
 
 
@@ -215,7 +220,7 @@ def why_html(
     names = kind_names()
     seen = seen_caption or _("What the model saw")
     tiles = [
-        f"<figure>{_img(png_bytes(grey_rgb(picture)), seen, TILE_PX['why'])}"
+        f"<figure>{_img(png_bytes(grey_rgb(picture)), seen, TILE_PX['why'], shrink=True)}"
         f"<figcaption>{_words(seen)}</figcaption></figure>"
     ]
     # NOTE: {kind} is a kind of clothing, {share} how sure the model is, e.g. "Sneaker (87 %)"
@@ -224,15 +229,15 @@ def why_html(
     )
     png = palette_png(diverging_index(towards_answer, scale))
     tiles.append(
-        f"<figure>{_img(png, towards, TILE_PX['why'])}"
+        f"<figure>{_img(png, towards, TILE_PX['why'], shrink=True)}"
         f"<figcaption>{_words(towards)}</figcaption></figure>"
     )
     if runner_up is not None and towards_runner_up is not None:
         second = _("Towards the runner-up, {kind}").format(kind=names[runner_up])
         png = palette_png(diverging_index(towards_runner_up, scale))
         tiles.append(
-            f"<figure>{_img(png, second, TILE_PX['why'])}"
+            f"<figure>{_img(png, second, TILE_PX['why'], shrink=True)}"
             f"<figcaption>{_words(second)}</figcaption></figure>"
         )
     key = colour_key(N_("red: pushed against"), N_("blue: pushed towards"))
-    return f'<div class="fm-inside"><div class="fm-tiles">{"".join(tiles)}</div>{key}</div>'
+    return f'<div class="fm-inside"><div class="fm-tiles fm-why">{"".join(tiles)}</div>{key}</div>'
