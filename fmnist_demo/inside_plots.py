@@ -33,7 +33,7 @@ GAP_RGB = (205, 205, 205)  # the thin lines between tiles: white would merge wit
 ZOOM = 3  # PNG pixels per picture pixel: sharp, with the browser scaling up the rest
 LIVE_ZOOM = 1  # the live grid, written a few times a second: smaller, the browser scales it
 GRID_COLUMNS = 8  # units per row of the grid, wide window and phone alike
-TILE_PX = {"units": 64, "kind": 72, "why": 130}  # how wide each tile is shown, screen pixels
+TILE_PX = {"units": 64, "kind": 68, "why": 130}  # how wide each tile is shown, screen pixels
 # On a phone the three why-pictures share one row: a quarter of the screen's width each at most.
 WHY_PHONE_WIDTH = "25vw"
 PNG_COMPRESSION = 1  # fast to write
@@ -48,6 +48,7 @@ INSIDE_CSS = """
 .fm-inside .fm-grid{width:100%;border:1px solid #cdcdcd}
 .fm-inside .fm-tiles{display:flex;flex-wrap:wrap;gap:0.6rem 0.5rem;margin:0.3rem 0}
 .fm-inside .fm-why figure{max-width:min(130px,25vw)}
+.fm-inside .fm-kinds figure{width:68px}
 .fm-inside figure{margin:0;text-align:center}
 .fm-inside figcaption{font-size:0.85rem;margin-top:0.15rem;overflow-wrap:anywhere}
 .fm-inside .fm-key{display:flex;align-items:center;gap:0.5rem;flex-wrap:wrap;
