@@ -6,7 +6,7 @@ import streamlit as st
 
 from fmnist_demo.foreground import one_thread_per_operation, serving
 from fmnist_demo.i18n import _
-from fmnist_demo.pages._common import keep_model_across_reloads, preload_tensorflow
+from fmnist_demo.pages._common import keep_model_across_reloads, preload_tensorflow, tap_targets
 from fmnist_demo.pages._language import language_picker, start_language
 
 one_thread_per_operation()  # before TensorFlow starts: learning leaves cores to visitors
@@ -26,6 +26,11 @@ pages = {
             icon=":material/model_training:",
         ),
         st.Page("fmnist_demo/pages/results.py", title=_("Results"), icon=":material/insights:"),
+        st.Page(
+            "fmnist_demo/pages/quiz.py",
+            title=_("You against the model"),
+            icon=":material/sports_esports:",
+        ),
     ],
     _("Try it"): [
         st.Page(
@@ -40,6 +45,7 @@ pages = {
 }
 page = st.navigation(pages)
 language_picker()
+tap_targets()  # a finger's size for every button and choice on a phone, on every page
 keep_model_across_reloads()  # a trained model survives a reload: its token rides in the URL
 try:
     with serving():  # learning in the background gives way while this page is made

@@ -20,7 +20,7 @@ from typing import Any
 
 from fmnist_demo import i18n
 from fmnist_demo.catalogue import CatalogueRecord, thumbnail_data_url
-from fmnist_demo.data import CLASS_NAMES, kind_name
+from fmnist_demo.data import kind_name
 from fmnist_demo.evaluation import confidence
 
 # Column headings of the CSV, in order (the first row of the file).
@@ -41,7 +41,24 @@ TIME_FORMAT = "%Y-%m-%d %H:%M"  # what spreadsheets read as a date and time
 BYTE_ORDER_MARK = "\ufeff"
 # A spreadsheet runs a cell that starts with one of these as a formula; such text gets a leading
 # apostrophe in the CSV (the spreadsheets' own "this is text" mark), and read_csv takes it off.
+# Text that itself starts with apostrophes before such a character gets one more, so that what
+# was typed ("'=1+1") comes back as typed.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TEXT_MARK = "'"
+# The kinds' Bengali names for the CSV's Bengali column, as in locale/bn (tests check they agree):
+# the CSV stays the same even on a server whose compiled Bengali catalogue is missing.
+BENGALI_KINDS = (
+    "টি-শার্ট/টপ",
+    "ট্রাউজার",
+    "পুলওভার",
+    "ড্রেস",
+    "কোট",
+    "স্যান্ডেল",
+    "শার্ট",
+    "স্নিকার",
+    "ব্যাগ",
+    "অ্যাঙ্কেল বুট",
+)
 
 
 def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
@@ -49,17 +66,23 @@ def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
     return moment.astimezone(zone).strftime(TIME_FORMAT)
 
 
+def _needs_mark(value: str) -> bool:
+    """True for text a spreadsheet would run, or that would read back as such once marked."""
+    return value.lstrip(_TEXT_MARK).startswith(_FORMULA_START)
+
+
 def _text(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return _TEXT_MARK + value if _needs_mark(value) else value
 
 
 def _from_text(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+    marked = value.startswith(_TEXT_MARK) and _needs_mark(value[1:])
+    return value[1:] if marked else value
 
 
 def bengali_kind(label: int) -> str:
     """The kind's name in Bengali, whatever the visitor's language."""
-    return i18n.translations("bn").gettext(CLASS_NAMES[int(label)])
+    return BENGALI_KINDS[int(label)]
 
 
 def csv_text(records: Iterable[CatalogueRecord], zone: tzinfo | None = None) -> str:

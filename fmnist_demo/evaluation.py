@@ -18,13 +18,35 @@ class EmptySelection(ValueError):
     """A sample was asked for from a split or class that holds no images."""
 
 
+# Joins a number to its unit ("88 %", "28 × 28", "12.3 s") so a narrow screen never breaks the
+# line between them. U+00A0 rather than the narrower U+202F: the shipped Noto Sans Bengali has no
+# U+202F, and a browser would draw it from another font, or as a box in a figure.
+NO_BREAK_SPACE = "\u00a0"
+
+
+def with_unit(number: str | int | float, unit: str) -> str:
+    """'88' and '%' -> '88 %' with a no-break space: a line never ends between the two."""
+    return f"{number}{NO_BREAK_SPACE}{unit}"
+
+
+def hold_together(text: str) -> str:
+    """A translated phrase such as '{seconds} s' with its spaces made no-break spaces."""
+    return text.replace(" ", NO_BREAK_SPACE)
+
+
 def percent(share: float, digits: int = 0) -> str:
-    """0.8819 -> '88 %' (or '88.2 %' with digits=1), the way a person reads a share."""
+    """0.8819 -> '88 %' (or '88.2 %' with digits=1), the way a person reads a share; the number
+    and '%' joined by a no-break space."""
     text = f"{100 * share:.{digits}f}"
     if share < 1 and float(text) >= 100:  # 0.998 is not certainty: never round it up to 100 %
         # NOTE: {percent} is a share such as "99 %" or "99.9 %"
-        return _("over {percent}").format(percent=f"{100 - 10**-digits:g} %")
-    return f"{text} %"
+        return _("over {percent}").format(percent=with_unit(f"{100 - 10**-digits:g}", "%"))
+    return with_unit(text, "%")
+
+
+def pixel_size(width: int, height: int | None = None) -> str:
+    """A picture's size in pixels, '28 × 28', held together on one line."""
+    return hold_together(f"{width} × {width if height is None else height}")
 
 
 def confidence(probability: float) -> str:

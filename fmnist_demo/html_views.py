@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from fmnist_demo.data import kind_names
-from fmnist_demo.evaluation import count, percent
+from fmnist_demo.evaluation import count, hold_together, percent
 from fmnist_demo.i18n import N_, _, language
 from fmnist_demo.plots import ACCURACY_TITLE, LOSS_TITLE, RIGHT, WRONG
 
@@ -149,11 +149,17 @@ LIVE_CSS = """
 .fm-live .fm-label{font-size:0.85rem;opacity:0.7}
 .fm-live .fm-value{font-size:1.9rem;line-height:1.3}
 .fm-live .fm-chart{width:100%;height:auto;display:block;background:#fff;border-radius:0.5rem}
+.fm-live .fm-chart-tall{display:none}
+@media (max-width:640px){.fm-live .fm-chart-wide{display:none}
+ .fm-live .fm-chart-tall{display:block}}
 """  # colours that read on Streamlit's light and dark themes; the chart sits on white
 
 _PANEL_W, _PANEL_H = 320, 190  # SVG units per chart panel
 _SVG_TEXT = "#31333f"  # Streamlit's body text colour
 _PAD_L, _PAD_R, _PAD_T, _PAD_B = 46, 12, 24, 34
+# On a phone the two panels stand one above the other, each as wide as the screen's column
+# (358 px at 390): the SVG's 12-unit words are 13.4 px tall there, where side by side they were 6.7.
+LIVE_FONT_UNITS = 12
 
 
 def _ticks(low: float, high: float, count: int = 4) -> list[float]:
@@ -168,6 +174,7 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 def _panel(
     x0: float,
+    y0: float,
     title: str,
     ends: list[tuple[float, float]],
     epochs: int,
@@ -176,7 +183,7 @@ def _panel(
     y_format: Callable[[float], str],
 ) -> str:
     """One titled panel of the live chart: axes, grid, and a dot per finished epoch, joined."""
-    left, top = x0 + _PAD_L, _PAD_T
+    left, top = x0 + _PAD_L, y0 + _PAD_T
     width, height = _PANEL_W - _PAD_L - _PAD_R, _PANEL_H - _PAD_T - _PAD_B
     low, high = y_range
 
@@ -233,19 +240,24 @@ def _live_chart(ends: tuple[tuple[float, float, float], ...], epochs: int, lang:
     acc_ends = [(e, acc) for e, _, acc in ends]
     loss_high = max((v for _, v in loss_ends), default=1.0) * 1.15 or 1.0
     acc_low = min(np.floor(min((v for _, v in acc_ends), default=0.5) * 10) / 10, 0.9)
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {2 * _PANEL_W} {_PANEL_H}" '
-        f'font-family="sans-serif" font-size="12" fill="{_SVG_TEXT}">'
-        + _panel(0, _(LOSS_TITLE), loss_ends, epochs, (0.0, loss_high), WRONG,
-                 lambda v: f"{v:.2f}")
-        + _panel(_PANEL_W, _(ACCURACY_TITLE), acc_ends, epochs,
-                 (acc_low, 1.0), RIGHT, percent)
-        + "</svg>"
-    )  # fmt: skip
-    return (
-        f'<img class="fm-chart" alt="{_words(_(LIVE_CHART_ALT))}" '
-        f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
-    )
+    images = []
+    # side by side at a desk, one above the other on a phone (CSS shows one of the two)
+    for layout, (dx, dy) in (("wide", (_PANEL_W, 0)), ("tall", (0, _PANEL_H))):
+        svg = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {_PANEL_W + dx} {_PANEL_H + dy}" '
+            f'font-family="sans-serif" font-size="{LIVE_FONT_UNITS}" fill="{_SVG_TEXT}">'
+            + _panel(0, 0, _(LOSS_TITLE), loss_ends, epochs, (0.0, loss_high), WRONG,
+                     lambda v: f"{v:.2f}")
+            + _panel(dx, dy, _(ACCURACY_TITLE), acc_ends, epochs,
+                     (acc_low, 1.0), RIGHT, percent)
+            + "</svg>"
+        )  # fmt: skip
+        images.append(
+            f'<img class="fm-chart fm-chart-{layout}" alt="{_words(_(LIVE_CHART_ALT))}" '
+            f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
+        )
+    return "".join(images)
 
 
 def live_training_css() -> str:
@@ -309,7 +321,7 @@ def live_training_html(
         + figure(_(LOSS_TITLE), f"{loss:.3f}")
         + figure(_("Training accuracy"), percent(accuracy, 1))
         # NOTE: the time the training has taken so far; "s" is the unit, seconds
-        + figure(_("Time"), _("{seconds} s").format(seconds=f"{elapsed_s:.1f}"))
+        + figure(_("Time"), hold_together(_("{seconds} s")).format(seconds=f"{elapsed_s:.1f}"))
         + "</div>"
         + chart
         + "</div>"

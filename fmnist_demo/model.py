@@ -207,21 +207,27 @@ def load_model(path: Path) -> keras.Model:
         ) from exc
 
 
-def load_model_bytes(data: bytes, outputs: int | None = NUM_CLASSES) -> keras.Model:
-    """Load a model from the bytes of a .keras file (an upload); with `outputs` None, a model of
-    any number of outputs (the photo model has an 11th, "none of these")."""
+def load_model_bytes(
+    data: bytes, outputs: int | tuple[int, ...] | None = NUM_CLASSES
+) -> keras.Model:
+    """Load a model from the bytes of a .keras file (an upload, a kept photo model); its input must
+    be 28 x 28 and its number of outputs `outputs` (or one of them; the photo model may have an
+    11th, "none of these"); with `outputs` None any number. A model of another shape, or bytes that
+    are no model, raise ModelUnavailable: a page can then say so instead of failing on every photo.
+    """
     import tempfile
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "model.keras"
         path.write_bytes(data)
         model = load_model(path)
-    if outputs is None:
-        return model
-    if model.output_shape[-1] != outputs or tuple(model.input_shape[1:3]) != (
-        IMAGE_SIZE,
-        IMAGE_SIZE,
-    ):
+    allowed = (outputs,) if isinstance(outputs, int) else outputs
+    try:
+        inputs_ok = tuple(model.input_shape[1:3]) == (IMAGE_SIZE, IMAGE_SIZE)
+        outputs_ok = allowed is None or model.output_shape[-1] in allowed
+    except (AttributeError, TypeError, ValueError):  # several inputs or outputs: not ours
+        inputs_ok = outputs_ok = False
+    if not (inputs_ok and outputs_ok):
         raise ModelUnavailable(
             _("This file is a Keras model, but not one for 28x28 Fashion-MNIST images.")
         )

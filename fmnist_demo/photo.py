@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import IO
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from fmnist_demo.data import IMAGE_SIZE
 from fmnist_demo.i18n import N_, _
@@ -28,6 +29,12 @@ PhotoSource = bytes | bytearray | memoryview | IO[bytes] | Image.Image
 
 MAX_PIXELS = 50_000_000  # larger pictures are refused before decoding (decompression bombs)
 MAX_FILE_BYTES = 60_000_000  # a 50-megapixel phone JPEG is well below this
+# Memory one decode may take, estimated from the picture's size and mode before it is decoded: a
+# small file can unpack to hundreds of MB (a 7000 x 7000 PNG of one colour is 160 KB). A JPEG
+# decodes at 1/2 to 1/8 of its size (draft), so a 50-megapixel phone photo stays well below.
+MAX_DECODE_BYTES = 64_000_000
+DECODES_AT_ONCE = 2  # decodes running at the same time in one server: the rest wait their turn
+DECODE_WAIT_S = 30  # a photo waits at most this long for its turn, then the visitor is told
 MAX_ASPECT = 10  # a longer side more than 10 times the shorter is a strip, not a photo
 MIN_SIDE = 16  # pixels; anything smaller holds no recognisable item
 PREVIEW_SIDE = 480  # longest side of the decoded picture kept for display, pixels
@@ -40,6 +47,7 @@ ITEM_FLOOR = 0.35  # the faintest item pixel, so pale items keep their outline o
 
 
 _TOO_LARGE = N_("This picture is too large (over 50 megapixels). Please send a smaller photo.")
+_DECODING = threading.BoundedSemaphore(DECODES_AT_ONCE)
 
 # The picture formats the pipeline reads (Pillow's names) and the file endings people know them by.
 PHOTO_FORMATS = {
@@ -130,14 +138,50 @@ def _open(source: PhotoSource) -> Image.Image:
 
 
 _HIGH_BIT_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
+# Full-size copies Pillow makes on the way to the preview, in bytes per pixel: a palette picture
+# becomes RGB(A), and one with transparency is premultiplied before it is resized.
+_CONVERSION_BYTES = {"1": 8, "P": 8, "RGBA": 4, "LA": 4, "PA": 4}
+_WHOLE_FRAME_FORMATS = ("WEBP", "AVIF")  # decoded whole through buffers of their own: 4 copies
+# EXIF orientation -> the turn that makes the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_ORIENTATION_TAG = 0x0112
 
 
 def _to_8_bit(im: Image.Image) -> Image.Image:
-    """16-bit, 32-bit and float grayscale -> 8-bit "L" (Pillow's own conversion clips at 255)."""
+    """16-bit, 32-bit and float grayscale -> 8-bit "L" (Pillow's own conversion clips at 255).
+
+    16-bit data uses 0-65535 and float data usually 0-1; 32-bit data holding larger numbers is
+    scaled by its own largest value.
+    """
     arr = np.asarray(im, dtype=np.float32)
     top = float(arr.max()) if arr.size else 0.0
-    scale = 255.0 / 65535.0 if top > 255.0 else 1.0  # 16-bit data uses the full 0-65535 range
+    if 255.0 < top <= 65535.0:
+        scale = 255.0 / 65535.0
+    elif im.mode == "F" and 0.0 < top <= 1.0:
+        scale = 255.0
+    elif top > 65535.0:
+        scale = 255.0 / top
+    else:
+        scale = 1.0
     return Image.fromarray(np.clip(arr * scale, 0, 255).astype(np.uint8), "L")
+
+
+def decode_cost(im: Image.Image) -> int:
+    """Bytes the decode of an opened (not yet loaded) picture will take at most, about."""
+    width, height = im.size
+    stored = _BYTES_PER_PIXEL.get(im.mode, 4)  # Pillow keeps RGB and the rest in 4 bytes a pixel
+    if im.format in _WHOLE_FRAME_FORMATS:
+        stored *= 4  # measured: an 8-megapixel WebP took 132 MB
+    return width * height * (stored + _CONVERSION_BYTES.get(im.mode, 0))
 
 
 def _to_rgb_and_alpha(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
@@ -157,8 +201,32 @@ def _to_rgb_and_alpha(im: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(im.convert("RGB")), None
 
 
+def _shrink(im: Image.Image, given: bool) -> Image.Image:
+    """The loaded picture with its longest side at most PREVIEW_SIDE, without a full-size copy.
+
+    `given` is a picture the caller passed in: it is never changed.
+    """
+    if max(im.size) <= PREVIEW_SIDE:
+        return im
+    if im.mode.startswith("I;16"):  # Pillow cannot reduce these; a box filter averages as well
+        scale = PREVIEW_SIDE / max(im.size)
+        size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
+        return im.resize(size, Image.Resampling.BOX)
+    if im.mode in ("P", "1"):
+        im = im.convert("RGBA")  # a smooth preview, not a nearest-pixel one
+    elif given:
+        im = im.copy()
+    im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return im
+
+
 def decode(source: PhotoSource) -> tuple[np.ndarray, np.ndarray | None]:
-    """Decode safely and upright -> ((H, W, 3) uint8 RGB, alpha or None), longest side <= 480."""
+    """Decode safely and upright -> ((H, W, 3) uint8 RGB, alpha or None), longest side <= 480.
+
+    The memory a decode takes is bounded (MAX_DECODE_BYTES), and so is the number of decodes at
+    once (DECODES_AT_ONCE): a few visitors sending large pictures cannot exhaust the server.
+    """
+    given = isinstance(source, Image.Image)
     im = _open(source)
     if im.format is not None and im.format not in PHOTO_FORMATS and im.format != "MPO":
         raise _not_readable()  # MPO: a phone's JPEG with a second picture inside
@@ -180,21 +248,37 @@ def decode(source: PhotoSource) -> tuple[np.ndarray, np.ndarray | None]:
                     "Please send a real photo."
                 ).format(width=width, height=height)
             )
-        if getattr(im, "is_animated", False):
-            im = next(iter(ImageSequence.Iterator(im))).copy()  # an animation's first frame
-        if im.format == "JPEG" and im.mode in ("RGB", "L", "CMYK", "YCbCr"):
+        if im.format in ("JPEG", "MPO") and im.mode in ("RGB", "L", "CMYK", "YCbCr"):
             # the JPEG decoder scales by 1/2, 1/4 or 1/8 while decoding: a 12 MP photo costs ~1/64
             # draft keeps both sides >= the request, so ask for the preview's own aspect
             scale = PREVIEW_SIDE / max(width, height)
             request = (math.ceil(width * scale), math.ceil(height * scale))
             im.draft("RGB" if im.mode != "L" else "L", request)
-        im.load()
-        im = ImageOps.exif_transpose(im)
-        if im.mode in _HIGH_BIT_MODES:
-            im = _to_8_bit(im)
-        if max(im.size) > PREVIEW_SIDE:
-            im = im.copy() if im.mode not in ("P", "1") else im.convert("RGBA")
-            im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+        # an animation's first frame is the one loaded; a given picture is copied once
+        cost = decode_cost(im) * (2 if given else 1)
+        if cost > MAX_DECODE_BYTES:
+            megapixels = max(1, int(MAX_DECODE_BYTES * im.width * im.height / cost / 1e6))
+            raise PhotoError(
+                _(
+                    "This picture has too many pixels to open here ({width} x {height}; at most "
+                    "about {megapixels} megapixels for a picture of this kind). Please send a "
+                    "smaller photo, for example a JPEG straight from a phone camera."
+                ).format(width=width, height=height, megapixels=megapixels)
+            )
+        orientation = im.getexif().get(_ORIENTATION_TAG)  # read before the picture is replaced
+        if not _DECODING.acquire(timeout=DECODE_WAIT_S):
+            raise PhotoError(
+                _("The server is busy opening other people's photos. Please try again in a moment.")
+            )
+        try:
+            im.load()
+            im = _shrink(im, given)
+            if im.mode in _HIGH_BIT_MODES:
+                im = _to_8_bit(im)
+        finally:
+            _DECODING.release()
+        if orientation in _UPRIGHT:
+            im = im.transpose(_UPRIGHT[orientation])
         rgb, alpha = _to_rgb_and_alpha(im)
     except PhotoError:
         raise

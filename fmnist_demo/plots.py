@@ -35,7 +35,7 @@ from matplotlib.transforms import Affine2D
 from PIL import Image, ImageDraw, ImageFont, features
 
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
-from fmnist_demo.evaluation import confidence, count, percent
+from fmnist_demo.evaluation import NO_BREAK_SPACE, confidence, count, percent
 from fmnist_demo.i18n import FONT_PATH, N_, _, language
 
 RIGHT = "#1f63c6"  # blue: the model is right / the true class
@@ -56,6 +56,13 @@ TICK_PT = 10
 LABEL_PT = 11
 GRID_INCHES = 8.2  # the sample grid and the 15 predictions fill an 820 px column (1280 px window)
 PHONE_INCHES = 3.5  # the same figures laid out for a 390 px phone screen: 350 px wide
+# A 390 px phone shows the page's column 358 px wide (16 px margins): a figure drawn 350 px wide
+# is shown as drawn, so 9 pt text is 12.5 px on that screen (11.9 px on a 375 px phone), where the
+# desk layouts, 600-820 px wide, were shrunk to 5-7 px.
+PHONE_COLUMN_PX = 358
+PHONE_PT = 9  # every word of a phone figure: 12.5 px on the screen
+PHONE_TITLE_PT = 10
+READABLE_PX = 11  # the smallest text a phone figure may show, in screen pixels
 PICTURE_INCHES = 4.4  # one picture and its colour bar: half the column
 BARS_INCHES = 6.0  # one picture's ten bars
 
@@ -130,26 +137,59 @@ def enlarged(image: np.ndarray, scale: int = SCALE) -> Image.Image:
     return _tile(image, scale)
 
 
+def _wrapped(line: str, size: int, width: float) -> list[str]:
+    """A caption line broken at its spaces into lines at most `width` pixels long (a word longer
+    than that keeps a line of its own); no-break spaces hold '99 %' together, and what is in
+    brackets, '(over 99 %)', stays on one line."""
+    font = _line_font(line, size)
+    lines: list[str] = []
+    for word in re.split(r" (?![^()]*\))", line):
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
 def image_grid(
     images: np.ndarray,
     captions: Sequence[Sequence[str]],
     colours: Sequence[tuple[int, int, int]] | None = None,
     columns: int = 5,
     scale: int = SCALE,
+    caption_size: int = CAPTION_SIZE,
+    cell_width: int | None = None,
 ) -> Image.Image:
-    """Images in rows of `columns`, each with one or more caption lines under it."""
+    """Images in rows of `columns`, each with one or more caption lines under it.
+
+    With `cell_width` (pixels) every cell is that wide and captions wrap to fit it, as a phone
+    needs; without it a cell is as wide as its longest caption line.
+    """
     images = np.asarray(images)  # (N, 28, 28)
     if len(images) != len(captions):
         raise ValueError("Give one caption per image.")
     if len(images) == 0:
         raise ValueError("There are no images to show.")
     side = IMAGE_SIZE * scale
+    zoom = caption_size / CAPTION_SIZE  # margins grow with the text (a denser picture)
+    margin = round(16 * zoom)
+    if cell_width is not None:
+        room = cell_width - margin
+        captions = [
+            [part for line in caption for part in _wrapped(line, caption_size, room)]
+            for caption in captions
+        ]
+    # Lines are broken here, never by Pillow, so a no-break space has done its work: Pillow's
+    # own Latin font has no glyph for it and would draw a box.
+    captions = [[line.replace(NO_BREAK_SPACE, " ") for line in caption] for caption in captions]
     bengali = any(BENGALI_LETTERS.search(line) for c in captions for line in c)
-    line_height = CAPTION_SIZE + (9 if bengali else 5)  # vowel signs above and below the line
+    # vowel signs reach above and below the line
+    line_height = caption_size + round((9 if bengali else 5) * zoom)
     lines = max(len(c) for c in captions)
-    text_width = max(_line_font(line, CAPTION_SIZE).getlength(line) for c in captions for line in c)
-    cell_w = int(max(side, text_width)) + 16
-    cell_h = side + 6 + lines * line_height + 10
+    text_width = max(_line_font(line, caption_size).getlength(line) for c in captions for line in c)
+    cell_w = cell_width or int(max(side, text_width)) + margin
+    gap = round(6 * zoom)  # between a picture and its caption
+    cell_h = side + gap + lines * line_height + round(10 * zoom)
     rows = -(-len(images) // columns)
     width = cell_w * min(columns, len(images))
     canvas = Image.new("RGB", (width, cell_h * rows), PAGE_BACKGROUND)
@@ -159,8 +199,8 @@ def image_grid(
         canvas.paste(_tile(image, scale), (x0 + (cell_w - side) // 2, y0))
         colour = colours[i] if colours is not None else TEXT
         for j, line in enumerate(caption):
-            y = y0 + side + 6 + j * line_height
-            font = _line_font(line, CAPTION_SIZE)
+            y = y0 + side + gap + j * line_height
+            font = _line_font(line, caption_size)
             draw.text((x0 + cell_w / 2, y), line, fill=colour, font=font, anchor="ma")
     return canvas
 
@@ -314,10 +354,27 @@ def sample_grid(
     return fig
 
 
+PHONE_GALLERY_COLUMNS = 2
+PHONE_CAPTION_PX = 13  # the gallery's captions on a phone, in screen pixels
+
+
+def gallery_screen_width(gallery: Image.Image) -> int:
+    """How many screen pixels wide a composed picture is meant to be shown."""
+    return gallery.width // int(gallery.info.get("density", 1))
+
+
 def mistakes_gallery(
-    images: np.ndarray, labels: np.ndarray, probs: np.ndarray, columns: int = 4
+    images: np.ndarray,
+    labels: np.ndarray,
+    probs: np.ndarray,
+    columns: int = 4,
+    phone: bool = False,
 ) -> Image.Image:
-    """Wrong guesses, each captioned 'looked like X (97 %)' and 'really Y'."""
+    """Wrong guesses, each captioned 'looked like X (97 %)' and 'really Y'.
+
+    For a phone: two across, each cell half the phone's column, captions wrapped and 13 px tall
+    on the screen, drawn at PNG_DENSITY pixels per screen pixel (info["density"]).
+    """
     probs = np.asarray(probs)  # (N, 10)
     predicted = probs.argmax(axis=1)
     looked = _picture_words(N_("looked like {guess} ({confidence})"))
@@ -330,7 +387,28 @@ def mistakes_gallery(
         ]
         for i, p in enumerate(predicted)
     ]
-    return image_grid(images, captions, columns=columns)
+    if not phone:
+        return image_grid(images, captions, columns=columns)
+    d = PNG_DENSITY
+    cell = PHONE_COLUMN_PX // PHONE_GALLERY_COLUMNS - 4  # screen pixels
+    gallery = image_grid(
+        images,
+        captions,
+        columns=PHONE_GALLERY_COLUMNS,
+        scale=SCALE * d,
+        caption_size=PHONE_CAPTION_PX * d,
+        cell_width=cell * d,
+    )
+    gallery.info["density"] = d
+    gallery.info["text_px"] = PHONE_CAPTION_PX * d  # its captions' size, as drawn
+    return gallery
+
+
+def picture_png(picture: Image.Image) -> bytes:
+    """A composed picture as PNG bytes; show it gallery_screen_width wide."""
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG", compress_level=PNG_COMPRESSION)
+    return buffer.getvalue()
 
 
 NUMBERS_GID = "numbers"  # the id of the shapes that write numbers (see _draw_numbers)
@@ -404,10 +482,14 @@ def pixel_values_figure(image: np.ndarray, *, normalised: bool = False) -> Figur
     return fig
 
 
-def class_count_figure(train_counts: np.ndarray, test_counts: np.ndarray) -> Figure:
+def class_count_figure(
+    train_counts: np.ndarray, test_counts: np.ndarray, phone: bool = False
+) -> Figure:
     """Pictures of each kind in the training and test sets, side by side, each count written."""
     train_counts, test_counts = np.asarray(train_counts), np.asarray(test_counts)  # (10,) each
-    fig = Figure(figsize=(BARS_INCHES, 4.6), layout="constrained")
+    small, label = (PHONE_PT, PHONE_PT) if phone else (SMALLEST_PT, LABEL_PT)
+    tick = PHONE_PT if phone else TICK_PT
+    fig = Figure(figsize=(PHONE_INCHES if phone else BARS_INCHES, 4.6), layout="constrained")
     ax = fig.add_subplot()
     rows = np.arange(len(CLASS_NAMES))
     top = max(int(train_counts.max()), 1)
@@ -419,16 +501,18 @@ def class_count_figure(train_counts: np.ndarray, test_counts: np.ndarray) -> Fig
     ]:
         ax.barh(rows + offset, counts, height=0.38, color=colour, label=name)
         for y, n in zip(rows + offset, counts, strict=True):
-            ax.text(n + top * 0.01, y, count(n), va="center", fontsize=SMALLEST_PT)
-    ax.set_yticks(rows, labels=_figure_kinds(), fontsize=LABEL_PT)
+            ax.text(n + top * 0.01, y, count(n), va="center", fontsize=small)
+    ax.set_yticks(rows, labels=_figure_kinds(), fontsize=label)
     ax.invert_yaxis()  # T-shirt/top at the top, as in the lists
-    ax.set_xlim(0, top * 1.18)
+    ax.set_xlim(0, top * (1.4 if phone else 1.18))  # room for "6,000" after the longest bar
+    if phone:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=2, steps=[1, 2, 5, 10]))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: count(v)))  # 6,000, never 6e+03
-    ax.tick_params(axis="x", labelsize=TICK_PT)
-    ax.set_xlabel(_figure_words(N_("pictures")), fontsize=TICK_PT)
+    ax.tick_params(axis="x", labelsize=tick)
+    ax.set_xlabel(_figure_words(N_("pictures")), fontsize=tick)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="lower right", fontsize=TICK_PT, frameon=False, ncols=2,
+    ax.legend(loc="lower right", fontsize=tick, frameon=False, ncols=2,
               bbox_to_anchor=(1.0, 1.0))  # fmt: skip
     return fig
 
@@ -512,13 +596,14 @@ def prediction_figure(
     return fig
 
 
-def probability_figure(probs: np.ndarray, label: int | None = None) -> Figure:
+def probability_figure(probs: np.ndarray, label: int | None = None, phone: bool = False) -> Figure:
     """The chapter's bars for one picture: ten kinds named at 45 degrees, shares in per cent.
 
     With the true `label`, that kind is blue and a wrong guess red; without it the guess is blue.
     """
     probs = np.asarray(probs, dtype=float)  # (10,)
-    fig = Figure(figsize=(BARS_INCHES, 3.4), layout="constrained")
+    tick, label_pt = (PHONE_PT, PHONE_PT) if phone else (TICK_PT, LABEL_PT)
+    fig = Figure(figsize=(PHONE_INCHES if phone else BARS_INCHES, 3.4), layout="constrained")
     ax = fig.add_subplot()
     _ten_bars(ax, probs, label)
     ax.set_xticks(
@@ -527,19 +612,49 @@ def probability_figure(probs: np.ndarray, label: int | None = None) -> Figure:
         rotation=45,
         ha="right",
         rotation_mode="anchor",
-        fontsize=LABEL_PT,
+        fontsize=label_pt,
     )
     ax.set_yticks([0, 0.5, 1])
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
-    ax.tick_params(axis="y", labelsize=TICK_PT)
-    ax.set_ylabel(_figure_words(N_("how likely")), fontsize=TICK_PT)
+    ax.tick_params(axis="y", labelsize=tick)
+    ax.set_ylabel(_figure_words(N_("how likely")), fontsize=tick)
     return fig
 
 
-def confusion_figure(matrix: np.ndarray) -> Figure:
+def _phone_confusion_figure(matrix: np.ndarray) -> Figure:
+    """The confusion matrix for a phone: kinds numbered 1-10 on both sides and named in a key
+    under it, so the counts have room to be written at a readable size."""
+    fig = Figure(figsize=(PHONE_INCHES, 5.3), layout="constrained")
+    ax, key = fig.subplots(2, 1, height_ratios=[3.5, 1.2])
+    top = max(int(matrix.max()), 1)
+    ax.imshow(np.sqrt(matrix / top), cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for (r, c), n in np.ndenumerate(matrix):
+        ax.text(c, r, count(n), ha="center", va="center", fontsize=PHONE_PT,
+                color="white" if n > top * 0.35 else "black")  # fmt: skip
+    numbers = [str(i + 1) for i in range(len(matrix))]
+    ax.set_xticks(range(len(numbers)), labels=numbers, fontsize=PHONE_PT)
+    ax.set_yticks(range(len(numbers)), labels=numbers, fontsize=PHONE_PT)
+    ax.xaxis.tick_top()
+    ax.xaxis.set_label_position("top")
+    ax.set_xlabel(_figure_words(N_("The model's guess")), fontsize=PHONE_PT, labelpad=4)
+    ax.set_ylabel(_figure_words(N_("What it really is")), fontsize=PHONE_PT)
+    ax.tick_params(length=0, pad=2)
+    key.set_axis_off()
+    names = _figure_kinds()
+    half = (len(names) + 1) // 2
+    for i, name in enumerate(names):
+        column, row = divmod(i, half)
+        key.text(column * 0.5, 1 - (row + 0.5) / half, f"{i + 1}  {name}", ha="left", va="center",
+                 fontsize=PHONE_PT, transform=key.transAxes)  # fmt: skip
+    return fig
+
+
+def confusion_figure(matrix: np.ndarray, phone: bool = False) -> Figure:
     """Confusion matrix with class names: rows are the true kind, columns the model's guess,
     every count written in its cell."""
     matrix = np.asarray(matrix)  # (10, 10) counts
+    if phone:
+        return _phone_confusion_figure(matrix)
     fig = Figure(figsize=(GRID_INCHES, GRID_INCHES * 0.9), layout="constrained")
     ax = fig.add_subplot()
     top = max(int(matrix.max()), 1)
@@ -560,23 +675,24 @@ def confusion_figure(matrix: np.ndarray) -> Figure:
     return fig
 
 
-def class_accuracy_figure(accuracy: np.ndarray) -> Figure:
+def class_accuracy_figure(accuracy: np.ndarray, phone: bool = False) -> Figure:
     """How often each kind is recognised, best first, with the percentage written on each bar."""
     accuracy = np.asarray(accuracy, dtype=float)  # (10,) in [0, 1]
     order = np.argsort(-accuracy, kind="stable")
-    fig = Figure(figsize=(BARS_INCHES, 4.2), layout="constrained")
+    tick, label = (PHONE_PT, PHONE_PT) if phone else (TICK_PT, LABEL_PT)
+    fig = Figure(figsize=(PHONE_INCHES if phone else BARS_INCHES, 4.2), layout="constrained")
     ax = fig.add_subplot()
     rows = np.arange(len(order))
     ax.barh(rows, accuracy[order], color=RIGHT, height=0.7)
     for y, a in zip(rows, accuracy[order], strict=True):
-        ax.text(a + 0.01, y, percent(a), va="center", fontsize=TICK_PT)
-    ax.set_yticks(rows, labels=[_figure_kind(i) for i in order], fontsize=LABEL_PT)
+        ax.text(a + 0.01, y, percent(a), va="center", fontsize=tick)
+    ax.set_yticks(rows, labels=[_figure_kind(i) for i in order], fontsize=label)
     ax.invert_yaxis()  # best at the top
-    ax.set_xlim(0, 1.1)
-    ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+    ax.set_xlim(0, 1.22 if phone else 1.1)  # room for "100 %" after a full bar
+    ax.set_xticks([0, 0.5, 1] if phone else [0, 0.25, 0.5, 0.75, 1])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: percent(v)))
-    ax.tick_params(axis="x", labelsize=TICK_PT)
-    ax.set_xlabel(_figure_words(N_("share recognised correctly")), fontsize=TICK_PT)
+    ax.tick_params(axis="x", labelsize=tick)
+    ax.set_xlabel(_figure_words(N_("share recognised correctly")), fontsize=tick)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig
@@ -586,23 +702,30 @@ LOSS_TITLE = N_("Loss (lower is better)")
 ACCURACY_TITLE = N_("Training accuracy (higher is better)")
 
 
-def training_curves_figure(history_rows: Sequence[dict]) -> Figure:
-    """Loss and training accuracy after each epoch, side by side, from rows {"epoch", "loss",
-    "accuracy"}."""
+def training_curves_figure(history_rows: Sequence[dict], phone: bool = False) -> Figure:
+    """Loss and training accuracy after each epoch, side by side (one above the other for a
+    phone), from rows {"epoch", "loss", "accuracy"}."""
     epochs = [int(r["epoch"]) for r in history_rows]
-    fig = Figure(figsize=(GRID_INCHES, 3.0), layout="constrained")
-    loss_ax, acc_ax = fig.subplots(1, 2)
+    if phone:
+        fig = Figure(figsize=(PHONE_INCHES, 5.6), layout="constrained")
+        loss_ax, acc_ax = fig.subplots(2, 1)
+        title_pt, tick = PHONE_TITLE_PT, PHONE_PT
+    else:
+        fig = Figure(figsize=(GRID_INCHES, 3.0), layout="constrained")
+        loss_ax, acc_ax = fig.subplots(1, 2)
+        title_pt, tick = LABEL_PT, TICK_PT
     for ax, key, colour, title in [
         (loss_ax, "loss", WRONG, _figure_words(LOSS_TITLE)),
         (acc_ax, "accuracy", RIGHT, _figure_words(ACCURACY_TITLE)),
     ]:
         ax.plot(epochs, [r[key] for r in history_rows], marker="o", color=colour)
-        ax.set_title(title, fontsize=LABEL_PT)
+        ax.set_title(title, fontsize=title_pt)
         ax.set_xlabel(
-            _figure_words(N_("epoch (one pass over the training pictures)")), fontsize=TICK_PT
+            _figure_words(N_("epoch (one pass over the training pictures)")), fontsize=tick
         )
-        ax.set_xticks(epochs if len(epochs) <= 10 else epochs[::2])
-        ax.tick_params(labelsize=TICK_PT)
+        few = 10 if not phone else 7  # ticks that fit side by side
+        ax.set_xticks(epochs if len(epochs) <= few else epochs[:: -(-len(epochs) // few)])
+        ax.tick_params(labelsize=tick)
         ax.grid(alpha=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)

@@ -209,7 +209,7 @@ def _step_kit(hidden_units: int) -> Iterator[_StepKit]:
         with model_lock():
             model = build_model(hidden_units)
             step = _compiled_chunk_step(model)
-        kit = _StepKit(model, step, [np.array(v) for v in model.optimizer.variables])
+        kit = _StepKit(model, step, [v.numpy().copy() for v in model.optimizer.variables])
     try:
         yield kit
     finally:
@@ -594,6 +594,11 @@ class TrainingSlot:
                 self.job, self.owner, self.started_at = before  # never keep a slot nobody uses
                 raise
             return True
+
+    def job_of(self, owner: str) -> TrainingJob | None:
+        """The slot's job if `owner` started it (running, or ended and kept until the next one)."""
+        with self._lock:
+            return self.job if self.job is not None and self.owner == owner else None
 
     @property
     def busy(self) -> bool:

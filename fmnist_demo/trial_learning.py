@@ -33,6 +33,9 @@ from fmnist_demo.i18n import N_, _
 from fmnist_demo.memory import collect_garbage
 
 REPLAY_PATH = ASSETS_DIR / "photo_replay.npz"
+REFERENCE_PATH = (
+    ASSETS_DIR / "reference_set.npz"
+)  # built by python -m fmnist_demo.make_reference_set
 HOLD_OUT_EVERY = 5  # records whose id is a multiple of this are held back from learning
 MIN_LEARN = 20  # confirmed items to learn from before teaching is offered
 MIN_HELD_BACK = 5  # held-back items needed for a before/after worth showing
@@ -271,6 +274,98 @@ def comparison_sentence(after: Score, before: Score) -> str:
     return text.format(**figures)
 
 
+# ---------------------------------------------------------------------------------------------
+# The reference set: labelled photos shipped with the app, which no catalogue can change
+
+REFERENCE_K = 2.0  # how many noise widths of net loss on the reference set refuse a model
+
+
+class ReferenceUnavailable(OSError):
+    """The shipped reference set is missing or damaged: no model may be adopted without it."""
+
+
+def load_reference(path: Path = REFERENCE_PATH) -> dict[str, np.ndarray]:
+    """The shipped reference set: {"x": (N, 28, 28) uint8, "y": (N,) labels 0-9}."""
+    try:
+        with np.load(path) as saved:
+            x, y = saved["x"], saved["y"].astype(np.int64)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ReferenceUnavailable(
+            _("The app's reference photos ({name}) cannot be read. Reinstall the app.").format(
+                name=Path(path).name
+            )
+        ) from exc
+    return {"x": x, "y": y}
+
+
+@dataclass(frozen=True)
+class ReferenceCheck:
+    """The model in use and a taught model on the shipped reference set, item by item."""
+
+    items: int
+    before: int  # items the model in use names rightly
+    after: int  # items the taught model names rightly
+    lost: int  # right before, wrong after
+    gained: int  # wrong before, right after
+
+    @property
+    def limit(self) -> float:
+        """The net loss that chance alone would rarely reach: REFERENCE_K noise widths."""
+        return REFERENCE_K * float(np.sqrt(self.lost + self.gained))
+
+    @property
+    def worse(self) -> bool:
+        """Whether the taught model is worse than the model in use beyond the noise.
+
+        A one-sided paired test (McNemar's, as a z-test): only items on which the two models
+        disagree carry information. If the taught model were no worse, each such item would be
+        a loss or a gain with even odds, so the net loss `lost - gained` would have mean 0 and
+        standard deviation sqrt(lost + gained). A net loss above REFERENCE_K (2) of those is
+        refused: a model truly no worse is refused by chance about 2 % of the time, while
+        poisoned records (T-shirts confirmed as Shirt) lose dozens of items and are refused.
+        """
+        return self.lost - self.gained > self.limit
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the model card."""
+        return {**asdict(self), "limit": round(self.limit, 2), "worse": self.worse}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReferenceCheck:
+        """The inverse of as_dict."""
+        keys = ("items", "before", "after", "lost", "gained")
+        return cls(*(int(data[k]) for k in keys))
+
+
+def reference_check(before_right: np.ndarray, after_right: np.ndarray) -> ReferenceCheck:
+    """(N,) bool: each reference item named rightly by the model in use and by the taught one."""
+    before_right, after_right = np.asarray(before_right, bool), np.asarray(after_right, bool)
+    return ReferenceCheck(
+        items=len(before_right),
+        before=int(before_right.sum()),
+        after=int(after_right.sum()),
+        lost=int((before_right & ~after_right).sum()),
+        gained=int((~before_right & after_right).sum()),
+    )
+
+
+def check_on_reference(base: Any, model: Any, reference: dict[str, np.ndarray]) -> ReferenceCheck:
+    """Both models on the reference set, item by item."""
+    x, y = reference["x"], reference["y"]
+    return reference_check(predictions(base, x) == y, predictions(model, x) == y)
+
+
+def reference_sentence(check: ReferenceCheck) -> str:
+    """Why a model was refused on the reference photos, in plain words."""
+    return _(
+        "On the app's own reference photos ({items} labelled pictures shipped with the app, which "
+        "no catalogue can change) it was right on {after}, against {before} for the model in "
+        "use: worse by more than chance explains. This usually means some items were confirmed "
+        "as the wrong kind (for example T-shirts confirmed as Shirt). Check the kinds of your "
+        "recent items, then teach again."
+    ).format(items=check.items, after=check.after, before=check.before)
+
+
 def per_kind_rows(after: Score, before: Score) -> list[dict[str, Any]]:
     """One row per kind with held-back items: kind, items, right before, right after.
 
@@ -461,10 +556,42 @@ def model_to_bytes(model: Any) -> bytes:
 
 
 def model_from_bytes(data: bytes) -> Any:
-    """A photo model from .keras bytes; ModelUnavailable when they cannot be read."""
-    from fmnist_demo.model import load_model_bytes
+    """A photo model from .keras bytes; ModelUnavailable when they are no usable photo model.
 
-    return load_model_bytes(data, outputs=None)
+    Checked: 28 x 28 in, 10 or 11 kinds out, and finite answers for a blank picture, so that a
+    damaged row is refused once here rather than failing on every visitor's photo.
+    """
+    from fmnist_demo.model import ModelUnavailable, load_model_bytes
+    from fmnist_demo.photo_model import photo_probabilities_batch
+
+    model = load_model_bytes(data, outputs=(NUM_CLASSES, NUM_CLASSES + 1))
+    try:
+        answers = photo_probabilities_batch(
+            model, np.zeros((1, IMAGE_SIZE, IMAGE_SIZE), np.float32)
+        )
+        usable = bool(np.all(np.isfinite(answers)))
+    except Exception:  # whatever a damaged model raises, it cannot classify photos
+        usable = False
+    if not usable:
+        raise ModelUnavailable(_("This model does not give usable answers."))
+    return model
+
+
+def card_usable(card: Any) -> bool:
+    """Whether a kept model's card has what the pages show: date, records learnt, before, after.
+
+    A card written by another version of the app, or damaged, may lack them.
+    """
+    if not isinstance(card, dict):
+        return False
+    try:
+        when = dt.datetime.fromisoformat(card["date"])
+        int(card["records_learnt"])
+        Score.from_dict(card["before"])
+        Score.from_dict(card["after"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    return when.tzinfo is not None
 
 
 def describe(card: dict[str, Any], zone: dt.tzinfo | None = None) -> str:
@@ -485,6 +612,27 @@ def describe(card: dict[str, Any], zone: dt.tzinfo | None = None) -> str:
     ).format(count=card["records_learnt"], date=date, percent=percent(after.accuracy))
 
 
+# What became of a taught model (the card's "verdict").
+ADOPTED = "adopted"  # better on the held-back items, not worse on the reference set: in use
+NOT_BETTER = "not_better"  # not better on the held-back items: kept, may be chosen
+WORSE_ON_REFERENCE = "worse_on_reference"  # refused: worse on the reference set; never adopted
+IN_USE_CHANGED = "in_use_changed"  # would have been adopted, but someone changed the model in use
+
+
+def verdict(card: dict[str, Any]) -> str:
+    """What became of the model a card describes (cards of older versions included)."""
+    if card.get("in_use_changed"):  # set by the store when it kept the model without using it
+        return IN_USE_CHANGED
+    if card.get("verdict") in (ADOPTED, NOT_BETTER, WORSE_ON_REFERENCE):
+        return card["verdict"]
+    return ADOPTED if card.get("better") else NOT_BETTER
+
+
+def choosable(card: dict[str, Any]) -> bool:
+    """Whether staff may put this model in use: never one refused on the reference set."""
+    return verdict(card) != WORSE_ON_REFERENCE
+
+
 @dataclass
 class TeachOutcome:
     """What a finished teaching leaves: the model, the figures and its card."""
@@ -493,11 +641,31 @@ class TeachOutcome:
     before: Score
     after: Score
     card: dict[str, Any]
+    reference: ReferenceCheck | None = None
 
     @property
     def better(self) -> bool:
-        """Whether the adoption rule lets the improved model in."""
+        """Whether it is better on the held-back items."""
         return better(self.after, self.before)
+
+    @property
+    def adoptable(self) -> bool:
+        """The adoption rule: better on the held-back items and not worse on the reference set."""
+        return self.better and self.reference is not None and not self.reference.worse
+
+    @property
+    def verdict(self) -> str:
+        """What became of it (ADOPTED, NOT_BETTER, WORSE_ON_REFERENCE or IN_USE_CHANGED)."""
+        return verdict(self.card)
+
+    def judge(self) -> None:
+        """Write the rule's verdict into the card."""
+        if not self.better:
+            self.card["verdict"] = NOT_BETTER
+        elif not self.adoptable:
+            self.card["verdict"] = WORSE_ON_REFERENCE
+        else:
+            self.card["verdict"] = ADOPTED
 
 
 def teach(
@@ -509,18 +677,24 @@ def teach(
     settings: TeachSettings | None = None,
     progress: Callable[[LearnProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    *,
+    reference: dict[str, np.ndarray] | None = None,
 ) -> TeachOutcome:
-    """Check there is enough, learn from the records not held back, measure before and after.
+    """Check there is enough, learn from the records not held back, measure before and after
+    on the held-back records and on the reference set (the shipped one when None).
 
-    Raises NotReady (too few records) or Stopped (cancelled); `base` is never changed.
+    Raises NotReady (too few records), ReferenceUnavailable or Stopped (cancelled); `base` is
+    never changed.
     """
     settings = settings or TeachSettings()
     ready = readiness(records)
     if not ready.ready:
         raise NotReady(ready.needs())
+    reference = load_reference() if reference is None else reference
     learn, held = split(records)
     model, seconds = improve(base, learn, replay, fashion, settings, progress, cancel)
     before, after = score(base, held), score(model, held)
+    check = check_on_reference(base, model, reference)
     card = {
         "name": "photo CNN improved from the catalogue",
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -532,11 +706,16 @@ def teach(
         "before": before.as_dict(),
         "after": after.as_dict(),
         "better": better(after, before),
+        "reference": check.as_dict(),
+        "reference_rule": f"refused when lost - gained > {REFERENCE_K} * sqrt(lost + gained) "
+        f"on the {REFERENCE_PATH.name} items (a one-sided paired test)",
         "settings": asdict(settings),
         "replay": {"photos": int((replay["y"] < NUM_CLASSES).sum()), "file": REPLAY_PATH.name},
         "training_seconds": round(seconds, 1),
     }
-    return TeachOutcome(model, before, after, card)
+    outcome = TeachOutcome(model, before, after, card, check)
+    outcome.judge()
+    return outcome
 
 
 def changed_records(card: dict[str, Any], now: list[TeachRecord]) -> list[int]:
@@ -545,6 +724,9 @@ def changed_records(card: dict[str, Any], now: list[TeachRecord]) -> list[int]:
     return sorted(
         int(i) for i, v in card["record_versions"].items() if current.get(int(i)) != int(v)
     )
+
+
+IN_USE_AT_START = object()  # teach_from_store reads which model is in use when it starts
 
 
 def teach_from_store(
@@ -556,17 +738,29 @@ def teach_from_store(
     settings: TeachSettings | None = None,
     progress: Callable[[LearnProgress], None] | None = None,
     cancel: threading.Event | None = None,
+    *,
+    reference: dict[str, np.ndarray] | None = None,
+    started_from: int | object | None = IN_USE_AT_START,
 ) -> tuple[int, TeachOutcome]:
-    """What the page's button does: teach from the catalogue, keep the model, adopt it if better.
+    """What the page's button does: teach from the catalogue, keep the model, adopt it if the
+    rule lets it in.
 
     Records edited or deleted while it learnt: the figures are measured again on the held-back
     records as they are now, and the card says how many changed. The improved model is kept in
-    the store (and becomes the one in use when better) only at the very end, so a run that fails
-    or is stopped changes nothing. Returns (the kept model's id, the outcome).
+    the store only at the very end, so a run that fails or is stopped changes nothing. It is
+    adopted only if the model in use is still `started_from` (the id of the adopted model the
+    run began from, None for the shipped one): someone who chose another model meanwhile, or
+    went back to the shipped one, keeps their choice, and the new model is kept as a choice.
+    Returns (the kept model's id, the outcome).
     """
     cancel = cancel or threading.Event()
+    if started_from is IN_USE_AT_START:
+        entry = store.adopted_photo_model()
+        started_from = None if entry is None else entry.id
     records = teach_records(store.teaching_rows())
-    outcome = teach(base, base_name, records, replay, fashion, settings, progress, cancel)
+    outcome = teach(
+        base, base_name, records, replay, fashion, settings, progress, cancel, reference=reference
+    )
     now = teach_records(store.teaching_rows())
     changed = changed_records(outcome.card, now)
     if changed:
@@ -575,10 +769,14 @@ def teach_from_store(
         outcome.card.update(
             before=before.as_dict(), after=after.as_dict(), better=better(after, before)
         )
-        outcome = TeachOutcome(outcome.model, before, after, outcome.card)
+        outcome = TeachOutcome(outcome.model, before, after, outcome.card, outcome.reference)
+        outcome.judge()
     outcome.card["changed_while_learning"] = len(changed)
+    outcome.card["base_id"] = started_from
     outcome.card["adopted_by"] = (
-        "the rule: better on the held-back items" if outcome.better else None
+        "the rule: better on the held-back items, not worse on the reference set"
+        if outcome.adoptable
+        else None
     )
     if cancel.is_set():
         raise Stopped
@@ -586,8 +784,15 @@ def teach_from_store(
         epochs = outcome.card["settings"]["epochs"]
         progress(LearnProgress(epochs, epochs, 1, 1, outcome.card["training_seconds"], "saving"))
     model_id = store.save_photo_model(
-        model_to_bytes(outcome.model), outcome.card, adopt=outcome.better
+        model_to_bytes(outcome.model),
+        outcome.card,
+        adopt=outcome.adoptable,
+        in_use_was=started_from,
     )
+    if outcome.adoptable:
+        kept = next((e for e in store.photo_models() if e.id == model_id), None)
+        if kept is not None and kept.card is not None:
+            outcome.card.update(kept.card)  # the store's own notes: in_use_changed, adoptions
     return model_id, outcome
 
 

@@ -15,6 +15,20 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
+# The quick tier (`python -m pytest -m "not slow"`) leaves out tests marked slow: a full training,
+# several processes, a model measured on hundreds of photos, and (marked here, by the fixtures
+# they use) every test that drives a real browser against the app served by `streamlit run`.
+BROWSER_FIXTURES = {"browser", "app_url"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every browser test slow, wherever it is written."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def fmnist():
     """((x_train, y_train), (x_test, y_test)) as uint8 arrays, read once per test session."""
@@ -47,6 +61,15 @@ def bengali() -> Iterator[None]:
         yield
     finally:
         i18n.set_language("en")
+
+
+@pytest.fixture(scope="session")
+def app():
+    """The app opened in AppTest: `app("catalogue", lang="bn", secrets=..., session=...)`, run
+    with no exception (tests/apptest.py's `open_app`, which helper functions import)."""
+    from apptest import open_app
+
+    return open_app
 
 
 @pytest.fixture(autouse=True)

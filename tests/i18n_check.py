@@ -25,8 +25,8 @@ SKIP_FIELDS = {
     "deck_json", "format", "options_format", "step", "theme", "autocomplete", "uuid", "styles",
     "code_text", "language", "column_order", "editing_mode", "divider", "deferred_file_id",
 }  # fmt: skip
-# Icons, emoji short codes and Markdown colour markers (":blue[...]"), not words
-ICON = re.compile(r":material/[a-z0-9_]+:|:[a-z_]+:|:[a-z]+(?:-background)?\[")
+# Icons, emoji short codes, Markdown colour and badge markers (":blue[", ":green-badge["): no words
+ICON = re.compile(r":material/[a-z0-9_]+:|:[a-z_]+:|:[a-z]+(?:-background|-badge)?\[")
 LINK = re.compile(r"https?://\S+|\]\([^)]*\)")  # addresses and the targets of Markdown links
 CODE = re.compile(r"<(style|script)\b.*?</\1>|`[^`]*`", re.S | re.I)  # styles, code spans
 TAG = re.compile(r"<[^>]+>")  # HTML tags and their attributes

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
+from waiting import watch_to_the_end, watch_until
 
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
@@ -19,16 +21,13 @@ TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
 
 
 def _app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=180)
+    return open_app(run=False)
 
 
 def _train_page(
     subset: int = 1_000, epochs: int = 1, target: int | None = None, lang: str = "en"
 ) -> AppTest:
-    at = _app()
-    at.query_params["lang"] = lang
-    at.switch_page(TRAIN_PAGE).run()
-    assert not at.exception
+    at = open_app(TRAIN_PAGE, lang=lang)
     at.select_slider(key="train_subset").set_value(subset)
     at.slider(key="train_epochs").set_value(epochs)
     if target is None:
@@ -48,9 +47,7 @@ def _free_slot():
 
 def _finish(at: AppTest) -> AppTest:
     """Wait for this session's training job to end, watching it as the live view does."""
-    job = at.session_state["train_job"]
-    while not job.done.wait(0.05):
-        job.touch()
+    watch_to_the_end(at.session_state["train_job"])
     return at.run()
 
 
@@ -60,7 +57,7 @@ def test_app_starts_on_home(fmnist):
     assert "recognise clothes" in at.title[0].value
     assert any("70,000" in md.value for md in at.markdown)
     assert any("60,000 training and 10,000 test" in s.value for s in at.success)
-    assert any("right on 88 % of the test pictures" in s.value for s in at.success)
+    assert any("right on 88\u00a0% of the test pictures" in s.value for s in at.success)
     # a row of real Fashion-MNIST pictures, one of each kind
     assert [i.proto.imgs[0].caption for i in at.image] == list(CLASS_NAMES)
 
@@ -151,6 +148,63 @@ def test_trained_model_survives_a_reload(fmnist):
     assert again.query_params["model"] == token
 
 
+def test_a_reload_during_training_sees_its_own_training_and_gets_its_model(fmnist):
+    """A reload showed the visitor's own run as "Another visitor is training…", and its model
+    was lost: the address had no ?model= until the training ended."""
+    at = _train_page(epochs=500)  # runs until stopped
+    at.button(key="train_start").click().run()
+    job = at.session_state["train_job"]
+    token = at.query_params["model"]  # in the address from the start
+    assert token and training_slot().owner == token
+    while job.latest is None or job.latest.epoch < 2:  # one epoch has finished
+        job.touch()
+        job.done.wait(0.01)
+    # The reload: a new session with the same address, while the training runs.
+    again = _app()
+    again.query_params["model"] = token
+    again.switch_page(TRAIN_PAGE).run()
+    assert not again.exception
+    assert not any("Another visitor" in i.value for i in again.info)
+    assert again.session_state["train_job"] is job and again.button(key="train_stop")
+    assert again.query_params["model"] == token
+    again.button(key="train_stop").click().run()
+    assert not again.exception and job.done.is_set()
+    user = again.session_state["user_model"]
+    assert user["token"] == token and user["epochs"] >= 1
+    assert user_model_store().get(token) is not None
+    assert any("is kept" in w.value for w in again.warning)
+
+
+def test_a_reload_just_after_training_ended_finds_its_model(fmnist):
+    at = _train_page()
+    at.button(key="train_start").click().run()
+    token = at.query_params["model"]
+    job = at.session_state["train_job"]
+    while not job.done.wait(0.05):  # ends before the old page collects it
+        job.touch()
+    again = _app()
+    again.query_params["model"] = token
+    again.switch_page(TRAIN_PAGE).run()
+    assert not again.exception
+    assert again.session_state["user_model"]["token"] == token
+    assert any("Training finished its 1 epoch." in s.value for s in again.success)
+    assert "no longer kept" not in " ".join(i.value for i in again.info)
+
+
+def test_a_reload_after_the_page_kept_the_model_shows_how_its_training_went(fmnist):
+    at = _train_page()
+    at.button(key="train_start").click().run()
+    _finish(at)  # this page collected the outcome and kept the model
+    token = at.query_params["model"]
+    again = _app()
+    again.query_params["model"] = token
+    again.switch_page(TRAIN_PAGE).run()
+    assert not again.exception
+    assert again.session_state["user_model"]["token"] == token
+    assert any("Training finished its 1 epoch." in s.value for s in again.success)
+    assert len(again.session_state["train_result"]["history"]) == 1
+
+
 def test_page_says_when_the_trained_model_is_gone(fmnist):
     at = _app()
     at.query_params["model"] = "no-such-model"
@@ -205,10 +259,11 @@ def test_early_stop_message_through_the_page(fmnist):
     assert not at.exception
     assert any("Reached 50% accuracy so cancelling training!" in s.value for s in at.success)
     assert any(
-        "Training stopped early, as planned: it passed the 50 % target after epoch 1." in s.value
+        "Training stopped early, as planned: it passed the 50\u00a0% target after epoch 1."
+        in s.value
         for s in at.success
     )
-    assert at.metric[0].value.endswith(" %")  # training accuracy, "91.3 %"
+    assert at.metric[0].value.endswith("\u00a0%")  # training accuracy, "91.3 %"
     assert "point" in at.metric[1].delta  # test against training, in percentage points
     assert len(at.session_state["train_result"]["history"]) == 1
 
@@ -219,17 +274,17 @@ def _live_view(at: AppTest) -> str:
 
 
 def test_stop_keeps_last_finished_epoch(fmnist):
-    at = _train_page(subset=30_000, epochs=20)  # long enough to be stopped half-way
+    # 20 epochs of 5,000 pictures: long enough to be stopped half-way, as pages being made
+    # (each at.run()) hold the training back (foreground.give_way).
+    at = _train_page(subset=5_000, epochs=20)
     at.button(key="train_start").click().run()
     job = at.session_state["train_job"]
     assert at.button(key="train_stop")  # while it runs, Train gives way to Stop
     assert at.slider(key="train_epochs").disabled
-    while job.latest is None or job.latest.epoch < 3:  # epochs 1 and 2 have finished
-        job.touch()
-        job.done.wait(0.01)
+    watch_until(job, lambda: job.latest and job.latest.epoch >= 3, "epochs 1 and 2 finished")
     at.run()  # what the live view shows now
     view = _live_view(at)
-    assert "of 20" in view and "Pictures this epoch:" in view and "of 30,000" in view
+    assert "of 20" in view and "Pictures this epoch:" in view and "of 5,000" in view
     chart = base64.b64decode(view.split("base64,")[1].split('"')[0]).decode()
     assert "<polyline" in chart and chart.count("<circle") >= 4  # a dot per finished epoch
     at.button(key="train_stop").click().run()
@@ -284,12 +339,12 @@ def test_train_page_in_bengali_before_and_after_early_stop(fmnist):
     # The chapter's English line is explained, not quoted, on the Bengali page.
     assert (
         success.value
-        == "পরিকল্পনা মতোই প্রশিক্ষণ আগেভাগে থেমেছে: 1 নম্বর পর্বের পর মডেল 50 % লক্ষ্য পেরিয়ে গেছে।"
+        == "পরিকল্পনা মতোই প্রশিক্ষণ আগেভাগে থেমেছে: 1 নম্বর পর্বের পর মডেল 50\u00a0% লক্ষ্য পেরিয়ে গেছে।"
     )
     assert "Reached" not in success.value
     assert at.metric[0].label == "শেখার ছবিতে নির্ভুলতা"
     assert "পয়েন্ট" in at.metric[1].delta
-    assert at.metric[2].value.endswith(" সেকেন্ড")
+    assert at.metric[2].value.endswith("\u00a0সেকেন্ড")
     assert list(at.table[1].value.columns) == ["পর্ব", "ভুলের মাপ", "নির্ভুলতা", "সেকেন্ড"]
     # The chapter's own words are unchanged for the code and the English page.
     assert at.session_state["train_result"]["message"] == (
@@ -303,9 +358,7 @@ def test_live_view_and_stop_in_bengali(fmnist):
     assert not at.exception
     job = at.session_state["train_job"]
     assert at.button(key="train_stop").proto.label == "থামান"
-    while job.latest is None or job.latest.epoch < 3:  # epochs 1 and 2 have finished
-        job.touch()
-        job.done.wait(0.01)
+    watch_until(job, lambda: job.latest and job.latest.epoch >= 3, "epochs 1 and 2 finished")
     at.run()  # what the live view shows now
     assert _live_view(at)  # the live view is there: latin_words reads its text, not its markup
     assert latin_words(at) == []
@@ -328,9 +381,8 @@ def test_busy_message_in_bengali(fmnist):
         abandon_after_s=600,
     )
     assert slot.start("another-visitor", other)
-    while other.latest is None:  # its first figures are in: the message names the epoch
-        other.touch()
-        other.done.wait(0.01)
+    # its first figures are in: the message names the epoch
+    watch_until(other, lambda: other.latest is not None, "the first figures")
     at = _train_page(lang="bn")
     at.run()
     assert not at.exception

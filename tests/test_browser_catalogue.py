@@ -138,7 +138,7 @@ def test_staff_unlock_and_download_a_spreadsheet_csv(browser, app_url: str) -> N
     sandal = rows[1]
     assert (sandal["Model said"], sandal["Model's confidence"], sandal["Model right"]) == (
         "Sneaker",
-        "87 %",
+        "87\u00a0%",
         "no",
     )
     assert sandal["Photo file"] == "IMG_0042.JPG"

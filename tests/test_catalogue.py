@@ -235,6 +235,22 @@ def test_records_newest_first_with_filters_and_paging(store: CatalogueStore) -> 
     assert store.records(with_images=False)[0].thumbnail is None
 
 
+def test_bengali_digits_are_kept_as_typed_and_found_in_either_script(any_db) -> None:
+    """Staff type "জিন্স প্যান্ট ৩২" on a Bengali keyboard; a search for ৩২ or 32 finds it."""
+    bengali = any_db.add(predicted=1, confidence=0.9, name="জিন্স প্যান্ট ৩২")
+    western = any_db.add(predicted=1, confidence=0.9, name="Jeans 32 W")
+    mixed = any_db.add(predicted=1, confidence=0.9, name="শার্ট ৪2")  # half and half
+    other = any_db.add(predicted=1, confidence=0.9, name="জিন্স প্যান্ট ৩৪")
+    assert any_db.get(bengali).name == "জিন্স প্যান্ট ৩২"  # kept as typed
+    for typed in ("৩২", "32", "৩2"):
+        assert {r.id for r in any_db.records(search=typed)} == {bengali, western}, typed
+        assert any_db.count(search=typed) == 2
+    assert [r.id for r in any_db.records(search="প্যান্ট 32")] == [bengali]
+    assert [r.id for r in any_db.records(search="42")] == [mixed]
+    assert {r.id for r in any_db.records(search="৩")} == {bengali, western, other}
+    assert [r.id for r in any_db.records(search="jeans ৩২ w")] == [western]  # case too
+
+
 def test_search_treats_like_wildcards_literally(store: CatalogueStore) -> None:
     plain = store.add(predicted=0, confidence=0.5, name="abc")
     percent = store.add(predicted=0, confidence=0.5, name="50% off")
@@ -258,7 +274,7 @@ def test_counts_and_trial_summary(store: CatalogueStore) -> None:
     summary = store.trial_summary()
     assert (summary.items, summary.accepted, summary.corrected) == (5, 4, 1)
     assert summary.accuracy == pytest.approx(0.8)
-    assert summary.sentence() == "The model was right for 4 of 5 items (80 %)."
+    assert summary.sentence() == "The model was right for 4 of 5 items (80\u00a0%)."
     sandal = summary.per_class[5]
     assert (sandal.name, sandal.items, sandal.accepted, sandal.corrected) == ("Sandal", 1, 0, 1)
     assert sandal.accuracy == 0.0
@@ -509,6 +525,7 @@ def _writer(url: str, writer: int, start: Any) -> None:
     store.close()
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 def test_concurrent_writers_all_land(tmp_path: Path) -> None:
     url = _url(tmp_path / "busy.sqlite3")  # a fresh file: the writers also race to create it
@@ -586,7 +603,7 @@ def test_the_trial_result_is_said_in_bengali(store: CatalogueStore, bengali) -> 
     assert store.trial_summary().sentence() == "এখনও কোনো জিনিস ক্যাটালগে তোলা হয়নি।"
     store.add(predicted=1, confidence=0.5)
     store.add(predicted=1, confidence=0.5, confirmed=3)
-    assert store.trial_summary().sentence() == "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50 %)।"
+    assert store.trial_summary().sentence() == "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50\u00a0%)।"
 
 
 def test_a_database_fault_is_explained_in_bengali(tmp_path: Path, bengali) -> None:

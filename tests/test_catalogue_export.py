@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 from collections.abc import Iterator
@@ -56,14 +57,14 @@ def test_csv_reads_well_in_a_spreadsheet(store: CatalogueStore) -> None:
         "Saved": oldest.created_at.astimezone(kolkata).strftime("%Y-%m-%d %H:%M"),
         "Kind": "Sandal",  # names, not codes
         "Model said": "Sneaker",
-        "Model's confidence": "87 %",  # whole percent
+        "Model's confidence": "87\u00a0%",  # whole percent
         "Model right": "no",
         "Name or SKU": 'Sandal "Basic", 1',
         "Note": "left only\nscuffed",
         "Photo file": "IMG_0042.JPG",
         "Kind (Bengali)": "স্যান্ডেল",  # the kind's Bengali name, in a column of its own
     }
-    assert rows[0]["Model's confidence"] == "over 99 %"  # never rounded up to certainty
+    assert rows[0]["Model's confidence"] == "over 99\u00a0%"  # never rounded up to certainty
     assert (rows[0]["Kind"], rows[0]["Model right"], rows[0]["Photo file"]) == (
         "Ankle boot",
         "yes",
@@ -88,6 +89,42 @@ def test_csv_is_safe_to_open_in_a_spreadsheet(store: CatalogueStore) -> None:
     rows = {r["Name or SKU"]: r for r in read_csv(text)}
     assert rows["=HYPERLINK(1)"]["Note"] == "-2+3"
     assert rows["plain"]["Note"] == "'quoted'"
+
+
+def test_text_typed_with_apostrophes_comes_back_as_typed(store: CatalogueStore) -> None:
+    typed = ["'=1+1", "''=1+1", "'90s jacket", "'", "'-'", "=1+1"]
+    for name in typed:
+        store.add(predicted=0, confidence=0.5, name=name, note=name)
+    text = csv_text(store.records())
+    for row in list(csv.reader(io.StringIO(text)))[1:]:  # no cell starts a formula
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+    assert sorted(r["Name or SKU"] for r in read_csv(text)) == sorted(typed)
+    assert sorted(r["Note"] for r in read_csv(text)) == sorted(typed)
+
+
+def test_the_bengali_column_stays_bengali_without_the_compiled_catalogue(
+    store: CatalogueStore, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gettext
+
+    store.add(predicted=5, confidence=0.9)
+    monkeypatch.setattr(i18n, "COMPILED_DIR", tmp_path)  # a server without the .mo files
+    monkeypatch.setattr(gettext, "_translations", {})
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.translations("bn").gettext("Sandal") == "Sandal"
+        (row,) = read_csv(csv_text(store.records()))
+    finally:
+        i18n.translations.cache_clear()  # the next test reads the real catalogues again
+    assert row["Kind (Bengali)"] == "স্যান্ডেল"
+
+
+def test_the_bengali_column_names_agree_with_the_bengali_catalogue() -> None:
+    from fmnist_demo.catalogue_export import BENGALI_KINDS
+    from fmnist_demo.data import CLASS_NAMES
+
+    bengali = i18n.translations("bn")  # the one the translators edit
+    assert list(BENGALI_KINDS) == [bengali.gettext(name) for name in CLASS_NAMES]
 
 
 def test_local_time_is_in_the_given_zone() -> None:
@@ -133,6 +170,6 @@ def test_table_rows_put_the_kind_first(store: CatalogueStore) -> None:
         "Coat",
         "Pullover",
         False,
-        "50 %",
+        "50\u00a0%",
     )
     assert row["photo"].startswith("data:image/jpeg;base64,")

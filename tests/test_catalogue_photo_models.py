@@ -42,10 +42,47 @@ def test_adopting_one_model_and_going_back_to_the_shipped_one(store: CatalogueSt
     assert store.adopted_photo_model().id == second  # only one is ever in use
     assert sum(e.adopted for e in store.photo_models()) == 1
     store.adopt_photo_model(first)  # a person may choose an earlier one
-    assert store.adopted_photo_model().card == {"n": 1}
+    card = store.adopted_photo_model().card
+    assert card["n"] == 1 and len(card["adoptions"]) == 2  # when it was put in use, both times
     store.adopt_photo_model(None)  # one click back to the shipped model
     assert store.adopted_photo_model() is None
     assert len(store.photo_models()) == 2  # the improved ones are still kept
+
+
+def test_a_run_adopts_only_if_the_model_it_started_from_is_still_in_use(
+    store: CatalogueStore,
+) -> None:
+    first = store.save_photo_model(_blob(1, 1000), {"n": 1}, adopt=True)
+    # A run started from `first`; meanwhile staff went back to the shipped model.
+    store.adopt_photo_model(None)
+    late = store.save_photo_model(_blob(2, 1000), {"n": 2}, adopt=True, in_use_was=first)
+    assert store.adopted_photo_model() is None  # their choice stays
+    (entry,) = [e for e in store.photo_models() if e.id == late]
+    assert entry.card["in_use_changed"] is True and "adoptions" not in entry.card
+    # A run started from the shipped model while it is still in use is adopted.
+    third = store.save_photo_model(_blob(3, 1000), {"n": 3}, adopt=True, in_use_was=None)
+    assert store.adopted_photo_model().id == third
+    assert "in_use_changed" not in store.adopted_photo_model().card
+    # And one started from `third` after someone chose `first` keeps `first`.
+    store.adopt_photo_model(first)
+    store.save_photo_model(_blob(4, 1000), {"n": 4}, adopt=True, in_use_was=third)
+    assert store.adopted_photo_model().id == first
+
+
+def test_a_damaged_card_is_read_as_none_not_an_error(store: CatalogueStore) -> None:
+    model_id = store.save_photo_model(_blob(1, 100), {"n": 1}, adopt=True)
+    with store._engine.begin() as conn:  # as another program or a damaged disk leaves it
+        conn.execute(
+            sa.update(catalogue.PHOTO_MODELS)
+            .where(catalogue.PHOTO_MODELS.c.id == model_id)
+            .values(card="{not json")
+        )
+    (entry,) = store.photo_models()
+    assert entry.card is None and entry.adopted
+    assert store.adopted_photo_model().card is None
+    store.adopt_photo_model(model_id)  # choosing it again leaves the damaged card alone
+    store.adopt_photo_model(None)  # and the way back works
+    assert store.adopted_photo_model() is None
 
 
 def test_old_models_nobody_uses_are_removed(store: CatalogueStore) -> None:

@@ -47,6 +47,7 @@ def test_class_names_in_label_order():
     assert len(CLASS_NAMES) == 10
 
 
+@pytest.mark.slow
 def test_identical_to_keras_loader(fmnist, data_dir, tmp_path, monkeypatch):
     # Keras's loader finds the same files in its cache folder and needs no network.
     _copy_dataset(data_dir, tmp_path / "datasets" / "fashion-mnist")
@@ -65,6 +66,7 @@ def test_identical_to_keras_loader(fmnist, data_dir, tmp_path, monkeypatch):
         np.testing.assert_array_equal(mine, ref[theirs])
 
 
+@pytest.mark.slow
 def test_loading_does_not_import_tensorflow(data_dir):
     code = (
         "import sys; from fmnist_demo.data import load_fashion_mnist; load_fashion_mnist();"

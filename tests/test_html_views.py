@@ -39,24 +39,24 @@ def test_live_training_view_shows_progress_figures_and_curves():
     points = [{"epoch": e / 2, "loss": 1 / (1 + e), "accuracy": 0.7 + e / 50} for e in range(1, 6)]
     html = _live(points)
     assert "Epoch 3 of 10" in html and "Pictures this epoch: 12,000 of 60,000" in html
-    assert "22 % of the training done" in html  # (2 + 375 / 1875) / 10
+    assert "22\u00a0% of the training done" in html  # (2 + 375 / 1875) / 10
     assert 'aria-valuenow="22"' in html and 'aria-valuenow="20"' in html  # both bars
-    assert "0.312" in html and "88.1 %" in html and "2.1 s" in html
+    assert "0.312" in html and "88.1\u00a0%" in html and "2.1\u00a0s" in html
     svg = _chart_svg(html)
     assert svg.count("<polyline") == 2  # loss and accuracy
     assert svg.count("<circle") == 4  # finished epochs 1 and 2, in both panels
     assert ">0.00<" in svg and ">-0" not in svg  # the loss axis starts at 0, not "-0.00"
-    assert "Training accuracy (higher is better)" in svg and ">100 %<" in svg
+    assert "Training accuracy (higher is better)" in svg and ">100\u00a0%<" in svg
     assert "<style" not in html  # the style sheet is drawn once, apart
     assert "fm-live" in html_views.live_training_css()
 
 
 def test_live_training_view_before_any_point_and_at_the_end():
     start = _live([], epoch=1, batch=0, seen=0)
-    assert "Epoch 1 of 10" in start and "0 % of the" in start
+    assert "Epoch 1 of 10" in start and "0\u00a0% of the" in start
     assert "<polyline" not in _chart_svg(start)  # axes only
     end = _live([{"epoch": 10.0, "loss": 0.2, "accuracy": 0.93}], epoch=10, batch=1875)
-    assert "100 % of the training done" in end and 'aria-valuenow="100"' in end
+    assert "100\u00a0% of the training done" in end and 'aria-valuenow="100"' in end
 
 
 def test_probability_bars_name_every_kind_with_its_share_and_mark_the_likeliest():
@@ -67,7 +67,7 @@ def test_probability_bars_name_every_kind_with_its_share_and_mark_the_likeliest(
     shares = re.findall(r'<span class="fm-pct">(.*?)</span>', page)
     widths = re.findall(r'style="width:([\d.]+)%"', page)
     assert names == list(CLASS_NAMES)  # the dataset's order, T-shirt/top first
-    assert shares[7] == "82 %" and shares[0] == "2 %"  # whole percentages, with the space
+    assert shares[7] == "82\u00a0%" and shares[0] == "2\u00a0%"  # whole percentages, with the space
     assert [float(w) for w in widths] == pytest.approx(list(100 * probs))
     top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
     assert top == ["Sneaker"]  # only the likeliest is marked
@@ -78,7 +78,7 @@ def test_probability_bars_never_claim_certainty_and_escape_their_words():
     probs = np.zeros(10)
     probs[1] = 0.9996  # rounds to 100 %, which a guess never is
     page = html_views.probability_bars_html(probs)
-    assert "over 99 %" in page and "100 %" not in page.replace('style="width:100.0%"', "")
+    assert "over 99\u00a0%" in page and "100\u00a0%" not in page.replace('style="width:100.0%"', "")
     assert '<span class="fm-name">T-shirt/top</span>' in page
     assert "<script" not in page
 
@@ -102,8 +102,8 @@ def test_live_training_view_in_bengali_and_english_never_mixed():
         html = _live(points)
     finally:
         i18n.set_language("en")
-    assert "পর্ব 3 (মোট 10টির মধ্যে)" in html and "প্রশিক্ষণের 22 % শেষ" in html
-    assert "এই পর্বে দেখা ছবি: 60,000টির মধ্যে 12,000টি" in html and "2.1 সেকেন্ড" in html
+    assert "পর্ব 3 (মোট 10টির মধ্যে)" in html and "প্রশিক্ষণের 22\u00a0% শেষ" in html
+    assert "এই পর্বে দেখা ছবি: 60,000টির মধ্যে 12,000টি" in html and "2.1\u00a0সেকেন্ড" in html
     svg = _chart_svg(html)
     assert "শেখার ছবিতে নির্ভুলতা" in svg and ">পর্ব<" in svg and "Training" not in svg
     visible = re.sub(r"<[^>]+>", " ", html)  # the words between the tags
@@ -133,9 +133,9 @@ def test_trial_bars_write_each_kinds_result_and_scale_to_the_largest():
     rows = _trial_rows(page)
     assert [kind for kind, _, _ in rows] == ["T-shirt/top", "Dress", "Bag"]  # none without items
     assert [said for _, said, _ in rows] == [
-        "9 of 10 right (90 %)",
-        "0 of 2 right (0 %)",
-        "5 of 5 right (100 %)",  # counted, not guessed: all right is 100 %
+        "9 of 10 right (90\u00a0%)",
+        "0 of 2 right (0\u00a0%)",
+        "5 of 5 right (100\u00a0%)",  # counted, not guessed: all right is 100 %
     ]
     assert rows[0][2] == [("right", 90.0), ("fixed", 10.0)]  # the longest bar fills the width
     assert rows[1][2] == [("fixed", 20.0)] and rows[2][2] == [("right", 50.0)]  # no empty parts
@@ -152,6 +152,33 @@ def test_trial_bars_without_items_and_with_markup_in_a_name():
 def test_trial_bars_in_bengali(bengali):
     page = html_views.trial_bars_html([(kind_names()[0], 9, 1)])
     ((kind, said, _),) = _trial_rows(page)
-    assert kind == "টি-শার্ট/টপ" and "9" in said and "90 %" in said
+    assert kind == "টি-শার্ট/টপ" and "9" in said and "90\u00a0%" in said
     visible = re.sub(r"<style>.*?</style>|<[^>]+>", " ", page, flags=re.S)  # words, not tags
     assert not re.search("[A-Za-z]{2,}", visible), visible
+
+
+PHONE_COLUMN_PX = 358  # what a 390 px phone shows of the page's column
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_live_chart_on_a_phone_stacks_its_panels_and_its_words_stay_readable(lang):
+    """Side by side at 390 px, the live chart's words were 6.7 px tall: now one panel above the
+    other, as wide as the phone's column, 13.4 px."""
+    i18n.set_language(lang)
+    try:
+        points = [{"epoch": e, "loss": 0.6 / e, "accuracy": 0.8 + e / 100} for e in (1, 2, 3)]
+        html = _live(points)
+    finally:
+        i18n.set_language("en")
+    charts = dict(re.findall(r'class="fm-chart fm-chart-(\w+)"[^>]*base64,([^"]+)"', html))
+    assert set(charts) == {"wide", "tall"}
+    on_screen = {}
+    for layout, data in charts.items():
+        svg = base64.b64decode(data).decode()
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        font = float(re.search(r'font-size="([\d.]+)"', svg).group(1))
+        on_screen[layout] = font * PHONE_COLUMN_PX / width  # shown as wide as the column
+        assert svg.count("<polyline") == 2 and svg.count("<circle") == 6  # both panels, 3 dots
+    assert on_screen["tall"] >= 11 > on_screen["wide"]
+    css = html_views.LIVE_CSS
+    assert "@media (max-width:640px){.fm-live .fm-chart-wide{display:none}" in css

@@ -8,6 +8,7 @@ import gettext
 from pathlib import Path
 
 import pytest
+from apptest import open_app
 from babel.messages.mofile import read_mo
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
@@ -21,6 +22,7 @@ PAGES = [
     "fmnist_demo/pages/browse.py",
     "fmnist_demo/pages/train_live.py",
     "fmnist_demo/pages/results.py",
+    "fmnist_demo/pages/quiz.py",
     "fmnist_demo/pages/classify.py",
     "fmnist_demo/pages/catalogue.py",
 ]
@@ -111,10 +113,7 @@ def test_a_missing_catalogue_leaves_messages_as_written(monkeypatch, tmp_path):
 
 
 def open_page(page: str, lang: str | None = "bn") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    if lang:
-        at.query_params["lang"] = lang
-    return at.switch_page(page).run()
+    return open_app(page, lang=lang)
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -28,13 +29,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _browse(lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang)
 
 
 def _grid(at: AppTest) -> str:
@@ -49,14 +44,15 @@ def _chart_specs(at: AppTest) -> list[str]:
 def test_counts_and_controls_are_shown():
     at = _browse()
     assert [m.value for m in at.metric] == ["60,000", "10,000", "10", "784"]
-    assert "28 × 28" in at.metric[3].label
+    assert "28\u00a0×\u00a028" in at.metric[3].label  # held together on one line
     assert at.segmented_control(key="browse_split").value == "train"
     assert at.selectbox(key="browse_class").value == -1  # all kinds
     assert at.button(key="browse_shuffle").label == "Show others"
     assert len(at.selectbox(key="browse_pick").options) == 25
     # the chapter's figures as pictures: the 5 x 5 sample (laid out for a desk screen and for a
-    # phone), one picture with its colour bar, its 784 numbers, the counts of each kind
-    assert len(at.image) == 5
+    # phone), one picture with its colour bar, its 784 numbers, the counts of each kind (for a
+    # desk screen and for a phone)
+    assert len(at.image) == 6
     assert not _chart_specs(at)  # no chart library to load: the page shows in a moment
 
 
@@ -129,6 +125,7 @@ def test_a_rerun_reads_the_dataset_from_the_cache(monkeypatch):
     assert len(at.image) > 0  # the new sample is drawn
 
 
+@pytest.mark.slow
 def test_page_never_imports_tensorflow():
     """Run the page in a fresh interpreter, where nothing else could have imported TensorFlow."""
     script = textwrap.dedent(

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -27,14 +28,7 @@ ANYONE = "Anyone who can open this app can add, change, delete and download reco
 
 def _open_page(secrets: dict | None = None, lang: str | None = None) -> AppTest:
     # Straight to the page: its st.Page has no custom url_path, so the file name finds it.
-    at = AppTest.from_file(APP, default_timeout=30)
-    for name, value in (secrets or {}).items():
-        at.secrets[name] = value
-    if lang:
-        at.query_params["lang"] = lang
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang, secrets=secrets)
 
 
 def _seed(store: CatalogueStore) -> dict[str, int]:
@@ -105,15 +99,19 @@ def test_seeded_records_and_trial_result_show_up(any_db: CatalogueStore) -> None
     table = _table(at, "photo")
     assert table.columns[0] == "kind"  # a phone shows the kind first
     assert list(table["kind"]) == ["Bag", "Sneaker", "T-shirt/top"]
-    assert list(table["confidence"]) == ["99 %", "55 %", "91 %"]
-    assert any("The model was right for 2 of 3 items (67 %)." in m.value for m in at.markdown)
+    assert list(table["confidence"]) == ["99\u00a0%", "55\u00a0%", "91\u00a0%"]
+    assert any("The model was right for 2 of 3 items (67\u00a0%)." in m.value for m in at.markdown)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Items": "3", "Model right": "2", "Corrected by staff": "1"}
     (bars,) = [h.value for h in at.html if "fm-trial" in h.value]
     kinds = re.findall(r'role="listitem"><div class="fm-line"><span>(.*?)</span>', bars)
     assert kinds == ["T-shirt/top", "Sneaker", "Bag"]  # the kinds with items, dataset's order
     said = re.findall(r'<span class="fm-count">(.*?)</span>', bars)
-    assert said == ["1 of 1 right (100 %)", "0 of 1 right (0 %)", "1 of 1 right (100 %)"]
+    assert said == [
+        "1 of 1 right (100\u00a0%)",
+        "0 of 1 right (0\u00a0%)",
+        "1 of 1 right (100\u00a0%)",
+    ]
     assert not at.get("vega_lite_chart")  # no chart library to load on a phone
     assert at.download_button(key="cat_download_csv")
     assert at.button(key="cat_zip")
@@ -545,7 +543,7 @@ def test_the_page_in_bengali_locked_then_unlocked_with_records_and_the_bin(
     assert latin_words(at) == []
     assert at.title[0].value == "ক্যাটালগ"
     assert at.text_input(key="cat-passcode").label == "কর্মীদের পাসকোড"
-    assert "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50 %)।" in _texts(at)
+    assert "2টি জিনিসের মধ্যে 1টিতে মডেল ঠিক বলেছে (50\u00a0%)।" in _texts(at)
 
     at.text_input(key="cat-passcode").input(passcode)
     at.button(key="cat-unlock").click().run()
@@ -553,7 +551,7 @@ def test_the_page_in_bengali_locked_then_unlocked_with_records_and_the_bin(
     assert latin_words(at) == []
     table = _table(at, "photo")
     assert list(table["kind"]) == ["স্নিকার", "টি-শার্ট/টপ"]
-    assert list(table["model"]) == ["অ্যাঙ্কেল বুট, 55 %", "টি-শার্ট/টপ, 91 %"]
+    assert list(table["model"]) == ["অ্যাঙ্কেল বুট, 55\u00a0%", "টি-শার্ট/টপ, 91\u00a0%"]
     assert [e.label for e in at.expander if e.label.startswith("ঝুড়ি")] == ["ঝুড়ি: মোছা রেকর্ড 1টি"]
     assert "এবারের জন্য খোলা হয়েছে" in _texts(at)
     assert at.download_button(key="cat_download_csv").label == "CSV ডাউনলোড করুন (স্প্রেডশিটের জন্য)"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -22,13 +24,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _home(lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang)
 
 
 def _captions(at: AppTest) -> list[str]:
@@ -60,3 +56,17 @@ def test_home_in_bengali():
         s.value for s in at.success
     ]  # numbers stay in Western digits, as the widgets draw them
     assert any("পর্ব প্রশিক্ষণের পর" in s.value for s in at.success)
+
+
+# a space a line may break at between a number and its unit: "88 %" and "28 × 28" on a phone
+BREAKABLE_AT_A_UNIT = re.compile(r"\d[ \t]+[%×]|×[ \t]+\d")
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_home_numbers_stay_with_their_units(lang):
+    """'about 88 %' broke before '%' at 390 px, and '28 × 28' mid-number."""
+    at = _home(lang)
+    texts = [m.value for m in at.markdown] + [s.value for s in at.success]
+    story = " ".join(texts)
+    assert "88\u00a0%" in story and "28\u00a0×\u00a028" in story
+    assert [t for t in texts if BREAKABLE_AT_A_UNIT.search(t)] == []

@@ -7,6 +7,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -33,15 +34,7 @@ pytestmark = pytest.mark.skipif(
 
 
 def _results(session: dict | None = None, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if lang:
-        at.query_params["lang"] = lang
-    for key, value in (session or {}).items():
-        at.session_state[key] = value
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception
-    return at
+    return open_app(PAGE, lang=lang, session=session)
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +61,10 @@ def test_fifteen_predictions_in_the_chapter_figure(shipped_page):
     right = int((guesses == y_test[:15]).sum())
     text = " ".join(m.value for m in shipped_page.markdown)
     assert f"**{right} of 15** right" in text
-    # every figure is a picture: how it learnt (in the expander), the 15 predictions (for a desk
-    # screen and for a phone), one picture's ten bars, the confusion matrix, accuracy per kind,
-    # the mistakes gallery
-    assert len(shipped_page.image) == 7
+    # every figure is a picture, each drawn for a desk screen and for a phone: how it learnt (in
+    # the expander), the 15 predictions, one picture's ten bars, the confusion matrix, accuracy
+    # per kind, the mistakes gallery
+    assert len(shipped_page.image) == 12
     assert not shipped_page.get("vega_lite_chart")  # no chart library to load
 
 
@@ -87,7 +80,8 @@ def test_one_picture_with_its_ten_bars(shipped_page):
     pick.set_value(1).run()
     assert not at.exception
     after = [i.value[0] for i in at.image]
-    assert sum(a != b for a, b in zip(before, after, strict=True)) == 1  # only the ten bars
+    assert sum(a != b for a, b in zip(before, after, strict=True)) == 2  # only the ten bars
+    # (for a desk screen and for a phone)
     assert any("The model says **" in m.value and "sure (" in m.value for m in at.markdown)
 
 
@@ -98,7 +92,7 @@ def test_confusion_matrix_and_mistakes(shipped_page):
     (_, _), (x_test, y_test) = load_fashion_mnist()
     wrong = int((predict_proba(load_default_model(), x_test).argmax(axis=1) != y_test).sum())
     assert f"{count(wrong)} of the 10,000 test images wrong" in text
-    assert len(shipped_page.image) == 7  # ... the last: the gallery of confident mistakes
+    assert len(shipped_page.image) == 12  # ... the last two: the gallery of confident mistakes
 
 
 def _untrained_user_model() -> dict:
@@ -123,7 +117,7 @@ def test_visitors_model_is_used_when_chosen():
     at = _results({"user_model": user, "model_choice": "yours"})
     assert at.radio(key="results_model").value == "yours"
     assert "your model" in at.caption[0].value
-    assert [m.value for m in at.metric] == ["50 %", percent(expected_test)]
+    assert [m.value for m in at.metric] == ["50\u00a0%", percent(expected_test)]
     assert "How its accuracy grew" not in [e.label for e in at.expander]
 
     at.radio(key="results_model").set_value("shipped").run()
@@ -167,15 +161,15 @@ def test_results_in_bengali_with_the_visitors_model(bengali):
     user = _untrained_user_model()
     at = _results({"user_model": user, "model_choice": "yours"}, lang="bn")
     assert latin_words(at) == []
-    assert [m.value for m in at.metric] == ["50 %", percent(user["test_accuracy"])]
+    assert [m.value for m in at.metric] == ["50\u00a0%", percent(user["test_accuracy"])]
     at.radio(key="results_model").set_value("shipped").run()
     assert not at.exception
     assert latin_words(at) == []
 
 
 def test_numbers_and_kind_names_in_bengali(bengali):
-    assert percent(0.998) == "99 %-এর বেশি"  # a doubt never rounded up to certainty
-    assert confidence(1.0) == "99 %-এর বেশি" and percent(0.8819) == "88 %"
+    assert percent(0.998) == "99\u00a0%-এর বেশি"  # a doubt never rounded up to certainty
+    assert confidence(1.0) == "99\u00a0%-এর বেশি" and percent(0.8819) == "88\u00a0%"
     matrix = np.zeros((10, 10), dtype=int)
     np.fill_diagonal(matrix, 90)
     matrix[6, 0] = 30  # Shirt taken for T-shirt/top

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import trial_learning as tl
@@ -22,10 +23,7 @@ TROUSER, BAG = 1, 8
 
 
 def _open_page() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    return at
+    return open_app(PAGE)
 
 
 def _texts(at: AppTest) -> str:
@@ -163,7 +161,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
     at = AppTest.from_function(_classify_stand_in, default_timeout=60).run()
     assert not at.exception
     assert at.markdown[0].value.endswith(
-        "improved from 212 of your items on 3 May; right on 82 % of the items it had not "
+        "improved from 212 of your items on 3 May; right on 82\u00a0% of the items it had not "
         "learnt from"
     )
 
@@ -225,7 +223,7 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
         r"জিনিসগুলো থেকে মডেলটি শেখেনি, তার 6টির মধ্যে 3টিতে ঠিক; আগে ছিল 4টি, অর্থাৎ কমেছে।",
         texts,
     )
-    assert "আগে: 67 % ঠিক; পরে: 50 % ঠিক।" in texts
+    assert "আগে: 67\u00a0% ঠিক; পরে: 50\u00a0% ঠিক।" in texts
     assert "মডেলটি শেখার সময় আপনার 1টি জিনিস বদলানো বা মোছা হয়েছে: মডেলটি সেটি" in texts
     per_kind = at.dataframe[1].value.set_index("ধরন")
     assert per_kind.loc["ট্রাউজার"].tolist() == [6, 4, 3]
@@ -237,6 +235,91 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
     assert "উন্নত মডেলটিই এখন সব দর্শকের ছবির মডেল।" in texts
     assert (
         "ব্যবহৃত ছবির মডেল: **3 মে তারিখে আপনার 24টি জিনিস থেকে উন্নত করা মডেল; যে "
-        "জিনিসগুলো থেকে শেখেনি তার 50 % ক্ষেত্রে ঠিক**" in texts
+        "জিনিসগুলো থেকে শেখেনি তার 50\u00a0% ক্ষেত্রে ঠিক**" in texts
     )
     assert at.button(key="teach_back").label == "সঙ্গে দেওয়া মডেলে ফিরে যান"
+
+
+def _kept_card(date: str, learnt: int, verdict: str, lost: int = 5) -> dict:
+    return {
+        "date": date,
+        "records_learnt": learnt,
+        "before": {"per_kind": {"Trouser": [3, 6]}},
+        "after": {"per_kind": {"Trouser": [5, 6]}},
+        "verdict": verdict,
+        "reference": {"items": 524, "before": 455, "after": 455 - lost, "lost": lost, "gained": 0},
+    }
+
+
+def test_the_history_and_any_kept_model_chosen_again(db: CatalogueStore, fmnist, free_slot) -> None:
+    from fmnist_demo.model import load_photo_model
+
+    _add(db, fmnist, 30)
+    blob = tl.model_to_bytes(load_photo_model())
+    first = db.save_photo_model(
+        blob, _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"), adopt=True
+    )
+    second = db.save_photo_model(
+        blob, _kept_card("2026-05-04T09:30:00+00:00", 26, "not_better"), adopt=False
+    )
+    db.save_photo_model(  # refused: 40 lost on the reference photos
+        blob, _kept_card("2026-05-05T09:30:00+00:00", 28, "worse_on_reference", 40), adopt=False
+    )
+    at = _open_page()
+    history = next(d.value for d in at.dataframe if "What became of it" in d.value.columns)
+    assert history["What became of it"].tolist() == [
+        "Refused: worse on the reference photos",
+        "Not better: kept to choose",
+        "In use",
+    ]
+    assert history["Items learnt from"].tolist() == ["28", "26", "24"]
+    assert history["Reference photos right"].tolist()[0] == "455 → 415 of 524"
+    assert history["Put in use"].tolist()[1:] == ["—", history["Taught"].tolist()[2]]
+    assert "Not put in use, and it cannot be chosen." in _texts(at)
+    assert "worse by more than chance explains" in _texts(at)
+    # The refused model is no choice; the older one not in use is.
+    (choice,) = at.selectbox(key="teach_choice").options
+    assert "from 26 items" in choice
+    at.button(key="teach_use").click().run()
+    assert db.adopted_photo_model().id == second
+    # And the first, which was in use before, can be chosen again.
+    (choice,) = at.selectbox(key="teach_choice").options
+    assert "from 24 items" in choice
+    at.button(key="teach_use").click().run()
+    assert not at.exception and db.adopted_photo_model().id == first
+    assert len(db.adopted_photo_model().card["adoptions"]) == 2  # put in use twice
+
+
+def test_going_back_while_someone_teaches_is_kept_and_the_page_says_so(
+    db: CatalogueStore, fmnist, free_slot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fmnist_demo.model import load_photo_model
+
+    _add(db, fmnist, 60)
+    earlier = db.save_photo_model(
+        tl.model_to_bytes(load_photo_model()),
+        _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"),
+        adopt=True,
+    )
+    quick = tl.TeachSettings(
+        epochs=3, record_repeats=8, replay_per_epoch=300, other_per_epoch=50, fashion_per_epoch=300
+    )
+    monkeypatch.setattr(tl, "TeachSettings", lambda: quick)
+    at = _open_page()  # staff A
+    at.button(key="teach_start").click().run()
+    job = at.session_state["teach_job"]
+    db.adopt_photo_model(None)  # staff B, on another phone, goes back while A's run learns
+    assert not job.done.is_set()
+    assert job.done.wait(300) and job.error is None
+    at.run()
+    assert not at.exception
+    (said,) = [i.value for i in at.info if i.value.startswith("Done.")]
+    assert "Meanwhile someone changed the photo model in use, so their choice stays" in said
+    assert db.adopted_photo_model() is None  # B's choice stands
+    assert "Photo model in use: **the shipped photo model" in _texts(at)
+    history = next(d.value for d in at.dataframe if "What became of it" in d.value.columns)
+    assert history["What became of it"].tolist() == [
+        "Kept: the model in use had changed",
+        "Was in use",
+    ]
+    assert {e.id for e in db.photo_models()} > {earlier}

@@ -215,6 +215,7 @@ def fashion_photo(item: np.ndarray, rng: np.random.Generator) -> bytes:
     return _encode(image, "JPEG", quality=88)
 
 
+@pytest.mark.slow
 def test_fashion_mnist_photos_come_back_as_their_class(fashion_test, photo_classifier):
     from fmnist_demo.photo_model import classify_photo
 

@@ -286,6 +286,7 @@ def test_shipped_model_card_and_code_agree(pm):
     assert card["test_accuracy"] >= 0.87  # still knows the chapter's pictures
 
 
+@pytest.mark.slow
 def test_bags_as_product_photos_are_still_bags(pm, fmnist):
     """No real bag photos were learnt from: the dataset's bags, photographed, must still be bags."""
     from fmnist_demo import photo

@@ -23,6 +23,14 @@ def pt():
     return photo_training
 
 
+@pytest.fixture(autouse=True)
+def _a_tenth_of_the_test_set(pt, fmnist, monkeypatch):
+    """The command measures its model on all 10,000 test pictures and photographs 200 bags; here
+    the first 1,000 (about 100 bags) do: the tests check the card's fields, not the figures."""
+    train, (x_test, y_test) = fmnist
+    monkeypatch.setattr(pt, "load_fashion_mnist", lambda: (train, (x_test[:1000], y_test[:1000])))
+
+
 def test_augment_keeps_the_input_contract(pt, fmnist):
     (x_train, y_train), _ = fmnist
     first = pt.augment(x_train[:64], y_train[:64], seed=3)
@@ -112,6 +120,7 @@ def test_the_epoch_mix_draws_scarce_kinds_more_often(pt, fmnist):
     assert xe.min() >= 0 and xe.max() <= 1
 
 
+@pytest.mark.slow
 def test_the_training_command_end_to_end(pt, fmnist, tmp_path):
     from fmnist_demo.model import load_model
 
@@ -152,6 +161,7 @@ def test_folds_deal_every_kind_out_evenly(pt, tmp_path):
     assert np.array_equal(fold, pt.folds_of(list(items), 2))  # the same split every run
 
 
+@pytest.mark.slow
 def test_learning_from_the_development_photos_and_cross_validating(pt, fmnist, tmp_path):
     from fmnist_demo.model import load_model
 

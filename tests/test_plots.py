@@ -35,10 +35,12 @@ from fmnist_demo.evaluation import (
     normalisation_examples,
     per_class_accuracy,
     percent,
+    pixel_size,
     points_between,
     ranked_classes,
     sample_indices,
     top_confusions,
+    with_unit,
 )
 
 
@@ -63,24 +65,44 @@ def _spec(chart) -> str:
 
 
 def test_percent_and_count_read_like_a_person_writes_them():
-    assert percent(0.8819) == "88 %"
-    assert percent(0.8819, 1) == "88.2 %"
-    assert percent(1.0) == "100 %"
-    assert percent(0.998) == "over 99 %"  # never round a doubt up to certainty
-    assert confidence(0.97) == "97 %"
-    assert confidence(1.0) == "over 99 %"  # a saturated softmax is still a guess
+    assert percent(0.8819) == "88\u00a0%"
+    assert percent(0.8819, 1) == "88.2\u00a0%"
+    assert percent(1.0) == "100\u00a0%"
+    assert percent(0.998) == "over 99\u00a0%"  # never round a doubt up to certainty
+    assert confidence(0.97) == "97\u00a0%"
+    assert confidence(1.0) == "over 99\u00a0%"  # a saturated softmax is still a guess
     assert count(60000) == "60,000"
     assert points_between(0.9151, 0.8819) == 4  # 92 % - 88 %, as shown
 
 
 def test_percent_never_shows_a_fraction_or_too_many_decimals():
-    assert percent(0.4113) == "41 %"  # never "41.13 %"
-    assert percent(0.9012, 1) == "90.1 %"  # one decimal where it matters: against 90 %
-    assert percent(0.0) == "0 %" and percent(0.004) == "0 %"
-    assert percent(0.875) == "88 %"  # halves round to even, as Python's format does
+    assert percent(0.4113) == "41\u00a0%"  # never "41.13 %"
+    assert percent(0.9012, 1) == "90.1\u00a0%"  # one decimal where it matters: against 90 %
+    assert percent(0.0) == "0\u00a0%" and percent(0.004) == "0\u00a0%"
+    assert percent(0.875) == "88\u00a0%"  # halves round to even, as Python's format does
     for share in np.linspace(0, 1, 101):
         text = percent(float(share))
-        assert text.endswith(" %") and "e" not in text and "." not in text
+        assert text.endswith("\u00a0%") and "e" not in text and "." not in text
+
+
+# a space a line may break at, between a number and its unit: "88 %", "28 ×", "× 28"
+BREAKABLE_AT_A_UNIT = re.compile(r"\d[ \t\u2009\u200b]+[%×]|×[ \t\u2009\u200b]+\d")
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_numbers_and_their_units_never_break_apart(lang):
+    """On a 390 px phone "88 %" broke with "%" on the next line and "28 × 28" mid-number."""
+    i18n.set_language(lang)
+    try:
+        shown = [percent(s, d) for s in np.linspace(0, 1, 41) for d in (0, 1)]
+        shown += [percent(0.998), confidence(1.0), confidence(0.4), pixel_size(28)]
+        shown += [pixel_size(640, 480), with_unit("12.3", "s")]
+    finally:
+        i18n.set_language("en")
+    for text in shown:
+        assert not BREAKABLE_AT_A_UNIT.search(text), repr(text)
+        assert "\u00a0" in text, repr(text)  # held by a no-break space, not glued
+    assert pixel_size(28) == "28\u00a0×\u00a028"
 
 
 def test_clock_shows_the_time_in_the_given_zone():
@@ -214,6 +236,81 @@ def test_chapter_figures_are_readable_at_their_screen_width():
         assert plots.screen_width(fig) <= 820  # the page's column at 1280 px with the sidebar
 
 
+def _on_a_phone_px(fig: Figure) -> dict[str, float]:
+    """Each word of a figure and its height on a 390 px phone's screen, in pixels: its size at
+    the figure's dpi, times the width it is shown at (the figure's own, or the phone's column
+    where that is less) over the width it is drawn at."""
+    shown = min(plots.screen_width(fig), plots.PHONE_COLUMN_PX)
+    drawn = fig.get_figwidth() * fig.get_dpi()
+    return {
+        t.get_text(): t.get_fontsize() / 72 * fig.get_dpi() * shown / drawn for t in _texts(fig)
+    }
+
+
+def _phone_figures() -> dict[str, Figure]:
+    """Every figure as a phone shows it, drawn with the real dataset's first pictures."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(25) % 10
+    probs = rng.dirichlet(np.ones(10) * 0.3, size=15).astype(np.float32)  # (15, 10)
+    matrix = rng.integers(0, 30, (10, 10)) + np.diag(rng.integers(800, 999, 10))  # (10, 10)
+    counts = np.full(10, 6000), np.full(10, 1000)
+    history = [{"epoch": e, "loss": 0.5 / e, "accuracy": 0.8 + 0.01 * e} for e in range(1, 21)]
+    return {
+        "sample grid": plots.sample_grid(
+            _images(25), labels, columns=3, width_in=plots.PHONE_INCHES
+        ),
+        "one picture": plots.picture_figure(_images(1)[0]),  # the same figure at both widths
+        "15 predictions": plots.prediction_figure(
+            _images(15), labels[:15], probs, columns=1, width_in=plots.PHONE_INCHES
+        ),
+        "ten bars": plots.probability_figure(probs[0], 1, phone=True),
+        "class counts": plots.class_count_figure(*counts, phone=True),
+        "confusion": plots.confusion_figure(matrix, phone=True),
+        "per kind": plots.class_accuracy_figure(per_class_accuracy(matrix), phone=True),
+        "training curves": plots.training_curves_figure(history, phone=True),
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_every_word_of_a_phone_figure_is_at_least_11_px_on_the_screen(lang):
+    """At 390 px the desk figures (600-1,460 px wide) were shrunk to 5-6 px text."""
+    i18n.set_language(lang)
+    try:
+        figures = _phone_figures()
+        gallery = plots.mistakes_gallery(
+            _images(12), np.arange(12) % 10, _one_hot_probs([(i + 1) % 10 for i in range(12)],
+            [0.999] * 12), phone=True
+        )  # fmt: skip
+    finally:
+        i18n.set_language("en")
+    for name, fig in figures.items():
+        sizes = _on_a_phone_px(fig)
+        assert sizes, name
+        small = {word: round(px, 1) for word, px in sizes.items() if px < plots.READABLE_PX}
+        assert small == {}, name
+        assert plots.screen_width(fig) <= 450, name  # never much wider than where it is shown
+    shown = min(plots.gallery_screen_width(gallery), plots.PHONE_COLUMN_PX)
+    assert gallery.info["text_px"] * shown / gallery.width >= plots.READABLE_PX
+    assert plots.gallery_screen_width(gallery) <= plots.PHONE_COLUMN_PX
+
+
+def test_desk_figures_are_too_small_on_a_phone_and_keep_their_layout():
+    """What the phone layouts are for: the desk ones, shown 358 px wide, write 5-9 px text."""
+    matrix = np.diag(np.full(10, 900)) + 5
+    for fig in [
+        plots.confusion_figure(matrix),
+        plots.class_accuracy_figure(per_class_accuracy(matrix)),
+        plots.training_curves_figure([{"epoch": 1, "loss": 0.5, "accuracy": 0.8}]),
+    ]:
+        assert min(_on_a_phone_px(fig).values()) < plots.READABLE_PX
+        assert plots.screen_width(fig) >= 600  # at a desk as before
+    desk = plots.mistakes_gallery(
+        _images(12), np.zeros(12, int), _one_hot_probs([1] * 12, [0.9] * 12)
+    )
+    assert plots.CAPTION_SIZE * plots.PHONE_COLUMN_PX / desk.width < plots.READABLE_PX
+    assert plots.gallery_screen_width(desk) == desk.width  # one pixel per screen pixel, as before
+
+
 def test_figure_png_is_a_sharp_picture_of_the_figure():
     fig = plots.picture_figure(_images(1)[0])
     png = Image.open(io.BytesIO(plots.figure_png(fig)))
@@ -316,7 +413,7 @@ def test_prediction_figure_has_caption_under_each_picture_and_ten_bars_beside_it
     assert len(ax.patches) == 15 * 10  # ten bars per picture
     colours = [t.get_color() for t in ax.texts]
     assert colours.count(plots.WRONG) == 2 and colours[8] == colours[9] == plots.WRONG
-    assert [t.get_text() for t in ax.texts[:2]] == ["T-shirt/top 90 %", "(T-shirt/top)"]
+    assert [t.get_text() for t in ax.texts[:2]] == ["T-shirt/top 90\u00a0%", "(T-shirt/top)"]
     # the caption is under its own picture: nearer to it than to the picture below
     _, _, bottom, _ = ax.images[0].get_extent()
     next_top = ax.images[3].get_extent()[3]
@@ -344,7 +441,7 @@ def test_probability_figure_names_the_kinds_at_45_degrees():
     colours = [to_hex(b.get_facecolor()) for b in ax.patches]
     assert colours[3] == plots.WRONG and colours[1] == plots.RIGHT and colours[0] == plots.OTHER
     fig.canvas.draw()
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["0 %", "50 %", "100 %"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0\u00a0%", "50\u00a0%", "100\u00a0%"]
     alone = plots.probability_figure(probs)  # a photo: no true kind, the guess is blue
     assert to_hex(alone.axes[0].patches[3].get_facecolor()) == plots.RIGHT
 
@@ -364,9 +461,9 @@ def test_class_accuracy_figure_best_first_with_percentages():
     accuracy = np.linspace(0.5, 0.95, 10)
     (ax,) = plots.class_accuracy_figure(accuracy).axes
     assert ax.get_yticklabels()[0].get_text() == "Ankle boot"  # 95 %, the best
-    assert [t.get_text() for t in ax.texts][:2] == ["95 %", "90 %"]
+    assert [t.get_text() for t in ax.texts][:2] == ["95\u00a0%", "90\u00a0%"]
     ax.figure.canvas.draw()
-    assert "100 %" in [t.get_text() for t in ax.get_xticklabels()]
+    assert "100\u00a0%" in [t.get_text() for t in ax.get_xticklabels()]
 
 
 def test_training_curves_figure_has_loss_and_accuracy_per_epoch():
@@ -375,7 +472,7 @@ def test_training_curves_figure_has_loss_and_accuracy_per_epoch():
     assert "Loss" in loss.get_title() and "accuracy" in acc.get_title()
     assert list(acc.lines[0].get_xdata()) == [1, 2, 3]
     acc.figure.canvas.draw()
-    assert all(t.get_text().endswith(" %") for t in acc.get_yticklabels() if t.get_text())
+    assert all(t.get_text().endswith("\u00a0%") for t in acc.get_yticklabels() if t.get_text())
 
 
 # --- figures in বাংলা -----------------------------------------------------------------------
@@ -465,7 +562,7 @@ def test_bengali_figures_name_each_kind_where_english_ones_do(bengali):
     (ax,) = plots.prediction_figure(
         _images(3), np.array([0, 1, 2]), _one_hot_probs([0, 1, 9], [0.9] * 3)
     ).axes
-    assert [t.get_text() for t in ax.texts[4:6]] == ["অ্যাঙ্কেল বুট 90 %", "(পুলওভার)"]
+    assert [t.get_text() for t in ax.texts[4:6]] == ["অ্যাঙ্কেল বুট 90\u00a0%", "(পুলওভার)"]
     (ax,) = plots.class_count_figure(np.full(10, 6000), np.full(10, 1000)).axes
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["শেখার ছবি", "পরীক্ষার ছবি"]
     picture, bar = plots.picture_figure(_images(1)[0]).axes
@@ -586,16 +683,17 @@ def test_active_model_and_gone_model_are_said_in_the_visitors_language(lang):
     if lang == "en":
         assert radio.label == "Model in use"
         assert radio.options == [
-            "Your model, trained at 14:05, right on 87 % of the test pictures",
+            "Your model, trained at 14:05, right on 87\u00a0% of the test pictures",
             radio.options[1],
         ] and radio.options[1].startswith("Shipped model, right on ")
         assert at.caption[0].value.endswith(
-            "Active model: **your model, trained at 14:05, right on 87 % of the test pictures**"
+            "Active model: **your model, trained at 14:05, right on 87\u00a0% of the test "
+            "pictures**"
         )
         assert "no longer kept" in gone.info[0].value and "**Train live**" in gone.info[0].value
         return
     assert radio.label == "যে মডেল ব্যবহার হচ্ছে"
-    assert radio.options[0] == "আপনার মডেল, 14:05-এ শেখানো, পরীক্ষার ছবির 87 %-তে ঠিক"
+    assert radio.options[0] == "আপনার মডেল, 14:05-এ শেখানো, পরীক্ষার ছবির 87\u00a0%-তে ঠিক"
     assert radio.options[1].startswith("সঙ্গে দেওয়া মডেল, পরীক্ষার ছবির ")
     assert "এখন চালু মডেল: **আপনার মডেল" in at.caption[0].value
     assert "2 ঘণ্টা" in gone.info[0].value and "**চোখের সামনে শেখানো**" in gone.info[0].value
@@ -609,3 +707,33 @@ def test_dataset_problem_in_bengali(bengali):
 
     said = dataset_problem(DatasetUnavailable("ফোল্ডারটি খালি।"))
     assert said == "Fashion-MNIST-এর ছবিগুলো পাওয়া যাচ্ছে না। ফোল্ডারটি খালি।"
+
+
+def test_phone_gallery_captions_wrap_between_words_and_keep_brackets_whole():
+    lines = plots._wrapped("looked like Ankle boot (over 99\u00a0%)", 26, 330)
+    assert lines == ["looked like Ankle boot", "(over 99\u00a0%)"]
+    assert plots._wrapped("really Sandal", 26, 330) == ["really Sandal"]
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+@pytest.mark.parametrize("phone", [False, True])
+def test_gallery_draws_no_box_for_a_character_its_font_lacks(lang, phone, monkeypatch):
+    """'over 99 %' was drawn 'over 99▯%' at a desk: Pillow's Latin font has no no-break space."""
+    drawn: list[tuple[str, object]] = []
+    real_text = ImageDraw.ImageDraw.text
+
+    def spy(self, xy, text, *args, font=None, **kwargs):
+        drawn.append((text, font))
+        return real_text(self, xy, text, *args, font=font, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", spy)
+    i18n.set_language(lang)
+    try:
+        probs = _one_hot_probs([6, 0], [0.9999, 0.8])
+        plots.mistakes_gallery(_images(2), np.array([0, 6]), probs, phone=phone)
+    finally:
+        i18n.set_language("en")
+    assert drawn
+    for text, font in drawn:
+        blanks = {c for c in text if c.isspace()}
+        assert all(font.getmask(c).getbbox() is None for c in blanks), text  # nothing drawn

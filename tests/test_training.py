@@ -9,6 +9,7 @@ import weakref
 
 import numpy as np
 import pytest
+from waiting import watch_until
 
 from fmnist_demo import i18n
 from fmnist_demo.model import accuracy, build_model, predict_proba
@@ -233,9 +234,7 @@ def test_job_trains_in_the_background_and_slot_allows_one(small):
     assert slot.start("a", first) and slot.busy and slot.owner == "a"
     second = TrainingJob(x, y, TrainSettings(epochs=1))
     assert not slot.start("b", second)  # one training per server
-    while first.latest is None or not first.latest.epoch_done:
-        first.touch()
-        first.done.wait(0.01)
+    watch_until(first, lambda: first.latest and first.latest.epoch_done, "a finished epoch")
     assert slot.progress is not None and slot.progress.epoch >= 1
     assert first.stop(wait_s=30)
     assert not slot.busy
@@ -299,6 +298,7 @@ def test_job_reports_errors_in_plain_words():
     assert job.error
 
 
+@pytest.mark.slow
 def test_chapter_callback_with_512_units_stops_after_6_epochs(fmnist):
     # The chapter's early-stopping section: 512 hidden units pass 90 % in epoch 6.
     (x_train, y_train), _ = fmnist

@@ -88,7 +88,7 @@ def test_the_card_names_the_model_in_plain_words() -> None:
         "after": tl.Score.from_dict({"per_kind": {"Trouser": [41, 50]}}).as_dict(),
     }
     assert tl.describe(card) == (
-        "improved from 212 of your items on 3 May; right on 82 % of the items it had not "
+        "improved from 212 of your items on 3 May; right on 82\u00a0% of the items it had not "
         "learnt from"
     )
 
@@ -127,7 +127,8 @@ def test_before_and_after_in_bengali(bengali) -> None:
         "after": tl.Score.from_dict({"per_kind": {"Trouser": [41, 50]}}).as_dict(),
     }
     assert tl.describe(card, dt.UTC) == (
-        "3 মে তারিখে আপনার 212টি জিনিস থেকে উন্নত করা মডেল; যে জিনিসগুলো থেকে শেখেনি তার 82 % ক্ষেত্রে ঠিক"
+        "3 মে তারিখে আপনার 212টি জিনিস থেকে উন্নত করা মডেল; যে জিনিসগুলো থেকে শেখেনি তার "
+        "82\u00a0% ক্ষেত্রে ঠিক"
     )
 
 
@@ -177,6 +178,7 @@ def _fashion(fmnist, n: int = 3000):
     return x[:n], y[:n]
 
 
+@pytest.mark.slow
 def test_learning_from_a_small_catalogue_fixes_its_own_held_back_items(
     any_db: CatalogueStore, fmnist, base_model, replay
 ) -> None:

@@ -37,6 +37,10 @@ MODEL_PARAM = "model"  # query parameter holding the token of this browser's tra
 KEEP_MODELS = 8  # trained models kept for reloads, as weights: 0.4 or 1.6 MB (128 or 512 units)
 KEEP_MODEL_S = 2 * 3600  # ... each for two hours after it was last used
 JOB_KEY = "train_job"  # this visitor's TrainingJob while it runs
+# The token this browser's model will be kept under, chosen when its first training starts: it
+# goes into the address at once, and the training slot records it as the training's owner, so a
+# reload during the training finds the training (and, when it ends, its model) as its own.
+TOKEN_KEY = "model_token"
 RESULT_KEY = "train_result"  # the outcome of this visitor's last training: a dict
 
 
@@ -179,11 +183,32 @@ def visitor_clock(when: dt.datetime | float) -> str:
     return clock(when, visitor_zone())
 
 
+def model_token() -> str:
+    """The token this browser's trained model is kept under: its model's, or a new one kept for
+    the model its training will make."""
+    state = st.session_state
+    info = state.get(USER_MODEL_KEY)
+    if info is not None and info.get("token"):
+        return info["token"]
+    if TOKEN_KEY not in state:
+        state[TOKEN_KEY] = secrets.token_urlsafe(12)
+    return state[TOKEN_KEY]
+
+
+def own_token() -> str | None:
+    """This browser's model token if it has one yet (a model, or a training started), else None."""
+    info = st.session_state.get(USER_MODEL_KEY)
+    if info is not None and info.get("token"):
+        return info["token"]
+    return st.session_state.get(TOKEN_KEY)
+
+
 def keep_model_across_reloads() -> None:
     """Keep this browser's model token in the page's URL, or restore the model a reload lost.
 
     Called by the entry on every run: page changes drop the URL's query parameters, so the token
-    is written back each time; a fresh session (a reload) finds its model again through it.
+    is written back each time; a fresh session (a reload) finds its model again through it, or
+    its training still running (or ended and not yet collected) in the server's slot.
     """
     state = st.session_state
     info = state.get(USER_MODEL_KEY)
@@ -196,15 +221,26 @@ def keep_model_across_reloads() -> None:
             if store.get(info["token"]) is None:  # in use here, so kept (again) for a reload
                 store.put(info["token"], info)
         return
+    if JOB_KEY in state and state.get(TOKEN_KEY):  # training here, its model not made yet
+        if token != state[TOKEN_KEY]:
+            st.query_params[MODEL_PARAM] = state[TOKEN_KEY]
+        return
     if not token:
         return
     found = user_model_store().get(token)
     if found is None:
+        job = training_slot().job_of(token)
+        if job is not None:  # a reload while this browser's training runs: it is still ours
+            state[TOKEN_KEY] = token
+            state[JOB_KEY] = job
+            return
         state[MODEL_GONE_KEY] = True
         del st.query_params[MODEL_PARAM]
         return
     state[USER_MODEL_KEY] = found
     state.setdefault(MODEL_CHOICE_KEY, "yours")
+    if found.get("result") is not None:  # how its training went, for Train live to show again
+        state.setdefault(RESULT_KEY, found["result"])
 
 
 def with_model(info: dict) -> dict:
@@ -270,13 +306,13 @@ def remember_user_model(
     train_acc: float | None,
     test_acc: float | None,
     samples: int = TRAIN_SIZE,
+    result: dict | None = None,
 ) -> None:
     """Keep this visitor's trained model (session, server store, URL) and show it on Results.
 
     Classify keeps the shipped photo model until the visitor picks theirs there.
     """
-    previous = st.session_state.get(USER_MODEL_KEY)
-    token = previous["token"] if previous else secrets.token_urlsafe(12)
+    token = model_token()
     info = {
         "model": model,
         "token": token,
@@ -286,6 +322,7 @@ def remember_user_model(
         "samples": samples,
         "train_accuracy": train_acc,
         "test_accuracy": test_acc,
+        "result": result,  # how the training went (a few numbers an epoch), shown after a reload
     }
     st.session_state[USER_MODEL_KEY] = info
     st.session_state.pop(MODEL_GONE_KEY, None)
@@ -333,6 +370,7 @@ def collect_training() -> None:
             train_acc=result.final_accuracy,
             test_acc=test_acc,
             samples=job.samples,
+            result=st.session_state[RESULT_KEY],
         )
 
 
@@ -435,6 +473,44 @@ def preload_tensorflow() -> threading.Thread | None:
 
 
 NARROW_PX = 640  # Streamlit stacks columns below this window width: a phone
+TAP_PX = 44  # the smallest thing a finger taps reliably (Apple's and W3C's guidance)
+# What a person taps in the app, by the test ids and roles Streamlit gives them: buttons (also
+# download, form, file and camera buttons), segmented and pill choices, radio options,
+# checkboxes and toggles, select boxes, tabs, expanders and page links (on the page and in the
+# sidebar's navigation). Streamlit's own small helpers (a "?" beside a label, a heading's link,
+# a picture's full-screen button, the camera's "learn how to allow access" link) are left as
+# they are.
+TAP_TARGETS = ", ".join(
+    [
+        ".stButton button",
+        ".stDownloadButton button",
+        ".stFormSubmitButton button",
+        ".stLinkButton a",
+        ".stPopover button",
+        '[data-testid="stButtonGroup"] button',
+        '[data-testid="stFileUploader"] button',
+        '[data-testid="stCameraInput"] button',
+        '[data-testid="stRadioOption"]',
+        '[data-testid="stCheckbox"] label',
+        '[data-testid="stSelectbox"] [role="group"]',
+        '[data-testid="stMultiSelect"] [role="group"]',
+        '[role="tab"]',
+        '[data-testid="stExpander"] summary',
+        '[data-testid="stPageLink-NavLink"]',
+        '[data-testid="stSidebarNavLink"]',
+    ]
+)
+
+
+def tap_targets() -> None:
+    """Make every button, choice and link of the app at least TAP_PX tall on a phone.
+
+    Called by the entry on every run, so every page gets it; at a desk nothing changes.
+    """
+    st.html(
+        f"<style>@media (max-width: {NARROW_PX}px) {{ {TAP_TARGETS} {{ min-height: {TAP_PX}px;"
+        " box-sizing: border-box; align-items: center; } }</style>"
+    )
 
 
 def show_figure(wide: tuple[bytes, int], narrow: tuple[bytes, int], key: str) -> None:
@@ -451,6 +527,22 @@ def show_figure(wide: tuple[bytes, int], narrow: tuple[bytes, int], key: str) ->
     for variant, (png, width) in (("wide", wide), ("narrow", narrow)):
         with st.container(key=f"{key}-{variant}"):
             figure_image(png, width)
+
+
+def figure_to_swipe(png: bytes, width: int, key: str, hint: str) -> None:
+    """A figure whose every number must stay readable (784 pixel values): shown `width` pixels
+    wide in a box of the column's width that a phone swipes sideways, with `hint` saying so above
+    it on a phone; at a desk it just fits."""
+    st.html(
+        f"<style>.st-key-{key} {{ overflow-x: auto; }}"
+        f".st-key-{key} img {{ width: {width}px !important; max-width: none !important; }}"
+        f"@media (min-width: {NARROW_PX + 1}px) {{ .st-key-{key}-hint {{ display: none; }} }}"
+        "</style>"
+    )
+    with st.container(key=f"{key}-hint"):
+        st.caption(":material/swipe: " + hint)
+    with st.container(key=key):
+        st.image(png, width=width)
 
 
 def figure_image(png: bytes, width: int) -> None:

@@ -8,9 +8,11 @@ it runs in the server's one training slot (shared with Train live).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -51,12 +53,21 @@ def _adopted_entry(store_url: str) -> PhotoModelEntry | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _load_improved(store_url: str, model_id: int) -> Any:
-    return tl.model_from_bytes(get_store().photo_model_bytes(model_id))
+def _load_improved(store_url: str, model_id: int) -> Any | None:
+    # None for bytes that are no usable photo model: damage that stays, so it is cached too.
+    # A database that fails to answer raises, and is not cached: it may answer next time.
+    from fmnist_demo.model import ModelUnavailable
+
+    data = get_store().photo_model_bytes(model_id)
+    try:
+        return tl.model_from_bytes(data)
+    except ModelUnavailable:
+        return None
 
 
-def _improved_model(store_url: str, model_id: int) -> Any:
-    """An improved model from the database, loaded once per server and per model id."""
+def _improved_model(store_url: str, model_id: int) -> Any | None:
+    """An improved model from the database, loaded once per server and per model id; None when
+    its row holds no usable photo model."""
     # the spinner outside the cache: its words are the visitor's, the model is everyone's
     with st.spinner(_("Loading the improved photo model…")):
         return _load_improved(store_url, model_id)
@@ -79,31 +90,84 @@ def shipped_description() -> str:
     ).format(percent=percent(dev["accuracy"]), sure_percent=percent(dev["sure_acc"]))
 
 
-def _in_use() -> tuple[CatalogueStore | None, PhotoModelEntry | None]:
+@dataclass(frozen=True)
+class ModelInUse:
+    """The photo model every visitor classifies with, and the story both pages tell about it."""
+
+    model: Any
+    description: str  # how to name it in plain words
+    entry: PhotoModelEntry | None  # the improved model in use; None: the shipped one
+    chosen: PhotoModelEntry | None  # the row chosen in the catalogue, usable or not
+    problem: str | None = None  # why the shipped model is used instead of the chosen one
+
+    @property
+    def shipped(self) -> bool:
+        """Whether the shipped model is the one in use."""
+        return self.entry is None
+
+
+def _unusable_note(chosen: PhotoModelEntry) -> str:
+    day = chosen.created_at.astimezone(visitor_zone())
+    return _(
+        "The improved photo model chosen in the catalogue (kept on {date} at {time}) cannot be "
+        "used: its record in the database is damaged or was written by another version of the "
+        "app. Every visitor gets the shipped photo model until staff choose another model or go "
+        "back to the shipped one on the Catalogue page."
+    ).format(date=i18n.day_and_month(day.day, day.month), time=visitor_clock(chosen.created_at))
+
+
+def _database_note() -> str:
+    return _(
+        "The catalogue's database cannot be read just now, so every photo is classified with "
+        "the shipped photo model."
+    )
+
+
+def _shipped(chosen: PhotoModelEntry | None, problem: str | None) -> ModelInUse:
+    return ModelInUse(shipped_photo_model(), shipped_description(), None, chosen, problem)
+
+
+def resolve_in_use(store: CatalogueStore | None, chosen: PhotoModelEntry | None) -> ModelInUse:
+    """The model to use when `chosen` is the row adopted in `store`: it, when its card and its
+    model can be read and are of the right shape; otherwise the shipped model, with a note."""
+    if store is None or chosen is None:
+        return _shipped(chosen, None)
+    if not tl.card_usable(chosen.card):
+        return _shipped(chosen, _unusable_note(chosen))
+    try:
+        model = _improved_model(store.url, chosen.id)
+    except Exception:  # the database failed meanwhile: nothing is lost, the shipped model works
+        return _shipped(chosen, _database_note())
+    if model is None:
+        return _shipped(chosen, _unusable_note(chosen))
+    return ModelInUse(model, tl.describe(chosen.card, visitor_zone()), chosen, chosen)
+
+
+def photo_model_in_use() -> ModelInUse:
+    """What every visitor classifies with: the improved model adopted in the catalogue when it can
+    be used, else the shipped one (with a note saying why, when a chosen model cannot be used or
+    the database cannot be read). Never raises for anything the database does."""
     try:
         store = get_store()
-        return store, _adopted_entry(store.url)
-    except CatalogueError:
-        return None, None
+        chosen = _adopted_entry(store.url)
+    except Exception:  # any failure of the database (error, timeout): classify with ours
+        return _shipped(None, _database_note())
+    return resolve_in_use(store, chosen)
 
 
 def active_photo_model() -> tuple[Any, str]:
     """(the photo model every visitor classifies with, how to name it in plain words).
 
-    The improved model adopted in the catalogue, else the shipped one; when the database cannot
-    be read or the improved model cannot be loaded, the shipped one (nothing is lost).
+    See photo_model_in_use; when the chosen model cannot be used, a plain note says so here.
     """
-    store, entry = _in_use()
-    if store is not None and entry is not None:
-        try:
-            model = _improved_model(store.url, entry.id)
-            return model, tl.describe(entry.card, visitor_zone())
-        except Exception:  # a damaged blob or a database gone meanwhile: the shipped model
-            pass
-    return shipped_photo_model(), shipped_description()
+    in_use = photo_model_in_use()
+    if in_use.problem:
+        st.info(in_use.problem, icon=":material/info:")
+    return in_use.model, in_use.description
 
 
-def _forget_in_use() -> None:
+def forget_in_use() -> None:
+    """Make this server process read again which photo model is in use."""
     _adopted_entry.clear()
 
 
@@ -134,19 +198,17 @@ def _start_teaching() -> None:
 
     It improves the photo model in use (the adopted one, else the shipped one).
     """
-    from fmnist_demo.model import ModelUnavailable
-
     try:
         store = get_store()
-        entry = store.adopted_photo_model()
-        if entry is None:
-            base, base_name = shipped_photo_model(), "shipped"
-        else:
-            base, base_name = _improved_model(store.url, entry.id), f"improved model {entry.id}"
-        replay = tl.load_replay()
-    except (CatalogueError, OSError, ModelUnavailable) as exc:
+        chosen = store.adopted_photo_model()
+        in_use = resolve_in_use(store, chosen)  # a damaged chosen row: it learns from ours
+        base = in_use.model
+        base_name = "shipped" if in_use.shipped else f"improved model {in_use.entry.id}"
+        replay, reference = tl.load_replay(), tl.load_reference()
+    except (CatalogueError, OSError) as exc:
         _flash(_("The teaching could not start: {reason}").format(reason=exc), "error")
         return
+    started_from = None if chosen is None else chosen.id  # adopted only if still in use at the end
     try:
         (x_train, y_train), _test = dataset()
         fashion = (x_train, y_train)
@@ -155,7 +217,15 @@ def _start_teaching() -> None:
 
     def run(progress: Any, cancel: Any) -> tuple[int, tl.TeachOutcome]:
         return tl.teach_from_store(
-            store, base, base_name, replay, fashion, progress=progress, cancel=cancel
+            store,
+            base,
+            base_name,
+            replay,
+            fashion,
+            progress=progress,
+            cancel=cancel,
+            reference=reference,
+            started_from=started_from,
         )
 
     job = tl.TeachJob(run)
@@ -192,7 +262,7 @@ def _collect() -> None:
     if job is None or not job.done.is_set():
         return
     del st.session_state[TEACH_JOB_KEY]
-    _forget_in_use()
+    forget_in_use()
     if job.stopped:
         _flash(_("Teaching was stopped. Nothing changed: the photo model in use stays."), "info")
     elif job.error:
@@ -204,22 +274,33 @@ def _collect() -> None:
         )
     else:
         _model_id, outcome = job.outcome
-        sentence = tl.comparison_sentence(outcome.after, outcome.before)
-        if outcome.better:
-            _flash(
-                _("Done. {comparison} It is now the photo model for every visitor.").format(
-                    comparison=sentence
-                ),
-                "success",
-            )
-        else:
-            _flash(
-                _(
-                    "Done. {comparison} It is not better, so the photo model in use stays; you "
-                    "can still choose it below."
-                ).format(comparison=sentence),
-                "info",
-            )
+        _flash(*_outcome_message(outcome.card))
+
+
+def _outcome_message(card: dict[str, Any]) -> tuple[str, str]:
+    """(what a finished teaching did, in plain words; the kind of box to show it in)."""
+    sentence = tl.comparison_sentence(
+        tl.Score.from_dict(card["after"]), tl.Score.from_dict(card["before"])
+    )
+    verdict = tl.verdict(card)
+    if verdict == tl.ADOPTED:
+        text = _("Done. {comparison} It is now the photo model for every visitor.")
+        return text.format(comparison=sentence), "success"
+    if verdict == tl.IN_USE_CHANGED:
+        text = _(
+            "Done. {comparison} Meanwhile someone changed the photo model in use, so their "
+            "choice stays and this model was not put in use; you can still choose it below."
+        )
+        return text.format(comparison=sentence), "info"
+    if verdict == tl.WORSE_ON_REFERENCE:
+        text = _("Done, but not put in use. {comparison} {reference}")
+        reference = tl.reference_sentence(tl.ReferenceCheck.from_dict(card["reference"]))
+        return text.format(comparison=sentence, reference=reference), "warning"
+    text = _(
+        "Done. {comparison} It is not better, so the photo model in use stays; you can still "
+        "choose it below."
+    )
+    return text.format(comparison=sentence), "info"
 
 
 @_in_visitor_language
@@ -231,7 +312,7 @@ def _adopt(model_id: int | None) -> None:
             _("The photo model in use could not be changed: {reason}").format(reason=exc), "error"
         )
         return
-    _forget_in_use()
+    forget_in_use()
     if model_id is None:
         _flash(_("Back to the shipped photo model for every visitor."), "success")
     else:
@@ -286,8 +367,16 @@ def _live() -> None:
     st.button(_("Stop"), key="teach_stop", icon=":material/stop_circle:", on_click=_stop_teaching)
 
 
-def _result(entry: PhotoModelEntry, changing: bool) -> None:
-    """The newest improved model's before/after, and the choice to use it or go back."""
+def _when(moment: dt.datetime) -> str:
+    """A moment as '3 May, 14:05' in the visitor's time."""
+    day = moment.astimezone(visitor_zone())
+    return _("{date}, {time}").format(
+        date=i18n.day_and_month(day.day, day.month), time=visitor_clock(moment)
+    )
+
+
+def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
+    """The newest improved model's before/after, on the held-back items and the reference set."""
     card = entry.card
     before, after = tl.Score.from_dict(card["before"]), tl.Score.from_dict(card["after"])
     day = entry.created_at.astimezone(visitor_zone())
@@ -328,24 +417,140 @@ def _result(entry: PhotoModelEntry, changing: bool) -> None:
     st.dataframe(
         tl.per_kind_rows(after, before), hide_index=True, key="teach_per_kind", width="stretch"
     )
-    if entry.adopted:
-        st.success(
-            _("This improved model is the photo model every visitor uses."),
-            icon=":material/check_circle:",
+    verdict = tl.verdict(card)
+    check = _reference_of(card)
+    if verdict == tl.WORSE_ON_REFERENCE and check is not None:
+        st.warning(
+            _("Not put in use, and it cannot be chosen. {reason}").format(
+                reason=tl.reference_sentence(check)
+            ),
+            icon=":material/block:",
         )
-    elif changing:
+    elif check is not None:
+        st.caption(
+            _(
+                "On the app's own reference photos ({items} labelled pictures shipped with the "
+                "app, which no catalogue can change): {before} right before, {after} after."
+            ).format(items=check.items, before=check.before, after=check.after)
+        )
+    if entry.adopted:
+        if in_use.entry is not None and in_use.entry.id == entry.id:  # else the note above says
+            st.success(
+                _("This improved model is the photo model every visitor uses."),
+                icon=":material/check_circle:",
+            )
+    elif verdict == tl.IN_USE_CHANGED:
+        st.caption(
+            _(
+                "It was better, but someone changed the photo model in use while it learnt, so "
+                "their choice stayed. You may still choose it below."
+            )
+        )
+    elif verdict == tl.NOT_BETTER:
         st.caption(
             _(
                 "It was not better on the held-back items, so it is not in use. You may still "
                 "choose it, for example if it does better on the kinds that matter most to you."
             )
         )
+
+
+def _reference_of(card: dict[str, Any]) -> tl.ReferenceCheck | None:
+    try:
+        return tl.ReferenceCheck.from_dict(card["reference"])
+    except (KeyError, TypeError, ValueError):  # a model kept before the reference set
+        return None
+
+
+def _what_became(entry: PhotoModelEntry, in_use: ModelInUse) -> str:
+    if not tl.card_usable(entry.card) or (entry.adopted and in_use.problem):
+        return _("Damaged: cannot be used")
+    if in_use.entry is not None and entry.id == in_use.entry.id:
+        return _("In use")
+    return {
+        tl.ADOPTED: _("Was in use"),
+        tl.NOT_BETTER: _("Not better: kept to choose"),
+        tl.WORSE_ON_REFERENCE: _("Refused: worse on the reference photos"),
+        tl.IN_USE_CHANGED: _("Kept: the model in use had changed"),
+    }[tl.verdict(entry.card)]
+
+
+def _adoption_times(card: dict[str, Any] | None) -> str:
+    times = []
+    for text in (card or {}).get("adoptions") or []:
+        try:
+            times.append(_when(dt.datetime.fromisoformat(text)))
+        except (TypeError, ValueError):
+            continue
+    return "; ".join(times) or "—"
+
+
+def _history_rows(entries: list[PhotoModelEntry], in_use: ModelInUse) -> list[dict[str, Any]]:
+    """One row per kept model, newest first: when taught, from how many, figures, what became."""
+    rows = []
+    for entry in entries:
+        card = entry.card if tl.card_usable(entry.card) else None
+        held, reference = "—", "—"
+        if card is not None:
+            before, after = tl.Score.from_dict(card["before"]), tl.Score.from_dict(card["after"])
+            held = _("{before} → {after} of {items}").format(
+                before=before.total_right, after=after.total_right, items=after.total
+            )
+            check = _reference_of(card)
+            if check is not None:
+                reference = _("{before} → {after} of {items}").format(
+                    before=check.before, after=check.after, items=check.items
+                )
+        rows.append(
+            {
+                # what became of it first: on a phone the columns after it run off the edge
+                _("Taught"): _when(entry.created_at),
+                _("What became of it"): _what_became(entry, in_use),
+                _("Held-back items right"): held,
+                _("Reference photos right"): reference,
+                _("Items learnt from"): "—" if card is None else str(card["records_learnt"]),
+                _("Put in use"): _adoption_times(entry.card),
+            }
+        )
+    return rows
+
+
+def _choice_label(entry: PhotoModelEntry) -> str:
+    return _("Taught {when}, from {count} items").format(
+        when=_when(entry.created_at), count=entry.card["records_learnt"]
+    )
+
+
+def _kept_models(entries: list[PhotoModelEntry], in_use: ModelInUse, changing: bool) -> None:
+    """The short history of kept models, the choice of any of them, and the way back."""
+    st.markdown(_("**Kept models** (newest first; times are yours)"))
+    st.dataframe(
+        _history_rows(entries, in_use), hide_index=True, key="teach_history", width="stretch"
+    )
+    if not changing:
+        return
+    # The chosen row is either in use or known to be unusable: neither is a choice to offer.
+    chosen_id = None if in_use.chosen is None else in_use.chosen.id
+    options = [
+        e for e in entries if tl.card_usable(e.card) and tl.choosable(e.card) and e.id != chosen_id
+    ]
+    if options:
+        # The labels themselves are the options (no format_func): they are the visitor's words.
+        by_label: dict[str, int] = {}
+        for entry in options:
+            label = _choice_label(entry)
+            by_label[label if label not in by_label else f"{label} · {entry.id}"] = entry.id
+        choice = st.selectbox(_("Choose a kept model"), list(by_label), key="teach_choice")
         st.button(
-            _("Use this improved model"),
+            _("Use this model"),
             key="teach_use",
             icon=":material/check_circle:",
             on_click=_adopt,
-            args=(entry.id,),
+            args=(by_label[choice],),
+        )
+    if any(not tl.choosable(e.card) for e in entries if tl.card_usable(e.card)):
+        st.caption(
+            _("A model refused on the reference photos cannot be chosen: it would be worse.")
         )
 
 
@@ -364,15 +569,25 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
     flash = st.session_state.pop(TEACH_FLASH_KEY, None)
     if flash is not None:
         message, kind = flash
-        {"success": st.success, "info": st.info, "error": st.error}[kind](message)
+        boxes = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
+        boxes[kind](message)
 
     records = tl.teach_records(store.teaching_rows())
     ready = tl.readiness(records)
     entries = store.photo_models()
-    in_use = next((e for e in entries if e.adopted), None)
-    description = tl.describe(in_use.card, visitor_zone()) if in_use else shipped_description()
-    in_use_text = _("Photo model in use: **{description}**").format(description=description)
+    in_use = resolve_in_use(store, next((e for e in entries if e.adopted), None))
+    in_use_text = _("Photo model in use: **{description}**").format(description=in_use.description)
     st.markdown(f":material/photo_camera: {in_use_text}")
+    if in_use.problem:
+        st.warning(in_use.problem, icon=":material/warning:")
+    if in_use.chosen is not None and changing:  # always reachable, even for a damaged row
+        st.button(
+            _("Go back to the shipped model"),
+            key="teach_back",
+            icon=":material/undo:",
+            on_click=_adopt,
+            args=(None,),
+        )
 
     with st.expander(
         _("Your confirmed items: {learn} to learn from, {held} held back").format(
@@ -438,12 +653,6 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
         )
 
     if entries:
-        _result(entries[0], changing)
-    if in_use is not None and changing:
-        st.button(
-            _("Go back to the shipped model"),
-            key="teach_back",
-            icon=":material/undo:",
-            on_click=_adopt,
-            args=(None,),
-        )
+        if tl.card_usable(entries[0].card):
+            _result(entries[0], in_use)
+        _kept_models(entries, in_use, changing)

@@ -12,10 +12,17 @@ from fmnist_demo.evaluation import (
     class_counts,
     count,
     normalisation_examples,
+    pixel_size,
     sample_indices,
 )
 from fmnist_demo.i18n import N_, _, language
-from fmnist_demo.pages._common import dataset, dataset_or_message, figure_image, show_figure
+from fmnist_demo.pages._common import (
+    dataset,
+    dataset_or_message,
+    figure_image,
+    figure_to_swipe,
+    show_figure,
+)
 
 GRID_SIZE = 25  # the chapter's 5 x 5 figure
 SEED_KEY = "browse_seed"  # bumped by "Show others": each click draws a new, reproducible sample
@@ -59,10 +66,10 @@ def pixels_png(split: str, index: int, normalised: bool, lang: str) -> tuple[byt
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def counts_png(lang: str) -> tuple[bytes, int]:
-    """How many pictures of each kind the two sets hold."""
+def counts_png(phone: bool, lang: str) -> tuple[bytes, int]:
+    """How many pictures of each kind the two sets hold (laid out for a phone, or a desk)."""
     (_train, y_train), (_test, y_test) = dataset()
-    fig = plots.class_count_figure(class_counts(y_train), class_counts(y_test))
+    fig = plots.class_count_figure(class_counts(y_train), class_counts(y_test), phone=phone)
     return plots.figure_png(fig), plots.screen_width(fig)
 
 
@@ -139,7 +146,7 @@ a.metric(_("Training images"), count(len(x_train)), border=True)
 b.metric(_("Test images"), count(len(x_test)), border=True)
 c.metric(_("Kinds of clothing"), count(NUM_CLASSES), border=True)
 d.metric(
-    _("Pixels per image ({size} × {size})").format(size=IMAGE_SIZE),
+    _("Pixels per image ({size})").format(size=pixel_size(IMAGE_SIZE)),
     count(IMAGE_SIZE**2),
     border=True,
 )
@@ -177,11 +184,11 @@ with right:
     st.write(
         _(
             "To a computer this picture is just {pixels} numbers, one per pixel, in a "
-            "{size} × {size} grid: **0 is black, 255 is white**, and the numbers in between are "
+            "{size} grid: **0 is black, 255 is white**, and the numbers in between are "
             "shades of grey. The label is a number too: **{label}** means *{kind}*."
         ).format(
             pixels=count(IMAGE_SIZE * IMAGE_SIZE),
-            size=IMAGE_SIZE,
+            size=pixel_size(IMAGE_SIZE),
             label=label,
             kind=kind_name(label),
         )
@@ -214,7 +221,12 @@ scale = st.segmented_control(
     key="browse_scale",
 )
 png, width = pixels_png(split, index, scale == "normalised", lang)
-figure_image(png, width)
+figure_to_swipe(
+    png,
+    width,
+    "browse-pixels",
+    _("Swipe sideways to see all {size} pixels.").format(size=pixel_size(IMAGE_SIZE)),
+)
 
 st.header(_("How many of each"), divider="gray")
 st.write(
@@ -227,5 +239,4 @@ st.write(
         test=count(TEST_SIZE // NUM_CLASSES),
     )
 )
-png, width = counts_png(lang)
-figure_image(png, width)
+show_figure(counts_png(False, lang), counts_png(True, lang), "browse-counts")

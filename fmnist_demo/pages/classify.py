@@ -13,7 +13,7 @@ from fmnist_demo.data import kind_name, kind_names
 from fmnist_demo.evaluation import confidence
 from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
-from fmnist_demo.pages._catalogue_ui import save_controls
+from fmnist_demo.pages._catalogue_ui import plain, save_controls
 from fmnist_demo.pages._common import current_user_model, visitor_clock
 from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
@@ -150,7 +150,7 @@ def comparison(result: PhotoResult | str, user: dict) -> None:
 def show_result(name: str, result: PhotoResult, yours: PhotoResult | str | None, user: Any) -> None:
     """The verdict first (on a phone too), then the photo, what the model saw and all ten kinds."""
     with st.container(border=True):
-        st.markdown(f"**{name}**")
+        st.markdown(f"**{plain(name)}**")  # a file name is text, never Markdown
         verdict_box(result)
         if yours is not None:
             comparison(yours, user)
@@ -205,7 +205,7 @@ catalogue_items: list[dict] = []  # plain dicts for the catalogue's "save" contr
 for file_id, name, data in photos:
     outcome = result_for(file_id, data, model, f"photo {id(model)}")  # a new model: new answers
     if isinstance(outcome, str):
-        st.error(f"**{name}**: {outcome}", icon=":material/broken_image:")
+        st.error(f"**{plain(name)}**: {outcome}", icon=":material/broken_image:")
         continue
     yours = None
     if compare and user is not None:  # keyed by training time: a new model gets fresh answers

@@ -4,10 +4,12 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
-from fmnist_demo.data import DatasetUnavailable, find_data_dir, kind_names
-from fmnist_demo.evaluation import percent
+from fmnist_demo.data import IMAGE_SIZE, DatasetUnavailable, find_data_dir, kind_names
+from fmnist_demo.evaluation import count, percent, pixel_size
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._common import dataset, shipped_card
+
+CHAPTER_TEST_ACCURACY = 0.88  # what the chapter's model scores on the test pictures
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,9 +36,9 @@ story = [
         ":material/grid_view:",
         _("1. Look at the pictures"),
         _(
-            "70,000 grey 28 × 28 pictures in 10 kinds: T-shirts, trousers, pullovers, dresses, "
+            "70,000 grey {size} pictures in 10 kinds: T-shirts, trousers, pullovers, dresses, "
             "coats, sandals, shirts, sneakers, bags and ankle boots."
-        ),
+        ).format(size=pixel_size(IMAGE_SIZE)),
     ),
     (
         "fmnist_demo/pages/train_live.py",
@@ -52,9 +54,9 @@ story = [
         ":material/insights:",
         _("3. Check its answers"),
         _(
-            "We test it on 10,000 pictures it has never seen: about 88 % right. A little lower "
-            "than on the pictures it studied — that gap is called overfitting."
-        ),
+            "We test it on 10,000 pictures it has never seen: about {accuracy} right. A little "
+            "lower than on the pictures it studied — that gap is called overfitting."
+        ).format(accuracy=percent(CHAPTER_TEST_ACCURACY)),
     ),
     (
         "fmnist_demo/pages/classify.py",
@@ -100,7 +102,7 @@ with left:
             (x_train, _labels), (x_test, _test_labels) = dataset()
             st.success(
                 _("The dataset is here: {train} training and {test} test pictures.").format(
-                    train=f"{len(x_train):,}", test=f"{len(x_test):,}"
+                    train=count(len(x_train)), test=count(len(x_test))
                 ),
                 icon=":material/check_circle:",
             )

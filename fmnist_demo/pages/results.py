@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
-from fmnist_demo.data import NUM_CLASSES, TRAIN_SIZE, kind_name
+from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TRAIN_SIZE, kind_name
 from fmnist_demo.evaluation import (
     Evaluation,
     confidence,
@@ -15,6 +15,7 @@ from fmnist_demo.evaluation import (
     most_confident_mistakes,
     per_class_accuracy,
     percent,
+    pixel_size,
     points_between,
     ranked_classes,
     top_confusions,
@@ -26,7 +27,6 @@ from fmnist_demo.pages._common import (
     chapter_model_choice,
     dataset,
     dataset_or_message,
-    figure_image,
     shipped_card,
     shipped_model,
     show_figure,
@@ -61,17 +61,19 @@ def predictions_png(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def bars_png(probs: np.ndarray, label: int, lang: str) -> tuple[bytes, int]:
+def bars_png(probs: np.ndarray, label: int, phone: bool, lang: str) -> tuple[bytes, int]:
     """One picture's ten bars, kinds named at 45 degrees."""
-    fig = plots.probability_figure(probs, label)
+    fig = plots.probability_figure(probs, label, phone=phone)
     return plots.figure_png(fig), plots.screen_width(fig)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def confusion_pngs(matrix: np.ndarray, lang: str) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
+def confusion_pngs(
+    matrix: np.ndarray, phone: bool, lang: str
+) -> tuple[tuple[bytes, int], tuple[bytes, int]]:
     """The confusion matrix and each kind's accuracy as PNG bytes, with their screen widths."""
-    confusion = plots.confusion_figure(matrix)
-    per_class = plots.class_accuracy_figure(per_class_accuracy(matrix))
+    confusion = plots.confusion_figure(matrix, phone=phone)
+    per_class = plots.class_accuracy_figure(per_class_accuracy(matrix), phone=phone)
     return (
         (plots.figure_png(confusion), plots.screen_width(confusion)),
         (plots.figure_png(per_class), plots.screen_width(per_class)),
@@ -79,10 +81,19 @@ def confusion_pngs(matrix: np.ndarray, lang: str) -> tuple[tuple[bytes, int], tu
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def shipped_curves_png(lang: str) -> tuple[bytes, int]:
+def shipped_curves_png(phone: bool, lang: str) -> tuple[bytes, int]:
     """How the shipped model's loss and accuracy changed while it learnt."""
-    fig = plots.training_curves_figure(shipped_card()["history"])
+    fig = plots.training_curves_figure(shipped_card()["history"], phone=phone)
     return plots.figure_png(fig), plots.screen_width(fig)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def mistakes_png(
+    images: np.ndarray, labels: np.ndarray, probs: np.ndarray, phone: bool, lang: str
+) -> tuple[bytes, int]:
+    """The gallery of the surest mistakes (two across, captions wrapped, for a phone)."""
+    gallery = plots.mistakes_gallery(images, labels, probs, phone=phone)
+    return plots.picture_png(gallery), plots.gallery_screen_width(gallery)
 
 
 def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
@@ -202,8 +213,9 @@ def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
     st.write(
         text.format(guess=kind_name(guess), sure=confidence(probs[guess]), kind=kind_name(label))
     )
-    png, width = bars_png(probs, label, lang)
-    figure_image(png, width)
+    show_figure(
+        bars_png(probs, label, False, lang), bars_png(probs, label, True, lang), "results-bars"
+    )
 
 
 def confusion_section(result: Evaluation) -> None:
@@ -234,10 +246,14 @@ def confusion_section(result: Evaluation) -> None:
     else:
         mixed = _("Its most common mix-ups: none.")
     st.write(f"{explained} {mixed}")
-    (confusion, confusion_w), (per_class, per_class_w) = confusion_pngs(matrix, language())
-    figure_image(confusion, confusion_w)
+    lang = language()
+    (confusion, per_class), (phone_confusion, phone_per_class) = (
+        confusion_pngs(matrix, False, lang),
+        confusion_pngs(matrix, True, lang),
+    )
+    show_figure(confusion, phone_confusion, "results-confusion")
     st.subheader(_("How often each kind is recognised"))
-    figure_image(per_class, per_class_w)
+    show_figure(per_class, phone_per_class, "results-per-kind")
 
 
 def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
@@ -250,14 +266,17 @@ def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
     st.write(
         ngettext(
             "It gets {wrong} of the {total} test images wrong. This is the mistake it was surest "
-            "about; many are hard even for a person at 28 × 28 pixels.",
+            "about; many are hard even for a person at {size} "
+            "pixels.",
             "It gets {wrong} of the {total} test images wrong. These are the mistakes it was "
-            "surest about; many are hard even for a person at 28 × 28 pixels.",
+            "surest about; many are hard even for a person at {size} "
+            "pixels.",
             n_wrong,
-        ).format(wrong=count(n_wrong), total=count(len(result.labels)))
+        ).format(wrong=count(n_wrong), total=count(len(result.labels)), size=pixel_size(IMAGE_SIZE))
     )
-    gallery = plots.mistakes_gallery(x_test[wrong], result.labels[wrong], result.probs[wrong])
-    st.image(gallery, output_format="PNG")
+    shown = x_test[wrong], result.labels[wrong], result.probs[wrong]
+    lang = language()
+    show_figure(mistakes_png(*shown, False, lang), mistakes_png(*shown, True, lang), "mistakes")
 
 
 st.title(_("Results"))
@@ -278,8 +297,8 @@ st.header(_("Training and test accuracy"), divider="gray")
 accuracy_section(train_accuracy(active), train_size(active), result)
 if active.kind == "shipped" and shipped_card().get("history"):
     with st.expander(_("How its accuracy grew while it was learning")):
-        png, width = shipped_curves_png(language())
-        figure_image(png, width)
+        lang = language()
+        show_figure(shipped_curves_png(False, lang), shipped_curves_png(True, lang), "curves")
 
 st.header(_("Its guesses, one by one"), divider="gray")
 predictions_section(x_test, result)

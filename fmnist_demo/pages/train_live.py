@@ -18,19 +18,21 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
-from fmnist_demo.evaluation import percent, points_between
+from fmnist_demo.evaluation import count, hold_together, percent, points_between, with_unit
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.inside_plots import inside_css
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
+    MODEL_PARAM,
     RESULT_KEY,
     collect_training,
     dataset,
     dataset_problem,
-    figure_image,
-    session_id,
+    model_token,
+    own_token,
+    show_figure,
     training_slot,
     user_model_in_session,
     user_model_label,
@@ -57,8 +59,8 @@ HELP_EPOCH = N_(
     "10 times; after each pass the model is a little better."
 )
 HELP_TARGET = N_(
-    "The chapter stops training as soon as the model is right on more than 90 % of the pictures "
-    "it studies."
+    "The chapter stops training as soon as the model is right on more than {target} of the "
+    "pictures it studies."
 )
 HELP_ACCURACY = N_(
     "Accuracy is the share of the pictures the model names correctly: higher is better."
@@ -90,17 +92,19 @@ def model_summary(hidden_units: int, lang: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def curves_png(history: tuple[tuple[tuple[str, float], ...], ...], lang: str) -> tuple[bytes, int]:
+def curves_png(
+    history: tuple[tuple[tuple[str, float], ...], ...], phone: bool, lang: str
+) -> tuple[bytes, int]:
     """Loss and accuracy after each epoch of a finished training, as PNG bytes and screen width
-    (the figure's words in the language `lang`)."""
-    fig = training_curves_figure([dict(row) for row in history])
+    (the figure's words in the language `lang`; stacked for a phone)."""
+    fig = training_curves_figure([dict(row) for row in history], phone=phone)
     return figure_png(fig), screen_width(fig)
 
 
 def seconds_text(seconds: float) -> str:
     """A duration as "12.3 s" in the visitor's language."""
     # NOTE: {seconds} is a number such as "12.3"; "s" is the unit second
-    return _("{seconds} s").format(seconds=f"{seconds:.1f}")
+    return hold_together(_("{seconds} s")).format(seconds=f"{seconds:.1f}")
 
 
 def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
@@ -128,7 +132,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         _("Training pictures"),
         SUBSET_CHOICES,
         value=SUBSET_CHOICES[-1],
-        format_func=lambda n: f"{n:,}",
+        format_func=count,
         key="train_subset",
         disabled=disabled,
         help=_("Fewer pictures train faster but learn less."),
@@ -147,7 +151,7 @@ def settings_controls(disabled: bool) -> tuple[TrainSettings, int]:
         round(DEFAULTS.target_accuracy * 100),
         key="train_target",
         disabled=disabled or not early,
-        help=_(HELP_TARGET),
+        help=_(HELP_TARGET).format(target=percent(DEFAULTS.target_accuracy)),
     )
     return chosen_settings(hidden, epochs, early, target), subset
 
@@ -178,9 +182,12 @@ def start_training() -> None:
         return
     subset = state["train_subset"]
     job = TrainingJob(x_train[:subset], y_train[:subset], settings)
-    if training_slot().start(session_id(), job):
+    token = model_token()
+    if training_slot().start(token, job):
         state.pop(RESULT_KEY, None)
         state[JOB_KEY] = job
+        # in the address from the start: a reload during the training finds it as this browser's
+        st.query_params[MODEL_PARAM] = token
     else:
         state[START_PROBLEM_KEY] = (
             _("Another visitor started a training a moment ago; please try again in a minute."),
@@ -320,7 +327,9 @@ def show_result(res: dict) -> None:
         )
     share = res["report_share"]
     if share < 0.005:
-        shown = _("Showing the progress live took less than 1 % of it.")
+        shown = _("Showing the progress live took less than {share} of it.").format(
+            share=percent(0.01)
+        )
     else:
         shown = _("Showing the progress live took {share} of it.").format(share=percent(share))
     c3.metric(_("Training time"), seconds_text(res["seconds"]), help=shown)
@@ -331,10 +340,9 @@ def show_result(res: dict) -> None:
             "names correctly."
         )
     )
-    png, width = curves_png(
-        tuple(tuple(sorted(row.items())) for row in res["history"]), i18n.language()
-    )
-    figure_image(png, width)
+    history = tuple(tuple(sorted(row.items())) for row in res["history"])
+    lang = i18n.language()
+    show_figure(curves_png(history, False, lang), curves_png(history, True, lang), "train-curves")
     names = {key: _(name) for key, name in HISTORY_COLUMNS.items()}
     table = pd.DataFrame(res["history"])[list(names)].rename(columns=names)
     table[names["accuracy"]] *= 100  # shown as "89.9 %"
@@ -345,7 +353,7 @@ def show_result(res: dict) -> None:
         .format(
             {
                 names["loss"]: "{:.3f}",
-                names["accuracy"]: "{:.1f} %",
+                names["accuracy"]: with_unit("{:.1f}", "%"),
                 names["seconds"]: "{:.1f}",
             }
         )
@@ -425,10 +433,10 @@ st.markdown(
     _(
         "Here the computer studies the training pictures and their answers. One **epoch** is "
         "one pass through all of them; after each it is a little better. The chapter trains for "
-        "10 epochs, or stops as soon as it is right on more than 90 % of the pictures it "
+        "10 epochs, or stops as soon as it is right on more than {target} of the pictures it "
         "studies. The **loss** measures how far its answers are from the right ones: it falls "
         "as it learns."
-    )
+    ).format(target=percent(DEFAULTS.target_accuracy))
 )
 
 settings, subset = settings_controls(disabled=mine_running)
@@ -447,7 +455,7 @@ with st.expander(_("What is inside the model"), icon=":material/account_tree:"):
     )
 
 slot = training_slot()
-busy_elsewhere = slot.busy and slot.owner != session_id()
+busy_elsewhere = slot.busy and slot.owner != own_token()
 if busy_elsewhere:
     st.info(busy_message(slot), icon=":material/hourglass_top:")
 
