@@ -48,21 +48,41 @@ def _all_units_toggle(total: int, key: str) -> bool:
     )
 
 
-def live_units(job: Any, lang: str) -> None:
-    """The running training's hidden units as pictures; redrawn only when their weights change.
+LIVE_UNITS_POLL_S = 0.5  # the live grid's own redraws: twice a second, the weights' pace
 
-    Called from the Train page's live fragment five times a second: the PNG is written only
-    when the training has handed over new weights (at most every WEIGHTS_EVERY_S), and the
-    same HTML is sent otherwise, which the browser leaves as it is.
+
+def live_units(job_key: str) -> None:
+    """The running training's hidden units as pictures, with their sentence and "show all".
+
+    Only the grid is redrawn while the model learns, by a fragment of its own twice a second
+    (the weights change at most every WEIGHTS_EVERY_S); its PNG is written only when the
+    training has handed over new weights, and the words around it are drawn once.
     """
+    job = st.session_state.get(job_key)
+    if job is None:
+        return
+    st.markdown("**" + _("What the hidden units are learning") + "**")
+    st.caption(_units_sentence())
+    _live_grid(job_key)
+    total = job.settings.hidden_units
+    _all_units_toggle(total, "train_all_units")
+
+
+@st.fragment(run_every=LIVE_UNITS_POLL_S)
+def _live_grid(job_key: str) -> None:
+    """The grid of the running training's units, as of its latest weights."""
+    from fmnist_demo import i18n
+    from fmnist_demo.pages._language import start_language
+
+    start_language()  # the fragment's own reruns do not run the entry
+    job = st.session_state.get(job_key)
+    if job is None:
+        return
     weights, version = job.latest_weights()
     if weights is None:
         return
-    total = weights.shape[1]
-    st.markdown("**" + _("What the hidden units are learning") + "**")
-    st.caption(_units_sentence())
     show_all = bool(st.session_state.get("train_all_units", False))
-    memo_key = (version, show_all, lang)
+    memo_key = (id(job), version, show_all, i18n.language())
     memo = st.session_state.get(LIVE_GRID_KEY)
     if memo is None or memo[0] != memo_key:
         pics = inside.unit_pictures(weights, None if show_all else inside.UNITS_SHOWN)
@@ -72,7 +92,6 @@ def live_units(job: Any, lang: str) -> None:
         memo = (memo_key, page)
         st.session_state[LIVE_GRID_KEY] = memo
     st.html(memo[1])
-    _all_units_toggle(total, "train_all_units")
 
 
 def units_section(model: Any, key: str) -> None:

@@ -232,7 +232,6 @@ def live_view() -> None:
             points=points,
         )
     )
-    live_units(job, i18n.language())  # the hidden units' pictures, as they learn
 
 
 def outcome(res: dict, done: int) -> None:
@@ -463,6 +462,7 @@ if mine_running:
     st.button(_("Stop"), key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
     st.html(live_training_css() + inside_css())
     live_view()
+    live_units(JOB_KEY)  # the hidden units' pictures, as they learn
 else:
     st.button(
         _("Train"),
