@@ -64,6 +64,7 @@ def live_units(job_key: str) -> None:
     st.markdown("**" + _("What the hidden units are learning") + "**")
     st.caption(_units_sentence())
     _live_grid(job_key)
+    st.html(f'<div class="fm-inside">{colour_key()}</div>')
     total = job.settings.hidden_units
     _all_units_toggle(total, "train_all_units")
 
