@@ -48,13 +48,13 @@ def _all_units_toggle(total: int, key: str) -> bool:
     )
 
 
-LIVE_UNITS_POLL_S = 0.5  # the live grid's own redraws: twice a second, the weights' pace
+LIVE_UNITS_POLL_S = 0.9  # the live grid redrawn about once a second: enough to see it change
 
 
 def live_units(job_key: str) -> None:
     """The running training's hidden units as pictures, with their sentence and "show all".
 
-    Only the grid is redrawn while the model learns, by a fragment of its own twice a second
+    Only the grid is redrawn while the model learns, by a fragment of its own about once a second
     (the weights change at most every WEIGHTS_EVERY_S); its PNG is written only when the
     training has handed over new weights, and the words around it are drawn once.
     """
