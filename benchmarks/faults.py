@@ -437,7 +437,7 @@ def _classify_times(server_url: str) -> tuple[float | None, float | None]:
         photos = [("first.jpg", _photo((30, 40, 90)), "image/jpeg")]
 
         def upload() -> float | None:
-            at.file_uploader(key="classify_upload").set_value(list(photos))
+            at.file_uploader[0].set_value(list(photos))
             outcome: dict[str, float] = {}
 
             def run() -> None:

@@ -50,7 +50,7 @@ from fmnist_demo.serve import AppServer, app_server  # noqa: E402
 PHOTO_TYPES = {".jpg", ".jpeg", ".png", ".webp"}
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SAVE_BUTTON = re.compile(r"catalogue|save", re.IGNORECASE)  # "Add to catalogue as …", "Save all"
+SAVE_BUTTON = re.compile(r"^save \d+ to catalogue", re.IGNORECASE)  # "Save 1 to catalogue"
 PASSCODE_INPUT = 'input[aria-label*="passcode" i]'  # the "Staff passcode" box of a locked catalogue
 STEP_TIMEOUT_MS = 120_000
 
@@ -188,9 +188,14 @@ async def classify_and_save(
     seconds = time.perf_counter() - start
     await check_page(page, f"Classify {photo.name}")
     save = page.get_by_role("button", name=SAVE_BUTTON)
-    try:  # the save controls come just after the verdict, or a passcode field first
-        await save.or_(page.locator(PASSCODE_INPUT)).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    kinds = page.locator(".st-key-classify-newest").get_by_role("radio")  # the kind buttons
+    try:  # the kind to tap comes just after the verdict, or a passcode field first
+        await kinds.or_(page.locator(PASSCODE_INPUT)).first.wait_for(timeout=STEP_TIMEOUT_MS)
         await unlock_if_asked(page, passcode)
+        await kinds.first.wait_for(timeout=STEP_TIMEOUT_MS)
+        if not await kinds.and_(page.locator("[aria-checked=true]")).count():
+            await kinds.first.click()  # not sure: one tap on the best guess ticks it
+            await page.wait_for_function(IDLE, timeout=STEP_TIMEOUT_MS)
         await save.first.wait_for(timeout=STEP_TIMEOUT_MS)
     except PlaywrightTimeout:
         raise VisitError(f"Classify {photo.name}: no button to save to the catalogue") from None

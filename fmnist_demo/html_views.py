@@ -41,28 +41,46 @@ PROBABILITY_CSS = """
  font-variant-numeric:tabular-nums}
 .fm-probs .fm-top{font-weight:600}
 .fm-probs .fm-top .fm-fill{background:#1f77b4}
-"""  # grey bars with the most likely one blue, as before; readable on light and dark themes
+.fm-probs .fm-none{margin-top:0.5rem;padding-top:0.4rem;border-top:1px dashed rgba(128,128,128,0.6);
+ font-style:italic}
+.fm-probs .fm-none .fm-fill{background:repeating-linear-gradient(135deg,#8d6e63 0 4px,
+ #bcaaa4 4px 8px)}
+"""  # grey bars with the most likely one blue; "none of the ten" apart, striped brown below a line
+
+NONE_OF_THE_TEN = N_("None of the ten kinds")  # the 11th bar: the share left for "something else"
 
 
-def probability_bars_html(probabilities: np.ndarray) -> str:
+def _bar_row(name: str, share: float, extra_class: str = "") -> str:
+    width = f"{100 * min(max(share, 0.0), 1.0):.1f}%"
+    return (
+        f'<div class="fm-row{extra_class}" role="listitem">'
+        f'<span class="fm-name">{_words(name)}</span>'
+        f'<span class="fm-track" aria-hidden="true"><span class="fm-fill" '
+        f'style="width:{width}"></span></span>'
+        f'<span class="fm-pct">{_words(percent(share))}</span></div>'
+    )
+
+
+def probability_bars_html(probabilities: np.ndarray, other: float | None = None) -> str:
     """All ten kinds of one photo as bars in HTML, each with its name and its share in words
-    ("97 %"), the most likely in blue and bold, in the dataset's order of kinds.
+    ("97 %"), the most likely in blue and bold, in the dataset's order of kinds; with `other`
+    (the share for "none of the ten kinds"), an eleventh bar set apart below them, so the bars
+    add up to the whole.
 
     Every figure is written beside its bar, so a phone, where nothing can be hovered, shows them
     too; the browser draws it at once, with no chart library to load, and shapes any language.
     """
     probabilities = np.asarray(probabilities, dtype=float)  # (10,)
-    top = int(np.argmax(probabilities))
-    rows = []
-    for label, (name, share) in enumerate(zip(kind_names(), probabilities, strict=True)):
-        width = f"{100 * min(max(share, 0.0), 1.0):.1f}%"
-        rows.append(
-            f'<div class="fm-row{" fm-top" if label == top else ""}" role="listitem">'
-            f'<span class="fm-name">{_words(name)}</span>'
-            f'<span class="fm-track" aria-hidden="true"><span class="fm-fill" '
-            f'style="width:{width}"></span></span>'
-            f'<span class="fm-pct">{_words(percent(share))}</span></div>'
-        )
+    # the likeliest answer is marked: a kind, or "none of the ten" when that outweighs them
+    none_first = other is not None and float(other) > float(np.max(probabilities))
+    top = -1 if none_first else int(np.argmax(probabilities))
+    rows = [
+        _bar_row(name, share, " fm-top" if label == top else "")
+        for label, (name, share) in enumerate(zip(kind_names(), probabilities, strict=True))
+    ]
+    if other is not None:
+        marked = " fm-none fm-top" if none_first else " fm-none"
+        rows.append(_bar_row(_(NONE_OF_THE_TEN), float(other), marked))
     title = _words(_("Probability"))
     return (
         f"<style>{PROBABILITY_CSS}</style>"

@@ -6,6 +6,7 @@ Playwright. Without a browser they are skipped, unless FMNIST_REQUIRE_BROWSER=1 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from browser import CHROMIUM, Page, expect, needs_browser, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from fmnist_demo.model import load_model_bytes
 
@@ -124,3 +126,129 @@ def test_camera_photo_is_classified(app_url, page):
     assert "Traceback" not in text
     assert "Trouser** —" not in text  # markdown was rendered, not shown raw
     assert "% confident" in text or "not sure" in text.lower()
+
+
+# -- Classify on a phone: the newest verdict in view, kind buttons to tap, nothing lost ----------
+
+PHONE_AGENT = (  # an iPhone's user agent: "Mobi" in it is how the app tells a phone
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+)
+PHONE_SCREEN = {"width": 390, "height": 844}
+
+
+def _dev_photos() -> list[Path]:
+    import os
+
+    folder = Path(os.environ.get("FMNIST_PHOTOS_DIR", "missing"))
+    photos = sorted(folder.glob("*.jpg"))
+    if len(photos) < 12:
+        pytest.skip("needs the development photos (FMNIST_PHOTOS_DIR)")
+    return photos
+
+
+def _settled(page: Page) -> None:
+    from browser import FINISHED
+
+    page.wait_for_function(FINISHED, timeout=120_000)
+    text = page.inner_text("body")
+    assert "Traceback" not in text and "This app has encountered an error" not in text
+
+
+def _click_and_wait_for_its_run(page: Page, target) -> None:
+    """Click a tab, which reruns the script to remember it, and wait until that run has ended."""
+    page.evaluate(
+        """() => { window.__fmRan = false;
+          const app = document.querySelector('[data-testid=stApp]');
+          new MutationObserver(() => { window.__fmRan = true; }).observe(app,
+            {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+    )
+    target.click()
+    expect(target).to_have_attribute("aria-selected", "true")
+    # the run it starts, when one starts: a tab already chosen starts none
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "() => window.__fmRan && document.querySelector('[data-testid=stApp]')"
+            ".dataset.testScriptState === 'notRunning'",
+            timeout=15_000,
+        )
+    _settled(page)
+
+
+def _upload_and_wait(page: Page, files: list[Path]) -> str:
+    """Upload files at once; the name of the one shown as the newest (files arrive in any order)."""
+    newest = page.locator(".st-key-classify-newest")
+    before = newest.inner_text() if newest.count() else ""
+    page.locator("input[type=file]").set_input_files([str(f) for f in files])
+    names = "|".join(re.escape(f.name) for f in files)
+    title = newest.get_by_text(re.compile(f"^({names})$"))
+    expect(title).to_be_visible(timeout=120_000)
+    _settled(page)
+    assert newest.inner_text() != before
+    return title.inner_text().strip()
+
+
+@pytest.mark.slow
+def test_the_newest_verdict_is_in_view_on_a_phone_with_1_and_12_photos(app_url, browser):
+    photos = _dev_photos()
+    context = browser.new_context(
+        viewport=PHONE_SCREEN, is_mobile=True, has_touch=True, user_agent=PHONE_AGENT
+    )
+    page = context.new_page()
+    page.goto(f"{app_url}/classify")
+    expect(page.get_by_role("tab", name="Upload photos")).to_have_attribute(
+        "aria-selected", "true", timeout=120_000
+    )  # a phone starts on Upload: its own picker offers the camera
+    _settled(page)
+    for batch in ([photos[0]], photos[1::25][:12]):
+        _upload_and_wait(page, batch)
+        newest = page.locator(".st-key-classify-newest")
+        verdict = newest.locator("[data-testid=stAlert]").first
+        box, said = newest.bounding_box(), verdict.bounding_box()
+        # right after the upload, without scrolling: the newest photo's card and its verdict
+        assert box["y"] >= 0 and said["y"] + 40 <= PHONE_SCREEN["height"], (box, said)
+    # each kind button of a not-sure verdict is a tap target of at least 44 px
+    buttons = page.locator("[class*=st-key-classify-][class*=-choose] button")
+    heights = [b["height"] for b in (x.bounding_box() for x in buttons.all()) if b]
+    assert heights and min(heights) >= 44, heights
+    context.close()
+
+
+@pytest.mark.slow
+def test_a_reload_and_another_page_keep_the_photos_and_the_chosen_tab(app_url, browser):
+    photos = _dev_photos()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_url}/classify")
+    expect(page.get_by_role("tab", name="Camera")).to_have_attribute(
+        "aria-selected", "true", timeout=120_000
+    )
+    _settled(page)
+    _click_and_wait_for_its_run(page, page.get_by_role("tab", name="Upload photos"))
+    shown = _upload_and_wait(page, [photos[0], photos[40]])
+    older = photos[0].name if shown == photos[40].name else photos[40].name
+    newest = page.locator(".st-key-classify-newest")
+    newest.get_by_label("Name or SKU (optional)").fill("KEPT-1")
+    newest.get_by_label("Name or SKU (optional)").press("Enter")
+    newest.get_by_role("radio", name="Another kind…").click()  # a change seen once it has run
+    expect(newest.get_by_text("Which of the ten kinds?")).to_be_visible(timeout=60_000)
+    _settled(page)
+    assert "photos=" in page.url
+
+    page.reload()  # a new session: the photos and the choices come back from the server
+    expect(newest.get_by_text(shown, exact=True)).to_be_visible(timeout=120_000)
+    _settled(page)
+    expect(newest.get_by_label("Name or SKU (optional)")).to_have_value("KEPT-1")
+    expect(newest.get_by_text("Which of the ten kinds?")).to_be_visible()
+    expect(page.get_by_text(older).first).to_be_visible()  # the older one, folded
+
+    _click_and_wait_for_its_run(page, page.get_by_role("tab", name="Upload photos"))
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Catalogue").click()
+    expect(page.get_by_role("heading", name="Catalogue", exact=True)).to_be_visible(timeout=120_000)
+    _settled(page)
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Classify a photo").click()
+    expect(newest.get_by_text(shown, exact=True)).to_be_visible(timeout=120_000)
+    _settled(page)
+    # back on the page: its photos, and the Upload tab as it was left, not the Camera
+    expect(page.get_by_role("tab", name="Upload photos")).to_have_attribute("aria-selected", "true")
+    context.close()

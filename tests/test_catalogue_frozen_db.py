@@ -148,7 +148,7 @@ def test_classify_classifies_while_the_database_is_frozen(
     scene[40:360, 90:210] = (30, 40, 90)  # a tall dark item on a light floor
     out = io.BytesIO()
     Image.fromarray(scene).save(out, "JPEG")
-    at.file_uploader(key="classify_upload").set_value([("item.jpg", out.getvalue(), "image/jpeg")])
+    at.file_uploader[0].set_value([("item.jpg", out.getvalue(), "image/jpeg")])
     _took, error = _within(BOUND_S, at.run)
     assert error is None, error
     assert not at.exception

@@ -11,14 +11,15 @@ from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
-from fmnist_demo.pages._catalogue_ui import item_key, table_key
+from fmnist_demo.pages._catalogue_ui import ANOTHER, item_key
 
 PREFIX = "classify-save"
 
 
 def _classified(count: int, file_name: str = "item-{i}.png", lang: str = "en") -> None:
     """A stand-in for the Classify page: `count` classified photos (or as many as the session's
-    "shown" says, as when photos are removed), then save_controls; in `lang`, as the entry sets."""
+    "shown" says, as when photos are removed), each with its controls, then the save box; in
+    `lang`, as the entry sets. Photo 0 got a sure verdict, the others a not-sure one."""
     import io
 
     import numpy as np
@@ -26,7 +27,7 @@ def _classified(count: int, file_name: str = "item-{i}.png", lang: str = "en") -
     from PIL import Image
 
     from fmnist_demo import i18n
-    from fmnist_demo.pages._catalogue_ui import save_controls
+    from fmnist_demo.pages._catalogue_ui import item_controls, save_controls
 
     i18n.set_language(lang)
     items = []
@@ -38,11 +39,15 @@ def _classified(count: int, file_name: str = "item-{i}.png", lang: str = "en") -
                 "id": f"photo-{i}",
                 "predicted": 7 + i % 3,  # Sneaker, Bag, Ankle boot
                 "confidence": 0.6 + 0.1 * i,
+                "sure": i == 0,
+                "offered": (7 + i % 3, 5),  # ..., then Sandal
                 "model_input": np.full((28, 28), 0.1 * i, dtype=np.float32),
                 "photo": photo.getvalue(),
                 "file_name": file_name.format(i=i),
             }
         )
+    for item in items:
+        item_controls(item, key_prefix="classify-save")
     save_controls(items, key_prefix="classify-save")
 
 
@@ -55,10 +60,15 @@ def _app(count: int, secrets: dict | None = None, **kwargs) -> AppTest:
     return at
 
 
-def test_one_click_accepts_the_prediction(any_db: CatalogueStore) -> None:
+def _key(item_id: str, part: str) -> str:
+    return item_key(PREFIX, item_id, part)
+
+
+def test_one_tap_saves_a_sure_prediction(any_db: CatalogueStore) -> None:
     at = _app(1)
-    assert at.selectbox(key=item_key(PREFIX, "photo-0", "class")).value == 7
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    assert at.pills(key=_key("photo-0", "pick")).value == 7  # sure: its kind chosen, ticked
+    assert at.checkbox(key=_key("photo-0", "keep")).value is True
+    at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
     assert "record #1" in at.success[0].value
     (record,) = any_db.records()
@@ -73,13 +83,14 @@ def test_one_click_accepts_the_prediction(any_db: CatalogueStore) -> None:
     assert "record #1" in at.success[0].value
 
 
-def test_correcting_the_class_with_name_and_note(any_db: CatalogueStore) -> None:
+def test_correcting_the_kind_with_name_and_note(any_db: CatalogueStore) -> None:
     at = _app(1)
-    at.selectbox(key=item_key(PREFIX, "photo-0", "class")).set_value(5)
-    at.text_input(key=item_key(PREFIX, "photo-0", "name")).input("  SANDAL-7 ")
-    at.text_input(key=item_key(PREFIX, "photo-0", "note")).input("left only")
-    at.run()
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    at.pills(key=_key("photo-0", "pick")).set_value(ANOTHER).run()
+    at.pills(key=_key("photo-0", "another")).set_value(5).run()  # Sandal
+    assert at.checkbox(key=_key("photo-0", "keep")).label == "Save as Sandal"
+    at.text_input(key=_key("photo-0", "name")).input("  SANDAL-7 ")
+    at.text_input(key=_key("photo-0", "note")).input("left only")
+    at.button(key=f"{PREFIX}-save-all").click().run()
     (record,) = any_db.records()
     assert (record.predicted, record.confirmed, record.name, record.note) == (
         7,
@@ -97,59 +108,50 @@ def test_a_failed_save_says_so_and_keeps_what_was_typed(
     broken = tmp_path / "a-folder"
     broken.mkdir()
     monkeypatch.setenv(DB_ENV_VAR, str(broken))  # a folder is no database file
-    at.selectbox(key=item_key(PREFIX, "photo-0", "class")).set_value(8)
-    at.text_input(key=item_key(PREFIX, "photo-0", "name")).input("BAG-1")
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    at.pills(key=_key("photo-0", "pick")).set_value(ANOTHER).run()
+    at.pills(key=_key("photo-0", "another")).set_value(8).run()
+    at.text_input(key=_key("photo-0", "name")).input("BAG-1")
+    at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
-    assert "The catalogue could not" in at.error[0].value
-    assert "Nothing was saved; what you typed is still here" in at.error[0].value
-    assert at.text_input(key=item_key(PREFIX, "photo-0", "name")).value == "BAG-1"
-    assert at.selectbox(key=item_key(PREFIX, "photo-0", "class")).value == 8
+    assert "The catalogue cannot save just now" in at.error[0].value
+    assert "Nothing is lost" in at.error[0].value
+    assert at.text_input(key=_key("photo-0", "name")).value == "BAG-1"
+    assert at.pills(key=_key("photo-0", "another")).value == 8
 
     monkeypatch.setenv(DB_ENV_VAR, db.url.removeprefix("sqlite:///"))  # the disk is back
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    at.button(key=f"{PREFIX}-save-all").click().run()
     (record,) = db.records()
     assert (record.confirmed, record.name) == (8, "BAG-1")
 
 
-def test_several_photos_are_corrected_in_one_table_and_saved_together(
-    any_db: CatalogueStore,
-) -> None:
+def test_several_photos_each_with_its_kind_saved_together(any_db: CatalogueStore) -> None:
     at = _app(3)
-    (editor,) = at.data_editor
-    assert list(editor.value["confirmed"]) == ["Sneaker", "Bag", "Ankle boot"]
-    key = table_key(PREFIX, ["photo-0", "photo-1", "photo-2"])
-    # Staff correct row 1 to Sandal and name it, and untick row 2.
-    at.session_state[key] = {
-        "edited_rows": {1: {"confirmed": "Sandal", "name": "S-1"}, 2: {"keep": False}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    at.run()
+    assert [at.pills(key=_key(f"photo-{i}", "pick")).value for i in range(3)] == [7, None, None]
+    assert at.button(key=f"{PREFIX}-save-all").label == "Save 1 to catalogue"
+    # Staff tap Sandal for photo 1 and name it; photo 2 (not sure) waits
+    at.pills(key=_key("photo-1", "pick")).set_value(5).run()
+    at.text_input(key=_key("photo-1", "name")).input("S-1").run()
     assert at.button(key=f"{PREFIX}-save-all").label == "Save 2 to catalogue"
+    captions = " ".join(c.value for c in at.caption)
+    assert "as it was not sure: tap the kind of item-2.png" in captions
     at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
-    assert "Saved 2 to the catalogue" in at.success[0].value
+    assert "Saved 2 to the catalogue" in " ".join(m.value for m in at.success)
     saved = sorted(any_db.records(), key=lambda r: r.id)
     assert [(r.predicted, r.confirmed, r.name) for r in saved] == [(7, 7, ""), (8, 5, "S-1")]
 
-    at.run()  # a rerun does not save them twice, and the unticked photo stays out
+    at.run()  # a rerun does not save them twice, and the untapped photo stays out
     assert any_db.count() == 2
-    assert not at.data_editor
-    assert "item-0.png (#1)" in at.success[0].value
+    assert "item-0.png (#1)" in " ".join(c.value for c in at.caption)
 
 
-def test_a_refused_row_saves_nothing(any_db: CatalogueStore) -> None:
+def test_a_refused_entry_saves_nothing(any_db: CatalogueStore) -> None:
     at = _app(2)
-    key = table_key(PREFIX, ["photo-0", "photo-1"])
-    at.session_state[key] = {
-        "edited_rows": {0: {"name": "two\nlines"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
+    at.pills(key=_key("photo-1", "pick")).set_value(8).run()
+    at.session_state[_key("photo-0", "name")] = "two\nlines"
     at.run()
     at.button(key=f"{PREFIX}-save-all").click().run()
-    assert "Row 1 (item-0.png)" in at.error[0].value
+    assert "Nothing was saved. item-0.png:" in at.error[0].value
     assert any_db.count() == 0
 
 
@@ -158,7 +160,8 @@ def test_a_locked_catalogue_asks_for_the_passcode_before_adding(any_db: Catalogu
 
     passcode = f"tulip-{uuid.uuid4().hex[:8]}"
     at = _app(1, secrets={"catalogue": {"passcode": passcode}})
-    assert not [b for b in at.button if b.key == item_key(PREFIX, "photo-0", "add")]
+    assert not [b for b in at.button if b.key == f"{PREFIX}-save-all"]
+    assert not at.pills
     box = at.text_input(key=f"{PREFIX}-passcode")
     assert box.label == "Staff passcode"
     assert at.button(key=f"{PREFIX}-unlock").label == "Unlock"
@@ -166,7 +169,7 @@ def test_a_locked_catalogue_asks_for_the_passcode_before_adding(any_db: Catalogu
     box.input("not it")
     at.button(key=f"{PREFIX}-unlock").click().run()
     assert "That is not the staff passcode" in at.error[0].value
-    assert not [b for b in at.button if b.key == item_key(PREFIX, "photo-0", "add")]
+    assert not [b for b in at.button if b.key == f"{PREFIX}-save-all"]
     assert any_db.count() == 0
 
 
@@ -178,32 +181,32 @@ def test_the_right_passcode_then_adding_works(any_db: CatalogueStore) -> None:
     at.text_input(key=f"{PREFIX}-passcode").input(passcode)
     at.button(key=f"{PREFIX}-unlock").click().run()
     assert not at.exception and not at.error
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    at.button(key=f"{PREFIX}-save-all").click().run()
     assert "record #1" in at.success[0].value
     assert any_db.count() == 1
 
 
 def test_what_the_session_keeps_goes_with_the_photos(db: CatalogueStore) -> None:
     at = _app(3)
-    kept = at.session_state[f"{PREFIX}-thumbs"]
-    assert sorted(kept) == ["photo-0", "photo-1", "photo-2"]
+    at.button(key=f"{PREFIX}-save-all").click().run()  # makes photo 0's thumbnail
+    assert sorted(at.session_state[f"{PREFIX}-states"]) == ["photo-0", "photo-1", "photo-2"]
     at.session_state["shown"] = 1  # two photos removed on the Classify page
     at.run()
-    assert sorted(at.session_state[f"{PREFIX}-thumbs"]) == ["photo-0"]
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    assert sorted(at.session_state[f"{PREFIX}-states"]) == ["photo-0"]
     at.session_state["shown"] = 0
     at.run()
     assert at.session_state[f"{PREFIX}-thumbs"] == {}
-    assert at.session_state[f"{PREFIX}-saved"] == {}
+    assert at.session_state[f"{PREFIX}-states"] == {}
     assert db.count() == 1
 
 
 def test_a_file_name_is_shown_as_text(db: CatalogueStore) -> None:
     at = _app(2, file_name="![x](javascript:alert({i})) **{i}**.png")
+    at.pills(key=_key("photo-1", "pick")).set_value(8).run()
     at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
     at.run()
-    shown = " ".join(m.value for m in at.success)
+    shown = " ".join(m.value for m in at.caption)
     assert "In the catalogue" in shown
     assert "](javascript" not in shown and "![" not in shown and "**" not in shown
     assert {r.file_name for r in db.records()} == {
@@ -241,17 +244,17 @@ def _texts(elements) -> str:
 
 def test_saving_from_the_classify_page_with_one_photo(db: CatalogueStore) -> None:
     at = _classify_page()
-    at.file_uploader(key="classify_upload").set_value(
-        [("item.jpg", _drawn_photo(30), "image/jpeg")]
-    )
+    at.file_uploader[0].set_value([("item.jpg", _drawn_photo(30), "image/jpeg")])
     at.run()
-    (add,) = [b for b in at.button if b.label.startswith("Add to catalogue as")]
-    predicted = add.label.removeprefix("Add to catalogue as ")
-    add.click().run()
+    (pick,) = [p for p in at.pills if p.key.endswith("-pick")]
+    result = next(iter(at.session_state["classify_results"].values()))
+    if pick.value is None:  # not sure: one tap on its best guess
+        pick.set_value(result.predicted).run()
+    at.button(key="classify-save-all").click().run()
     assert not at.exception
-    assert "Saved to the catalogue as record #1" in _texts(at.success)
+    assert "Saved 1 to the catalogue as record #1" in _texts(at.success)
     (record,) = db.records()
-    assert record.predicted_name == predicted and record.accepted
+    assert record.predicted == result.predicted and record.accepted
     assert record.image().shape == (28, 28)
     at.run()
     assert db.count() == 1
@@ -259,18 +262,16 @@ def test_saving_from_the_classify_page_with_one_photo(db: CatalogueStore) -> Non
 
 def test_saving_from_the_classify_page_with_several_photos(db: CatalogueStore) -> None:
     at = _classify_page()
-    at.file_uploader(key="classify_upload").set_value(
+    at.file_uploader[0].set_value(
         [(f"item-{i}.jpg", _drawn_photo(30 + 60 * i), "image/jpeg") for i in range(3)]
     )
     at.run()
-    (editor,) = at.data_editor
-    assert list(editor.value["file"]) == ["item-0.jpg", "item-1.jpg", "item-2.jpg"]
-    at.session_state[editor.key] = {
-        "edited_rows": {0: {"confirmed": "Bag", "name": "BAG-1"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    at.run()
+    picks = [p.key for p in at.pills if p.key.endswith("-pick")]
+    assert len(picks) == 3
+    for n, key in enumerate(picks):  # the newest a Bag, the others Trousers, whatever the verdict
+        at.pills(key=key).set_value(ANOTHER).run()
+        at.pills(key=key.replace("-pick", "-another")).set_value(8 if n == 0 else 1).run()
+    at.text_input(key=picks[0].replace("-pick", "-name")).input("BAG-1").run()
     at.button(key="classify-save-all").click().run()
     assert not at.exception
     assert "Saved 3 to the catalogue" in _texts(at.success)
@@ -285,17 +286,18 @@ def test_saving_from_the_classify_page_with_several_photos(db: CatalogueStore) -
 def test_one_photo_in_bengali(db: CatalogueStore, bengali) -> None:
     at = _app(1, file_name="ছবি-{i}", lang="bn")
     assert latin_words(at) == []
-    kind = at.selectbox(key=item_key(PREFIX, "photo-0", "class"))
-    assert (kind.label, kind.options[7], kind.value) == ("ধরন", "স্নিকার", 7)
-    add = at.button(key=item_key(PREFIX, "photo-0", "add"))
-    assert add.label == "স্নিকার হিসেবে ক্যাটালগে যোগ করুন"
-    kind.set_value(5).run()
-    assert add.label != at.button(key=item_key(PREFIX, "photo-0", "add")).label
-    at.button(key=item_key(PREFIX, "photo-0", "add")).click().run()
+    kind = at.pills(key=_key("photo-0", "pick"))
+    assert (kind.label, kind.options[0], kind.value) == ("ধরন", "স্নিকার", 7)
+    assert kind.options[1:] == ["অন্য ধরন…", "দশটির কোনোটিই নয়"]
+    assert at.checkbox(key=_key("photo-0", "keep")).label == "স্নিকার হিসেবে সংরক্ষণ করুন"
+    kind.set_value(ANOTHER).run()
+    at.pills(key=_key("photo-0", "another")).set_value(5).run()
+    assert at.checkbox(key=_key("photo-0", "keep")).label == "স্যান্ডেল হিসেবে সংরক্ষণ করুন"
+    assert latin_words(at) == []
+    at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
-    assert at.success[0].value == "ক্যাটালগে রেকর্ড #1 হিসেবে সংরক্ষিত হয়েছে।"
-    at.run()
-    assert at.success[0].value.startswith("ক্যাটালগে রেকর্ড #1 হিসেবে আছে।")
+    assert at.success[0].value.startswith("ক্যাটালগে রেকর্ড #1 হিসেবে আছে।")  # in its card
+    assert at.success[1].value == "1টি ক্যাটালগে সংরক্ষিত হয়েছে, রেকর্ড #1 হিসেবে।"
     assert latin_words(at) == []
     (record,) = db.records()
     assert (record.predicted, record.confirmed) == (7, 5)
@@ -304,21 +306,20 @@ def test_one_photo_in_bengali(db: CatalogueStore, bengali) -> None:
 def test_several_photos_in_bengali(db: CatalogueStore, bengali) -> None:
     at = _app(3, file_name="ছবি-{i}", lang="bn")
     assert latin_words(at) == []
-    (editor,) = at.data_editor
-    assert list(editor.value["confirmed"]) == ["স্নিকার", "ব্যাগ", "অ্যাঙ্কেল বুট"]
-    at.session_state[table_key(PREFIX, ["photo-0", "photo-1", "photo-2"])] = {
-        "edited_rows": {1: {"confirmed": "স্যান্ডেল", "name": "৫"}, 2: {"keep": False}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    at.run()
+    pick = at.pills(key=_key("photo-1", "pick"))
+    assert pick.label == "নিশ্চিত নয়: এটি কোন ধরনের? একবার ছুঁয়ে বেছে নিন:"
+    assert pick.options == ["ব্যাগ", "স্যান্ডেল", "অন্য ধরন…", "দশটির কোনোটিই নয়"]
+    pick.set_value(5).run()
+    at.text_input(key=_key("photo-1", "name")).input("৫").run()
     assert at.button(key=f"{PREFIX}-save-all").label == "2টি ক্যাটালগে সংরক্ষণ করুন"
+    captions = " ".join(c.value for c in at.caption)
+    assert "অ্যাপ নিশ্চিত ছিল না, তাই টিক দেয়নি: সংরক্ষণ করতে ছবি-2-এর ধরন" in captions
     at.button(key=f"{PREFIX}-save-all").click().run()
     assert not at.exception
-    assert at.success[0].value == "2টি ক্যাটালগে সংরক্ষিত হয়েছে, রেকর্ড #1, #2 হিসেবে।"
+    assert at.success[-1].value == "2টি ক্যাটালগে সংরক্ষিত হয়েছে, রেকর্ড #1, #2 হিসেবে।"
     at.run()
     assert latin_words(at) == []
-    assert "ছবি-0 (#1), ছবি-1 (#2)" in at.success[0].value
+    assert "ছবি-0 (#1), ছবি-1 (#2)" in " ".join(c.value for c in at.caption)
     saved = sorted(db.records(), key=lambda r: r.id)
     assert [(r.predicted, r.confirmed, r.name) for r in saved] == [(7, 7, ""), (8, 5, "৫")]
 

@@ -83,6 +83,23 @@ def test_probability_bars_never_claim_certainty_and_escape_their_words():
     assert "<script" not in page
 
 
+def test_the_share_for_none_of_the_ten_is_an_eleventh_bar_set_apart_so_the_bars_add_up():
+    probs = np.full(10, 0.01)
+    probs[9] = 0.68  # a boot, with 23 % left for "none of the ten kinds"
+    page = html_views.probability_bars_html(probs, other=0.23)
+    names = re.findall(r'<span class="fm-name">(.*?)</span>', page)
+    widths = [float(w) for w in re.findall(r'style="width:([\d.]+)%"', page)]
+    assert names == [*CLASS_NAMES, "None of the ten kinds"]
+    assert sum(widths) == pytest.approx(100.0)  # the eleven bars are the whole
+    (none,) = re.findall(r'<div class="fm-row fm-none"[^>]*><span class="fm-name">(.*?)<', page)
+    assert none == "None of the ten kinds" and ".fm-none{" in page  # styled apart
+    top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
+    assert top == ["Ankle boot"]  # the likeliest kind is still the one marked
+    hat = html_views.probability_bars_html(np.full(10, 0.01), other=0.9)
+    marked = re.findall(r'<div class="fm-row[^"]*fm-top"[^>]*><span class="fm-name">(.*?)<', hat)
+    assert marked == ["None of the ten kinds"]  # no kind is marked when none of them is likely
+
+
 def test_probability_bars_in_bengali(bengali):
     probs = np.full(10, 0.02)
     probs[7] = 0.82
@@ -92,6 +109,8 @@ def test_probability_bars_in_bengali(bengali):
     top = re.findall(r'<div class="fm-row fm-top"[^>]*><span class="fm-name">(.*?)<', page)
     assert top == ["স্নিকার"]
     assert 'aria-label="সম্ভাবনা"' in page
+    eleven = html_views.probability_bars_html(probs, other=0.02)
+    assert re.findall(r'<span class="fm-name">(.*?)</span>', eleven)[-1] != "None of the ten kinds"
 
 
 def test_live_training_view_in_bengali_and_english_never_mixed():

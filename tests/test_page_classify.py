@@ -16,6 +16,8 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import photo
+from fmnist_demo.data import CLASS_NAMES, kind_name
+from fmnist_demo.pages._catalogue_ui import item_key
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this test file
@@ -56,9 +58,7 @@ def page() -> AppTest:
 
 
 def _upload(page: AppTest, *files: tuple[str, bytes]) -> None:
-    page.file_uploader(key="classify_upload").set_value(
-        [(name, data, "image/jpeg") for name, data in files]
-    )
+    page.file_uploader[0].set_value([(name, data, "image/jpeg") for name, data in files])
     page.run()
     assert not page.exception
 
@@ -71,7 +71,7 @@ def test_page_names_the_photo_model_and_how_right_it_is(page):
     dev = unseen_figures(read_card(PHOTO_MODEL_PATH))["calibrated"]
     assert "Photo model in use" in captions
     assert f"right on {percent(dev['accuracy'])} of phone photos it never saw" in captions
-    assert page.file_uploader(key="classify_upload").accept_multiple_files
+    assert page.file_uploader[0].accept_multiple_files
     assert len(page.camera_input) == 1
     tips = " ".join(i.value for i in page.info)  # before any photo: how to take a good one
     assert "plain background" in tips and "one shoe from the side" in tips
@@ -132,28 +132,192 @@ def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
     assert not page.success and not page.warning
 
 
-def test_an_item_of_none_of_the_ten_kinds_is_not_ticked_for_the_catalogue(page):
-    from fmnist_demo.evaluation import confidence
-    from fmnist_demo.photo_model import OTHER_AT, PhotoResult
+def _file_ids(at: AppTest) -> dict[str, str]:
+    """File name -> file id, for the photos kept in the visit."""
+    return {
+        e["name"]: file_id for file_id, e in at.session_state["classify_visit"]["photos"].items()
+    }
 
-    _upload(page, ("trousers.jpg", _dev_photo("1_pants_001.jpg")), ("thing.jpg", _drawn_photo()))
-    results = page.session_state["classify_results"]
-    (thing_key,) = [key for key in results if key[0] == page.file_uploader[0].value[1].file_id]
-    thing = results[thing_key]
-    results[thing_key] = PhotoResult(  # the model says: none of the ten kinds
-        prepared=thing.prepared,
-        probabilities=thing.probabilities * (1 - OTHER_AT - 0.05),
-        other=OTHER_AT + 0.05,
+
+def _pick(at: AppTest, file_id: str):
+    return at.pills(key=item_key("classify", file_id, "pick"))
+
+
+def _ticks(at: AppTest) -> dict[str, bool]:
+    """Save ticks shown: item id -> ticked."""
+    return {
+        c.key.removeprefix("classify-").removesuffix("-keep"): c.value
+        for c in at.checkbox
+        if c.key and c.key.endswith("-keep")
+    }
+
+
+def _folded(at: AppTest) -> list:
+    """The folded photo cards (not the page's "How it works")."""
+    return [e for e in at.expander if e.label != "How it works"]
+
+
+SURE, UNSURE, HAT = "1_pants_009.jpg", "3_dress_037.jpg", "dev_hat_004.jpg"
+
+
+def _three(at: AppTest) -> dict[str, str]:
+    """A sure pair of trousers, a not-sure dress and a hat, uploaded together."""
+    _upload(
+        at,
+        ("trousers.jpg", _dev_photo(SURE)),
+        ("dress.jpg", _dev_photo(UNSURE)),
+        ("hat.jpg", _dev_photo(HAT, OTHER_ITEMS)),
     )
-    page.run()
-    (table,) = page.data_editor
-    assert list(table.value["keep"]) == [True, False]  # never a "Bag" saved for a hat by default
-    (trousers_key,) = [key for key in results if key != thing_key]
-    shown = results[trousers_key].confidence
-    # the table's words are the verdict's: "over 99 %" for a clear photo, never "100 %"
-    assert table.value["confidence"][0] == confidence(shown) != "100\u00a0%"
-    assert any("are not ticked" in c.value for c in page.caption)
+    ids = _file_ids(at)
+    results = {k[0]: v for k, v in at.session_state["classify_results"].items()}
+    assert results[ids["trousers.jpg"]].verdict.value == "sure"
+    assert results[ids["dress.jpg"]].verdict.value == "unsure"
+    assert results[ids["hat.jpg"]].verdict.value != "sure"
+    return ids
+
+
+def test_only_a_sure_verdict_is_ticked_and_a_not_sure_one_asks_for_one_tap(page, db):
+    from fmnist_demo.pages._catalogue_ui import ANOTHER
+
+    ids = _three(page)
+    results = {k[0]: v for k, v in page.session_state["classify_results"].items()}
+    assert _ticks(page) == {ids["trousers.jpg"]: True}  # the dress waits for a tap; the hat too
     assert page.button(key="classify-save-all").label == "Save 1 to catalogue"
+    dress = _pick(page, ids["dress.jpg"])
+    offered = results[ids["dress.jpg"]].offered
+    assert dress.value is None and dress.options == [
+        *(kind_name(k) for k in offered),
+        "Another kind…",
+        "None of the ten",
+    ]
+    hat = _pick(page, ids["hat.jpg"])
+    assert hat.value is None
+    assert not set(hat.options) & set(CLASS_NAMES)  # a hat shows no kind until one is chosen
+    # one tap on the dress's best guess ticks it; "another kind" opens all ten for the hat
+    dress.set_value(offered[0]).run()
+    _pick(page, ids["hat.jpg"]).set_value(ANOTHER).run()
+    ten = page.pills(key=item_key("classify", ids["hat.jpg"], "another"))
+    assert ten.options == list(CLASS_NAMES) and ten.value is None
+    assert _ticks(page) == {ids["trousers.jpg"]: True, ids["dress.jpg"]: True}
+    assert page.button(key="classify-save-all").label == "Save 2 to catalogue"
+    page.button(key="classify-save-all").click().run()
+    assert not page.exception
+    assert sorted((r.predicted, r.confirmed) for r in db.records()) == sorted(
+        [(1, 1), (results[ids["dress.jpg"]].predicted, offered[0])]
+    )
+    assert ids["hat.jpg"] not in _ticks(page)  # still there, unsaved
+
+
+def test_a_hat_is_never_ticked_whatever_its_verdict(page, db):
+    from fmnist_demo.photo_model import PhotoResult
+
+    ids = _three(page)
+    results = page.session_state["classify_results"]
+    # a hat the model was merely "not sure" about (best guess Shirt) is not ticked either
+    (hat_key,) = [key for key in results if key[0] == ids["hat.jpg"]]
+    shirt = np.full(10, 0.03, np.float32)
+    shirt[6] = 0.69
+    results[hat_key] = PhotoResult(results[hat_key].prepared, shirt, other=0.04)
+    page.run()
+    assert ids["hat.jpg"] not in _ticks(page)
+    assert _pick(page, ids["hat.jpg"]).value is None
+    page.button(key="classify-save-all").click().run()
+    assert [r.confirmed for r in db.records()] == [1]  # the trousers only
+
+
+def test_saved_means_the_view_changes_at_once_and_says_who_left_what_out(page, db):
+    ids = _three(page)
+    page.checkbox(key=item_key("classify", ids["trousers.jpg"], "keep")).uncheck().run()
+    _pick(page, ids["dress.jpg"]).set_value(3).run()  # Dress
+    captions = " ".join(c.value for c in page.caption)
+    assert "Left out by you: trousers.jpg." in captions
+    assert "as it found none of the ten kinds: hat.jpg." in captions
+    page.button(key="classify-save-all").click().run()  # one tap, one run
+    assert not page.exception
+    assert [r.confirmed for r in db.records()] == [3]
+    assert "Saved 1 to the catalogue as record #1." in [s.value for s in page.success]
+    assert not [b for b in page.button if b.key == "classify-save-all"]  # nothing left ticked
+    assert not [p for p in page.pills if p.key == item_key("classify", ids["dress.jpg"], "pick")]
+    words = " ".join(m.value for m in [*page.success, *page.markdown, *page.caption])
+    assert "In the catalogue as record #1" in words
+    captions = " ".join(c.value for c in page.caption)
+    assert "Left out by you: trousers.jpg." in captions  # the person's doing
+    assert "as it found none of the ten kinds: hat.jpg." in captions  # the app's
+    assert "you unticked" not in captions
+    page.run()
+    assert db.count() == 1  # never twice
+
+
+def test_a_database_that_cannot_save_keeps_the_items_to_save_later(page, db, tmp_path, monkeypatch):
+    from fmnist_demo.catalogue import DB_ENV_VAR
+
+    ids = _three(page)
+    page.text_input(key=item_key("classify", ids["trousers.jpg"], "name")).input("TR-1").run()
+    broken = tmp_path / "a-folder"
+    broken.mkdir()
+    monkeypatch.setenv(DB_ENV_VAR, str(broken))  # the database is down
+    page.button(key="classify-save-all").click().run()
+    assert not page.exception
+    (error,) = [e.value for e in page.error]
+    assert "cannot save just now" in error and "Nothing is lost" in error
+    assert page.button(key="classify-save-all").label == "Try again: save 1 to catalogue"
+    assert _ticks(page) == {ids["trousers.jpg"]: True}
+    page.run()  # still there on the next tap elsewhere
+    assert "cannot save just now" in " ".join(e.value for e in page.error)
+    monkeypatch.setenv(DB_ENV_VAR, db.url.removeprefix("sqlite:///"))  # it answers again
+    page.button(key="classify-save-all").click().run()
+    assert [(r.confirmed, r.name) for r in db.records()] == [(1, "TR-1")]
+    assert not page.error
+
+
+def test_the_newest_photo_comes_first_and_the_others_fold(page):
+    _upload(page, ("trousers.jpg", _dev_photo(SURE)))
+    assert not page.file_uploader[0].value  # taken in: the uploader is ready for the next
+    _upload(page, ("dress.jpg", _dev_photo(UNSURE)))
+    names = [m.value for m in page.markdown if m.value.startswith("**")]
+    assert names[0] == "**dress.jpg**"  # the newest, unfolded, first
+    (folded,) = _folded(page)
+    assert folded.label.startswith("**trousers.jpg** · Trouser, sure · to save as Trouser")
+
+
+def test_another_page_and_back_keeps_the_photos_and_the_choices(page):
+    ids = _three(page)
+    _pick(page, ids["dress.jpg"]).set_value(3).run()
+    page.text_input(key=item_key("classify", ids["dress.jpg"], "name")).input("D-7").run()
+    page.switch_page("fmnist_demo/pages/home.py").run()
+    page.switch_page(PAGE).run()
+    assert not page.exception
+    assert len(_folded(page)) == 2 and any(m.value == "**hat.jpg**" for m in page.markdown)
+    assert _pick(page, ids["dress.jpg"]).value == 3
+    assert page.text_input(key=item_key("classify", ids["dress.jpg"], "name")).value == "D-7"
+    assert page.button(key="classify-save-all").label == "Save 2 to catalogue"
+
+
+def test_a_reload_brings_back_the_verdicts_not_yet_saved(page):
+    ids = _three(page)
+    _pick(page, ids["dress.jpg"]).set_value(3).run()
+    token = page.query_params["photos"]
+    again = AppTest.from_file(APP, default_timeout=120)
+    again.query_params["photos"] = token  # a reload: a new session, the same address
+    again.switch_page(PAGE).run()
+    assert not again.exception
+    assert len(_folded(again)) == 2
+    shown = " ".join(e.label for e in _folded(again))
+    assert "trousers.jpg" in shown and "dress.jpg" in shown
+    assert _pick(again, ids["dress.jpg"]).value == 3
+    assert again.button(key="classify-save-all").label == "Save 2 to catalogue"
+    stranger = AppTest.from_file(APP, default_timeout=120)
+    stranger.query_params["photos"] = "not-a-kept-token"
+    stranger.switch_page(PAGE).run()
+    assert not stranger.exception and not _folded(stranger)
+
+
+def test_a_photos_bars_add_up_with_none_of_the_ten(page):
+    _upload(page, ("hat.jpg", _dev_photo(HAT, OTHER_ITEMS)))
+    (bars,) = [h.value for h in page.html if "fm-probs" in h.value]
+    widths = [float(w) for w in re.findall(r'style="width:([\d.]+)%"', bars)]
+    assert len(widths) == 11 and "None of the ten kinds" in bars
+    assert sum(widths) == pytest.approx(100.0, abs=0.5)
 
 
 def test_bad_files_get_plain_words(page):
@@ -173,7 +337,7 @@ def test_bad_files_get_plain_words(page):
 
 
 def test_camera_photo_is_named_for_a_person(page):
-    page.camera_input(key="classify_camera").set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
+    page.camera_input[0].set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
     page.run()
     assert not page.exception and not page.error
     names = [m.value for m in page.markdown if m.value.startswith("**Camera photo, ")]
@@ -312,7 +476,7 @@ def test_a_camera_photo_and_your_model_in_bengali(bengali_page):
     toggle = at.toggle(key="classify_compare")
     assert toggle.label == "আপনার মডেলের সঙ্গে মিলিয়ে দেখুন (14:05-এ “চোখের সামনে শেখানো” পাতায় শেখানো)"
     toggle.set_value(True)
-    at.camera_input(key="classify_camera").set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
+    at.camera_input[0].set_value(("shot.jpg", _drawn_photo(), "image/jpeg"))
     at.run()
     assert not at.exception and not at.error
     assert _latin(at) == []

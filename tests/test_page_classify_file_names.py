@@ -29,7 +29,7 @@ def test_file_names_are_shown_as_text(tmp_path, monkeypatch) -> None:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page("fmnist_demo/pages/classify.py").run()
-    at.file_uploader(key="classify_upload").set_value(
+    at.file_uploader[0].set_value(
         [(NAME, _photo(), "image/jpeg"), (NOT_A_PHOTO, b"not a picture", "image/jpeg")]
     )
     at.run()

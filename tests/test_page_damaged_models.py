@@ -98,7 +98,7 @@ def test_classify_uses_the_shipped_model_and_says_why(db: CatalogueStore, kind: 
     assert "go back to the shipped one on the Catalogue page" in note
     if PHOTO.is_file():  # and it classifies a photo
         data = PHOTO.read_bytes()
-        at.file_uploader(key="classify_upload").set_value([("pants.jpg", data, "image/jpeg")])
+        at.file_uploader[0].set_value([("pants.jpg", data, "image/jpeg")])
         at.run()
         assert not at.exception and not at.error
         assert "**Trouser**" in at.success[0].value

@@ -121,15 +121,15 @@ def test_results_inside_in_bengali():
 
 
 def test_classify_explains_a_photos_answer():
-    photos = sorted(DEV_PHOTOS.glob("*.jpg"))[:1] if DEV_PHOTOS.is_dir() else []
-    if not photos:
+    photos = sorted(DEV_PHOTOS.glob("*.jpg"))[:2] if DEV_PHOTOS.is_dir() else []
+    if len(photos) < 2:
         pytest.skip("no development photos here (set FMNIST_PHOTOS_DIR)")
     at = _page("fmnist_demo/pages/classify.py")
-    at.file_uploader(key="classify_upload").set_value(
-        [(photos[0].name, photos[0].read_bytes(), "image/jpeg")]
-    )
+    at.file_uploader[0].set_value([(p.name, p.read_bytes(), "image/jpeg") for p in photos])
     at.run()
     assert not at.exception
-    assert any(e.label == "Why this answer?" for e in at.expander)
+    # The newest photo's card is open, its why folded; the older card is folded, its why in it.
+    assert [e.label for e in at.expander].count("Why this answer?") == 1
+    assert any(m.value == "**Why this answer?**" for m in at.markdown)
     why = _html(at, "What the model saw")
-    assert len(why) == 1 and why[0].count("<img") in (2, 3)
+    assert len(why) == 2 and all(w.count("<img") in (2, 3) for w in why)

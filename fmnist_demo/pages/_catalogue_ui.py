@@ -10,10 +10,10 @@ comes from the message catalogue (`_()`), kinds through `kind_name()`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,8 +22,7 @@ import streamlit as st
 from fmnist_demo import catalogue
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore
 from fmnist_demo.catalogue_access import Outcome, PasscodeGate, passcode_digest
-from fmnist_demo.data import NUM_CLASSES, kind_name, kind_names
-from fmnist_demo.evaluation import confidence
+from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.i18n import _, ngettext
 
 UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
@@ -226,22 +225,106 @@ def plain(text: str) -> str:
 
 
 # -- saving from the Classify page --------------------------------------------------------------
+# Each photo's card carries its own controls (`item_controls`): the kind as big buttons to tap,
+# "Save" ticked only for a sure verdict or a kind the person chose, a name and a note. One "Save"
+# button below them (`save_controls`) adds the ticked ones and says who left the others out.
+
+ANOTHER = "another"  # the kind buttons' "another kind": all ten behind it
+NONE = "none"  # ... and "none of the ten kinds"
+PARTS = ("pick", "another", "keep", "name", "note")  # an item's widgets, see item_key()
+
+# Tap targets a finger can hit (at least 44 px tall) for the kind buttons and the Save tick.
+CHOICE_CSS = """<style>
+div[class*="st-key-"][class*="-choose"] button{min-height:48px;font-size:1rem;padding:0 1rem}
+div[class*="st-key-"][class*="-choose"] [data-testid="stCheckbox"] label{min-height:44px;
+ align-items:center}
+</style>"""
 
 
-def _saved(key_prefix: str) -> dict[str, int]:
-    """This visitor's saved items under a prefix: item id -> record id."""
-    return st.session_state.setdefault(f"{key_prefix}-saved", {})
+@dataclass(frozen=True)
+class ItemStatus:
+    """Where one classified item stands: its kind, whether the next Save adds it, and why not."""
+
+    kind: int | None  # the kind it would be saved as; None while no kind is chosen
+    record: int | None = None  # its record number once saved
+    left_out: str | None = None  # None (to save or saved), "choose" or "no_kind" (the app's
+    # doing: not sure and no kind tapped yet, or none of the ten kinds), "marked_none" or
+    # "unticked" (the person's doing)
+
+    @property
+    def saving(self) -> bool:
+        """Whether the next Save adds it."""
+        return self.record is None and self.left_out is None and self.kind is not None
+
+    @property
+    def left_out_by_app(self) -> bool:
+        """Whether the app, not the person, left it unticked."""
+        return self.left_out in ("choose", "no_kind")
+
+
+def _state(item: dict, key_prefix: str) -> dict:
+    """The item's choices, kept by the page (item["state"], restored after a reload) or here."""
+    state = item.get("state")
+    if state is None:
+        state = st.session_state.setdefault(f"{key_prefix}-states", {}).setdefault(item["id"], {})
+    if "pick" not in state:  # first seen: only a sure verdict comes with its kind chosen
+        sure = bool(item.get("sure")) and not item.get("none_of_the_ten")
+        state.update(
+            pick=int(item["predicted"]) if sure else None,
+            another=None,
+            keep=True,
+            name="",
+            note="",
+            record=None,
+        )
+    return state
+
+
+def _read_widgets(item: dict, key_prefix: str) -> dict:
+    """The item's state with the latest taps and typing from its widgets copied in."""
+    state = _state(item, key_prefix)
+    for part in PARTS:
+        key = item_key(key_prefix, item["id"], part)
+        if key in st.session_state:
+            state[part] = st.session_state[key]
+    return state
+
+
+def item_status(item: dict, key_prefix: str) -> ItemStatus:
+    """Where the item stands now (see ItemStatus)."""
+    state = _read_widgets(item, key_prefix)
+    pick = state.get("pick")
+    kind = state.get("another") if pick == ANOTHER else pick
+    kind = None if kind in (None, NONE, ANOTHER) else int(kind)
+    if state.get("record") is not None:
+        return ItemStatus(kind, record=int(state["record"]))
+    if kind is not None:
+        return ItemStatus(kind, left_out=None if state.get("keep", True) else "unticked")
+    if pick == NONE:
+        return ItemStatus(None, left_out="marked_none")
+    return ItemStatus(None, left_out="no_kind" if item.get("none_of_the_ten") else "choose")
+
+
+def status_words(status: ItemStatus) -> str:
+    """A few words on where an item stands, for a folded card's title."""
+    if status.record is not None:
+        return _("in the catalogue as #{record}").format(record=status.record)
+    if status.saving:
+        return _("to save as {kind}").format(kind=kind_name(status.kind))
+    return {
+        "choose": _("pick its kind"),
+        "no_kind": _("not saved"),
+        "marked_none": _("left out by you"),
+        "unticked": _("left out by you"),
+    }[status.left_out]
 
 
 def _forget_gone(key_prefix: str, item_ids: set[str]) -> None:
     """Drop what the session keeps for items no longer shown (their results are gone too)."""
-    for suffix in ("thumbs", "saved"):
+    for suffix in ("thumbs", "states"):
         kept = st.session_state.get(f"{key_prefix}-{suffix}", {})
         for gone in [item_id for item_id in kept if item_id not in item_ids]:
             del kept[gone]
-    skipped = st.session_state.get(f"{key_prefix}-skipped")
-    if skipped:
-        skipped &= item_ids
 
 
 def _thumbnail(key_prefix: str, item: dict) -> bytes | None:
@@ -267,14 +350,8 @@ def on_a_phone() -> bool:
 
 
 def item_key(key_prefix: str, item_id: str, part: str) -> str:
-    """The widget key of one part ("class", "name", "note", "add") of a single item's controls."""
+    """The widget key of one part of an item's controls ("pick", "keep", "name", ...)."""
     return f"{key_prefix}-{item_id}-{part}"
-
-
-def table_key(key_prefix: str, item_ids: Sequence[str]) -> str:
-    """The data editor's key for a set of items (a new set starts with fresh edits)."""
-    digest = hashlib.sha1("\n".join(item_ids).encode("utf-8")).hexdigest()[:10]
-    return f"{key_prefix}-table-{digest}"
 
 
 def _entry(
@@ -292,84 +369,81 @@ def _entry(
     )
 
 
-def _save(key_prefix: str, saving: list[tuple[dict, catalogue.NewRecord]]) -> list[int] | None:
-    """Save entries in one go; None after showing why it failed (the widgets keep their values)."""
-    try:
-        ids = get_store().add_many([entry for _item, entry in saving])
-    except CatalogueError as exc:
-        st.error(
-            _(
-                "{problem} Nothing was saved; what you typed is still here, so try again in a "
-                "moment."
-            ).format(problem=exc),
-            icon=":material/error:",
-        )
-        return None
-    saved = _saved(key_prefix)
-    for (item, _record), record_id in zip(saving, ids, strict=True):
-        saved[item["id"]] = record_id
-    return ids
+def item_controls(item: dict, key_prefix: str) -> None:
+    """One item's save controls, under its verdict: the kind to tap, the Save tick, name, note.
 
-
-def _single_controls(item: dict, key_prefix: str) -> list[int]:
-    saved = _saved(key_prefix)
-    if item["id"] in saved:
+    A sure verdict comes with its kind chosen and ticked; a not-sure one offers its kinds
+    (item["offered"], best first) as big buttons, with "another kind" (all ten) and "none of
+    the ten" behind them, and is ticked once a kind is tapped; an item of none of the ten kinds
+    shows no kind until one is picked. Saved, it says its record number. Locked (a staff passcode
+    not yet given), nothing: the save box below asks for the passcode.
+    """
+    state = _read_widgets(item, key_prefix)
+    if state.get("record") is not None:
         st.success(
             _("In the catalogue as record #{record}. See it on the Catalogue page.").format(
-                record=saved[item["id"]]
+                record=state["record"]
             ),
             icon=":material/inventory:",
         )
-        return [saved[item["id"]]]
-    predicted = int(item["predicted"])
-    if item.get("none_of_the_ten"):
-        st.caption(
-            _(
-                "The model thinks this is none of the ten kinds it knows. Add it only if it is one "
-                "of them: pick its kind first."
-            )
+        return
+    if not may_change():
+        return
+    for (
+        part
+    ) in PARTS:  # set before the widgets are made: a reload or a page change brings them back
+        key = item_key(key_prefix, item["id"], part)
+        if key not in st.session_state:
+            st.session_state[key] = state[part]
+    other = bool(item.get("none_of_the_ten"))
+    if other:
+        options, label = (
+            [ANOTHER],
+            _("None of the ten kinds, so it is not saved. If it is one of them, pick its kind:"),
         )
-    left, right = st.columns(2)
-    confirmed = left.selectbox(
-        _("Kind"),
-        options=range(NUM_CLASSES),
-        index=predicted,
-        format_func=kind_name,
-        help=_("Keep the model's answer, or pick the right kind if the model was wrong."),
-        key=item_key(key_prefix, item["id"], "class"),
-    )
-    name = right.text_input(
-        _("Name or SKU (optional)"),
-        max_chars=catalogue.NAME_MAX_CHARS,
-        key=item_key(key_prefix, item["id"], "name"),
-    )
-    note = st.text_input(
-        _("Note (optional)"),
-        max_chars=catalogue.NOTE_MAX_CHARS,
-        key=item_key(key_prefix, item["id"], "note"),
-    )
-    corrected = confirmed != predicted
-    label = _("Add to catalogue as {kind}").format(kind=kind_name(confirmed))
-    if not st.button(
-        label,
-        type="primary",
-        icon=":material/edit:" if corrected else ":material/check:",
-        key=item_key(key_prefix, item["id"], "add"),
-    ):
-        return []
-    try:
-        entry = _entry(key_prefix, item, confirmed, name, note)
-    except CatalogueError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return []
-    ids = _save(key_prefix, [(item, entry)])
-    if ids is None:
-        return []
-    st.success(
-        _("Saved to the catalogue as record #{record}.").format(record=ids[0]),
-        icon=":material/inventory:",
-    )
-    return ids
+    elif item.get("sure"):
+        options, label = [int(item["predicted"]), ANOTHER, NONE], _("Kind")
+    else:
+        offered = item.get("offered") or (int(item["predicted"]),)
+        options = [*(int(k) for k in offered), ANOTHER, NONE]
+        label = _("Not sure: which kind is it? One tap:")
+    words = {
+        ANOTHER: _("It is one of the ten…") if other else _("Another kind…"),
+        NONE: _("None of the ten"),
+    }
+    with st.container(key=f"{key_prefix}-{item['id']}-choose"):
+        st.html(CHOICE_CSS)
+        pick = st.pills(
+            label,
+            options,
+            format_func=lambda option: words[option] if option in words else kind_name(option),
+            key=item_key(key_prefix, item["id"], "pick"),
+        )
+        if pick == ANOTHER:
+            st.pills(
+                _("Which of the ten kinds?"),
+                range(NUM_CLASSES),
+                format_func=kind_name,
+                key=item_key(key_prefix, item["id"], "another"),
+            )
+        status = item_status(item, key_prefix)
+        if status.kind is not None:
+            st.checkbox(
+                _("Save as {kind}").format(kind=kind_name(status.kind)),
+                key=item_key(key_prefix, item["id"], "keep"),
+            )
+        name, note = st.columns(2)
+        name.text_input(
+            _("Name or SKU (optional)"),
+            max_chars=catalogue.NAME_MAX_CHARS,
+            key=item_key(key_prefix, item["id"], "name"),
+        )
+        note.text_input(
+            _("Note (optional)"),
+            max_chars=catalogue.NOTE_MAX_CHARS,
+            key=item_key(key_prefix, item["id"], "note"),
+        )
+    _read_widgets(item, key_prefix)
 
 
 def _file_label(item: dict) -> str:
@@ -377,148 +451,133 @@ def _file_label(item: dict) -> str:
     return plain(item.get("file_name") or _("photo"))
 
 
-def _table_controls(items: list[dict], key_prefix: str) -> list[int]:
-    saved = _saved(key_prefix)
-    skipped = st.session_state.setdefault(f"{key_prefix}-skipped", set())
-    done = [item for item in items if item["id"] in saved]
-    done_ids = [saved[item["id"]] for item in done]
-    if done:
-        listed = ", ".join(f"{_file_label(item)} (#{saved[item['id']]})" for item in done)
-        st.success(
-            _("In the catalogue: {items}.").format(items=listed), icon=":material/inventory:"
-        )
-    todo = [item for item in items if item["id"] not in saved and item["id"] not in skipped]
-    if not todo:
-        if skipped & {item["id"] for item in items}:
-            st.caption(_("The photos you unticked were not saved."))
-        return done_ids
-    # Kinds by name in the visitor's language; catalogue.class_label reads a name in any language
-    # back, so a table filled in before a switch of language still saves.
-    rows = [
-        {
-            "keep": not item.get("none_of_the_ten", False),  # no kind was suggested for it
-            "photo": catalogue.thumbnail_data_url(_thumbnail(key_prefix, item)),
-            "file": item.get("file_name") or "",
-            "predicted": kind_name(int(item["predicted"])),
-            # "71 %", "over 99 %": the words the verdict above and the records table use
-            "confidence": confidence(float(item["confidence"])),
-            "confirmed": kind_name(int(item["predicted"])),
-            "name": "",
-            "note": "",
-        }
-        for item in todo
-    ]
-    st.caption(_("Correct the class where the model was wrong, add names, untick photos to skip."))
-    if any(item.get("none_of_the_ten") for item in todo):
-        st.caption(
-            _(
-                "Photos the model took for none of the ten kinds are not ticked: tick one only "
-                "if it is one of the ten, and pick its kind."
-            )
-        )
-    # On a phone the columns staff fill in come first, before the table runs off the right edge.
-    order = (
-        ("keep", "photo", "confirmed", "name", "predicted", "confidence", "note", "file")
-        if on_a_phone()
-        else ("keep", "photo", "file", "predicted", "confidence", "confirmed", "name", "note")
-    )
-    edited = st.data_editor(
-        rows,
-        column_order=order,
-        column_config={
-            "photo": st.column_config.ImageColumn(_("Photo"), width="small"),
-            "file": st.column_config.TextColumn(_("File"), disabled=True),
-            "predicted": st.column_config.TextColumn(_("Model says"), disabled=True),
-            "confidence": st.column_config.TextColumn(_("Confidence"), disabled=True),
-            "confirmed": st.column_config.SelectboxColumn(
-                _("Kind"), options=kind_names(), required=True
-            ),
-            "name": st.column_config.TextColumn(
-                _("Name or SKU"), max_chars=catalogue.NAME_MAX_CHARS
-            ),
-            "note": st.column_config.TextColumn(_("Note"), max_chars=catalogue.NOTE_MAX_CHARS),
-            "keep": st.column_config.CheckboxColumn(_("Save"), default=True),
-        },
-        disabled=["photo", "file", "predicted", "confidence"],
-        hide_index=True,
-        num_rows="fixed",
-        row_height=48,
-        key=table_key(key_prefix, [item["id"] for item in todo]),
-    )
-    kept = [(item, row) for item, row in zip(todo, edited, strict=True) if row.get("keep")]
-    label = ngettext("Save {n} to catalogue", "Save {n} to catalogue", len(kept)).format(
-        n=len(kept)
-    )
-    if not st.button(
-        label,
-        type="primary",
-        icon=":material/save:",
-        disabled=not kept,
-        key=f"{key_prefix}-save-all",
-    ):
-        return done_ids
+def _outcome_key(key_prefix: str) -> str:
+    return f"{key_prefix}-outcome"
+
+
+def _save_now(items: list[dict], key_prefix: str) -> None:
+    """The Save button's callback: add every ticked item in one go, before the page is redrawn,
+    so the redrawn page shows them saved at once; on a failure nothing is lost."""
     saving, problems = [], []
-    for number, (item, row) in enumerate(kept, start=1):
+    for item in items:
+        status = item_status(item, key_prefix)
+        if not status.saving:
+            continue
+        state = _state(item, key_prefix)
         try:
             saving.append(
-                (
-                    item,
-                    _entry(
-                        key_prefix, item, row.get("confirmed"), row.get("name"), row.get("note")
-                    ),
-                )
+                (item, _entry(key_prefix, item, status.kind, state["name"], state["note"]))
             )
         except CatalogueError as exc:
-            problems.append(
-                _("Row {number} ({file}): {problem}").format(
-                    number=number, file=_file_label(item), problem=exc
-                )
-            )
+            problems.append(_("{file}: {problem}").format(file=_file_label(item), problem=exc))
+    outcome = _outcome_key(key_prefix)
     if problems:
-        st.error(
+        st.session_state[outcome] = (
+            "error",
             _("Nothing was saved. {problems}").format(problems=" ".join(problems)),
-            icon=":material/error:",
         )
-        return done_ids
-    ids = _save(key_prefix, saving)
-    if ids is None:
-        return done_ids
-    skipped.update(item["id"] for item in todo if item["id"] not in saved)
-    numbers = ", ".join(f"#{record_id}" for record_id in ids)
-    st.success(
-        ngettext(
-            "Saved {n} to the catalogue as record {numbers}.",
-            "Saved {n} to the catalogue as records {numbers}.",
-            len(ids),
-        ).format(n=len(ids), numbers=numbers),
-        icon=":material/inventory:",
-    )
-    return [saved[item["id"]] for item in items if item["id"] in saved]
+        return
+    try:
+        ids = get_store().add_many([entry for _item, entry in saving])
+    except CatalogueError as exc:
+        st.session_state[outcome] = (
+            "error",
+            ngettext(
+                "The catalogue cannot save just now: {problem} Nothing is lost: the {n} item "
+                "stays here, ticked, to save later in this visit. Tap Save again in a moment.",
+                "The catalogue cannot save just now: {problem} Nothing is lost: the {n} items "
+                "stay here, ticked, to save later in this visit. Tap Save again in a moment.",
+                len(saving),
+            ).format(problem=exc, n=len(saving)),
+        )
+        return
+    for (item, _record), record_id in zip(saving, ids, strict=True):
+        _state(item, key_prefix)["record"] = int(record_id)
+    st.session_state[outcome] = ("saved", [int(record_id) for record_id in ids])
+
+
+def _listed(items: list[dict]) -> str:
+    return ", ".join(_file_label(item) for item in items)
 
 
 def save_controls(items: list[dict], key_prefix: str) -> list[int]:
-    """Draw "Add to catalogue" for classified items; return the record ids saved for them.
+    """The save box under the cards: what will be saved, who left what out, and one Save button.
 
-    Each item is a dict: "id" (a stable str), "predicted" (0-9), "confidence" (0-1),
-    "model_input" ((28, 28) float32 in [0, 1]), "photo" (the photo's bytes or a PIL image, or
-    None), "file_name" (kept with the record) and, optionally, "none_of_the_ten" (True when the
-    model said the item is none of the kinds it knows: such an item is not ticked for saving, as
-    no kind the catalogue offers was suggested for it). One item gets a class select box, name,
-    note and an Add button; several get one editable table and a "Save all" button. Saved items are
-    remembered in the session, so a rerun never saves them twice; what is kept for items no longer
-    passed in is dropped. With a staff passcode set, a visitor who has not unlocked sees the
-    "Staff passcode" box instead. Widget keys: `item_key(...)`, `table_key(...)` and
-    `f"{key_prefix}-passcode"` / `f"{key_prefix}-unlock"`.
+    Each item is a dict: "id" (a stable str), "predicted" (0-9), "confidence" (0-1), "sure"
+    (a sure verdict), "offered" (the kinds a not-sure verdict offers, best first),
+    "none_of_the_ten", "model_input" ((28, 28) float32 in [0, 1]), "photo" (bytes, a PIL image or
+    an array, or None), "file_name" and, optionally, "state" (a dict the page keeps for it, e.g.
+    across reloads). Its controls are drawn by `item_controls` in its card. Saving happens in the
+    button's callback, so the page is redrawn with the items saved; a database that cannot save
+    leaves them all ticked, with a plain message, to save later in the visit. With a staff
+    passcode set, a visitor who has not unlocked sees the "Staff passcode" box instead. Returns
+    the record ids saved for the items.
     """
     _forget_gone(key_prefix, {item["id"] for item in items})
+    statuses = [(item, item_status(item, key_prefix)) for item in items]
+    saved_ids = [status.record for _item, status in statuses if status.record is not None]
     if not items:
         return []
-    with st.container(border=True):
+    with st.container(border=True, key=f"{key_prefix}-save-box"):
         st.markdown("**" + _("Add to catalogue") + "**")
         if not may_change():
-            saved = _saved(key_prefix)
             unlock_controls(key_prefix, _("Adding to the catalogue needs the staff passcode."))
-            return [saved[item["id"]] for item in items if item["id"] in saved]
-        if len(items) == 1:
-            return _single_controls(items[0], key_prefix)
-        return _table_controls(items, key_prefix)
+            return saved_ids
+        outcome = st.session_state.pop(_outcome_key(key_prefix), None)
+        if outcome and outcome[0] == "saved":
+            numbers = ", ".join(f"#{record_id}" for record_id in outcome[1])
+            st.success(
+                ngettext(
+                    "Saved {n} to the catalogue as record {numbers}.",
+                    "Saved {n} to the catalogue as records {numbers}.",
+                    len(outcome[1]),
+                ).format(n=len(outcome[1]), numbers=numbers),
+                icon=":material/inventory:",
+            )
+        elif outcome:
+            st.error(outcome[1], icon=":material/error:")
+        done = [(item, s) for item, s in statuses if s.record is not None]
+        if done and not (outcome and outcome[0] == "saved"):
+            listed = ", ".join(f"{_file_label(item)} (#{s.record})" for item, s in done)
+            st.caption(_("In the catalogue: {items}.").format(items=listed))
+        by = {
+            why: [item for item, s in statuses if s.left_out == why]
+            for why in ("choose", "no_kind", "marked_none", "unticked")
+        }
+        if by["choose"]:
+            words = _(
+                "Not ticked by the app, as it was not sure: tap the kind of {items} to save them."
+            ).format(items=_listed(by["choose"]))
+            st.caption(f":material/touch_app: {words}")
+        if by["no_kind"]:
+            words = _("Not ticked by the app, as it found none of the ten kinds: {items}.").format(
+                items=_listed(by["no_kind"])
+            )
+            st.caption(f":material/block: {words}")
+        if by["marked_none"] or by["unticked"]:
+            words = _("Left out by you: {items}.").format(
+                items=_listed(by["marked_none"] + by["unticked"])
+            )
+            st.caption(f":material/remove_done: {words}")
+        ticked = [item for item, s in statuses if s.saving]
+        if not ticked:
+            return saved_ids
+        failed = bool(outcome and outcome[0] == "error")
+        label = (
+            ngettext(
+                "Try again: save {n} to catalogue", "Try again: save {n} to catalogue", len(ticked)
+            )
+            if failed
+            else ngettext("Save {n} to catalogue", "Save {n} to catalogue", len(ticked))
+        ).format(n=len(ticked))
+        if failed:  # the message stays until a save goes through
+            st.session_state[_outcome_key(key_prefix)] = outcome
+        st.button(
+            label,
+            type="primary",
+            icon=":material/refresh:" if failed else ":material/save:",
+            on_click=_save_now,
+            args=(items, key_prefix),
+            key=f"{key_prefix}-save-all",
+        )
+    return saved_ids

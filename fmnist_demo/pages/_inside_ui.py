@@ -193,8 +193,9 @@ PHOTO_WHY_KEY = "inside_photo_why"  # {(model id, result id): Why} for the photo
 PHOTO_WHY_KEPT = 16
 
 
-def photo_why(model: Any, result: Any) -> None:
-    """Why the photo model gave its answer for one photo, folded away until asked for.
+def photo_why(model: Any, result: Any, fold: bool = True) -> None:
+    """Why the photo model gave its answer for one photo; `fold`: in an expander of its own
+    (False where the photo's card is already folded: expanders do not nest).
 
     The photo model answers on the picture and its mirror image together, so the pixels' pushes
     are of that answer; the runner-up is shown when its verdict is not sure.
@@ -203,16 +204,25 @@ def photo_why(model: Any, result: Any) -> None:
 
     if result.verdict is Verdict.OTHER:
         return  # none of the ten kinds: there is no kind's answer to explain
-    with st.expander(_("Why this answer?"), icon=":material/lightbulb:"):
-        memo = st.session_state.setdefault(PHOTO_WHY_KEY, {})
-        key = (id(model), id(result))
-        w = memo.get(key)
-        if w is None:
-            sure_at = 0.0 if result.confident else 2.0  # the verdict decides, not one line
-            w = inside.why(
-                model, result.prepared.model_input, result.probabilities, sure_at, mirror=True
-            )
-            if len(memo) >= PHOTO_WHY_KEPT:
-                memo.clear()
-            memo[key] = w
-        _show_why(w)
+    if fold:
+        with st.expander(_("Why this answer?"), icon=":material/lightbulb:"):
+            _photo_why(model, result)
+    else:
+        st.markdown("**" + _("Why this answer?") + "**")
+        _photo_why(model, result)
+
+
+def _photo_why(model: Any, result: Any) -> None:
+    """The why of one photo, worked out once per model and photo."""
+    memo = st.session_state.setdefault(PHOTO_WHY_KEY, {})
+    key = (id(model), id(result))
+    w = memo.get(key)
+    if w is None:
+        sure_at = 0.0 if result.confident else 2.0  # the verdict decides, not one line
+        w = inside.why(
+            model, result.prepared.model_input, result.probabilities, sure_at, mirror=True
+        )
+        if len(memo) >= PHOTO_WHY_KEPT:
+            memo.clear()
+        memo[key] = w
+    _show_why(w)

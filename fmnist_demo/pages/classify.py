@@ -1,28 +1,61 @@
-"""Classify a photo: camera or uploads -> the verdict first, then what the model saw and why."""
+"""Classify a photo: camera or uploads -> the newest verdict in view, then what the model saw.
+
+The visit's photos are kept: in the session (a page change and back keeps them) and on the server
+under a token in the address (`?photos=`), so a reload brings back the verdicts and the choices
+not yet saved, for as long as trained models are kept.
+"""
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from fmnist_demo import i18n, photo
 from fmnist_demo.data import kind_name, kind_names
 from fmnist_demo.evaluation import confidence
 from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
-from fmnist_demo.pages._catalogue_ui import plain, save_controls
-from fmnist_demo.pages._common import current_user_model, visitor_clock
+from fmnist_demo.pages._catalogue_ui import (
+    item_controls,
+    item_status,
+    on_a_phone,
+    plain,
+    save_controls,
+    status_words,
+)
+from fmnist_demo.pages._common import (
+    KEEP_MODEL_S,
+    UserModelStore,
+    current_user_model,
+    visitor_clock,
+)
 from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
-from fmnist_demo.photo_model import PhotoResult, Verdict, classify_photo
+from fmnist_demo.photo_model import (
+    PhotoResult,
+    Verdict,
+    classify_photo,
+    photo_probabilities,
+    split_outputs,
+)
 
 # {(file id, "photo …" or "yours …"): PhotoResult, (file id, …, language): an error's words}
 RESULTS_KEY = "classify_results"
 SHOT_TIMES_KEY = "classify_shot_times"  # {file id: "14:05"}, when each camera photo was taken
 COMPARE_KEY = "classify_compare"
+ROUND_KEY = "classify_round"  # photo inputs made afresh after each batch, see take_in()
+BAD_KEY = "classify_bad_files"  # [(file id, name, bytes)] of the last batch's unreadable files
+TAB_KEY = "classify_tab"  # the photo tab the visitor last chose: "camera" or "upload"
+VISIT_KEY = "classify_visit"  # {"token", "photos": {file id: {"name", "result", "state"}}, ...}
+VISIT_PARAM = "photos"  # query parameter holding the token of this browser's kept photos
+KEEP_VISITS = 16  # visits kept for reloads: about 0.6 MB a photo (the 480-pixel preview)
+KEEP_VISIT_PHOTOS = 48  # photos kept per visit, the oldest dropped first
+SAVE_PREFIX = "classify"
 TIP = N_(
     "Tip: lay the item flat on a plain background that contrasts with it (a dark item on a light "
     "sheet, a light item on a dark floor), and keep the whole item in the frame."
@@ -33,25 +66,78 @@ SHOE_TIP = N_(
     "the wrong kind."
 )
 
-for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {})):
+for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {}), (BAD_KEY, [])):
     if _key not in st.session_state:
         st.session_state[_key] = _empty
 
 
+@st.cache_resource
+def visit_store() -> UserModelStore:
+    """The server's one store of visitors' photos and choices, kept as long as trained models."""
+    return UserModelStore(capacity=KEEP_VISITS, ttl_s=KEEP_MODEL_S)
+
+
+def the_visit() -> dict:
+    """This visit's photos: from the session, after a reload from the server, else a new one."""
+    visit = st.session_state.get(VISIT_KEY)
+    token = st.query_params.get(VISIT_PARAM)
+    if visit is None and token:
+        visit = visit_store().get(token)  # a reload: the photos this browser had, if still kept
+    if visit is None:
+        visit = {"token": secrets.token_urlsafe(12), "photos": {}}
+    st.session_state[VISIT_KEY] = visit
+    return visit
+
+
+def keep_visit(visit: dict) -> None:
+    """Keep the visit's token in the address and the visit on the server, for a reload."""
+    if not visit["photos"]:
+        return
+    if st.query_params.get(VISIT_PARAM) != visit["token"]:
+        st.query_params[VISIT_PARAM] = visit["token"]
+    store = visit_store()
+    if store.get(visit["token"]) is None:  # the same dict: what changes later is kept too
+        store.put(visit["token"], visit)
+
+
+def _remember_tab(labels: dict[str, str]) -> None:
+    chosen = st.session_state.get(TAB_KEY + "_widget")
+    st.session_state[TAB_KEY] = next((k for k, v in labels.items() if v == chosen), "camera")
+
+
 def photo_controls() -> list[tuple[str, str, bytes]]:
     """Camera and upload widgets -> [(file id, name for a person, bytes)] of every photo given."""
-    camera_tab, upload_tab = st.tabs([_("Camera"), _("Upload photos")])
-    with camera_tab:
+    labels = {"camera": _("Camera"), "upload": _("Upload photos")}
+    # A phone's own file picker offers its camera, so a phone starts on Upload; the tab chosen
+    # last is opened again when the visitor comes back to the page.
+    start = st.session_state.get(TAB_KEY) or ("upload" if on_a_phone() else "camera")
+    order = ["upload", "camera"] if on_a_phone() else ["camera", "upload"]
+    tabs = dict(
+        zip(
+            order,
+            st.tabs(
+                [labels[k] for k in order],
+                default=labels[start],
+                key=TAB_KEY + "_widget",
+                on_change=_remember_tab,
+                args=(labels,),
+            ),
+            strict=True,
+        )
+    )
+    with tabs["camera"]:
         # 480 lines is all the pipeline uses (it works on at most 480 pixels), and is quick to send
         shot = st.camera_input(
-            _("Hold the item in front of the camera"), key="classify_camera", resolution="480p"
+            _("Hold the item in front of the camera"),
+            key=f"classify_camera-{st.session_state.get(ROUND_KEY, 0)}",
+            resolution="480p",
         )
-    with upload_tab:
+    with tabs["upload"]:
         uploads = st.file_uploader(
             _("Photos of clothes, shoes or bags (from a phone too)"),
             type=None,  # anything is accepted here; the pipeline names the formats it reads
             accept_multiple_files=True,
-            key="classify_upload",
+            key=f"classify_upload-{st.session_state.get(ROUND_KEY, 0)}",
             help=_("Picture files: {formats}.").format(formats=_(photo.FORMAT_NAMES)),
         )
     given = []
@@ -147,42 +233,144 @@ def comparison(result: PhotoResult | str, user: dict) -> None:
     st.caption(f":material/compare_arrows: {text}")
 
 
-def show_result(name: str, result: PhotoResult, yours: PhotoResult | str | None, user: Any) -> None:
-    """The verdict first (on a phone too), then the photo, what the model saw and all ten kinds."""
-    with st.container(border=True):
-        st.markdown(f"**{plain(name)}**")  # a file name is text, never Markdown
-        verdict_box(result)
-        if yours is not None:
-            comparison(yours, user)
-        if not result.prepared.separated:
-            whole = _(
-                "The item could not be told apart from the background, so the model was shown "
-                "the whole photo."
-            )
-            st.caption(f":material/crop_free: {whole}")
-        shown, seen, chart = st.columns([2, 1, 3], vertical_alignment="center")
-        shown.image(result.prepared.preview, caption=_("Your photo"), width=220)
-        seen.image(
-            photo.enlarge(result.prepared.model_input, 4),
-            caption=_("What the model sees: 28 × 28, light on black"),
-            width=112,
+def show_result(
+    result: PhotoResult, yours: PhotoResult | str | None, user: Any, wide: bool = True
+) -> None:
+    """The verdict first (on a phone too), then the photo, what the model saw and all ten kinds:
+    side by side when `wide`, else the bars under the pictures (a half-width column)."""
+    verdict_box(result)
+    if yours is not None:
+        comparison(yours, user)
+    if not result.prepared.separated:
+        whole = _(
+            "The item could not be told apart from the background, so the model was shown "
+            "the whole photo."
         )
-        with chart:
-            st.html(probability_bars_html(result.probabilities))
+        st.caption(f":material/crop_free: {whole}")
+    if wide:
+        shown, seen, chart = st.columns([2, 1, 3], vertical_alignment="center")
+    else:
+        shown, seen = st.columns([2, 1], vertical_alignment="center")
+        chart = st.container()
+    shown.image(result.prepared.preview, caption=_("Your photo"), width=220)
+    seen.image(
+        photo.enlarge(result.prepared.model_input, 4),
+        caption=_("What the model sees: 28 × 28, light on black"),
+        width=112,
+    )
+    with chart:
+        # the eleventh bar, "none of the ten kinds", makes the bars add up to the whole
+        st.html(probability_bars_html(result.probabilities, other=result.other))
+
+
+def catalogue_item(file_id: str, entry: dict) -> dict:
+    """A kept photo as the catalogue's save controls take it."""
+    result: PhotoResult = entry["result"]
+    return {
+        "id": file_id,
+        "predicted": result.predicted,
+        "confidence": result.confidence,
+        "sure": result.verdict is Verdict.SURE,
+        "offered": result.offered,
+        "none_of_the_ten": result.verdict is Verdict.OTHER,
+        "model_input": np.asarray(result.prepared.model_input),
+        "photo": Image.fromarray(result.prepared.preview),  # the thumbnail is made from it
+        "file_name": entry["name"],
+        "state": entry["state"],
+    }
+
+
+def _remove(visit: dict, file_id: str) -> None:
+    visit["photos"].pop(file_id, None)
+
+
+def photo_card(
+    file_id: str, entry: dict, item: dict, yours: Any, user: Any, visit: dict, wide: bool = True
+) -> None:
+    """One photo: its verdict and bars, why that answer, then its save controls and a Remove
+    button. The newest photo's card is open (`wide` False): its why is folded; the others' are
+    folded already (expanders do not nest)."""
+    show_result(entry["result"], yours, user, wide)
+    photo_why(model, entry["result"], fold=not wide)
+    item_controls(item, SAVE_PREFIX)
+    st.button(
+        _("Remove from the list"),
+        icon=":material/close:",
+        type="tertiary",
+        key=f"classify-remove-{file_id}",
+        on_click=_remove,
+        args=(visit, file_id),
+    )
+
+
+def shown_name(name: str, file_id: str) -> str:
+    """A photo's name for Markdown: a file's name as plain text, the camera's as it is."""
+    return name if file_id in st.session_state[SHOT_TIMES_KEY] else plain(name)
+
+
+def take_in(visit: dict, given: list[tuple[str, str, bytes]], model: Any) -> None:
+    """Classify a new batch of photos given and keep the readable ones in the visit.
+
+    Then the camera and the uploader are made afresh (a rerun): the camera is ready for the next
+    shot and the uploader's list of files never pushes the newest verdict down; the cards list the
+    photos. Unreadable files are remembered to say why, in the visitor's language.
+    """
+    results = st.session_state[RESULTS_KEY]
+    which = f"photo {id(model)}"  # a new model: new answers
+    for file_id, entry in visit["photos"].items():  # the session's answers are the newest
+        entry["result"] = results.get((file_id, which), entry["result"])
+    bad = st.session_state.setdefault(BAD_KEY, [])
+    known = set(visit["photos"]) | {file_id for file_id, *_rest in bad}
+    if not [file_id for file_id, *_rest in given if file_id not in known]:
+        return
+    bad.clear()
+    added = False
+    for file_id, name, data in given:
+        outcome = result_for(file_id, data, model, which)
+        if isinstance(outcome, str):
+            bad.append((file_id, name, data))
+        elif file_id not in visit["photos"]:
+            visit["photos"][file_id] = {"name": name, "result": outcome, "state": {}}
+            added = True
+    while len(visit["photos"]) > KEEP_VISIT_PHOTOS:
+        del visit["photos"][next(iter(visit["photos"]))]
+    if added:
+        st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
+        st.rerun()
+
+
+def yours_for(file_id: str, result: PhotoResult, user: dict) -> PhotoResult:
+    """What the visitor's own model says about a kept photo, from the picture the model saw."""
+    key = (file_id, f"yours {user['trained_at']}")  # a new model gets fresh answers
+    results = st.session_state[RESULTS_KEY]
+    if key not in results:
+        outputs = photo_probabilities(user["model"], result.prepared.model_input)
+        kinds, other = split_outputs(outputs)
+        results[key] = PhotoResult(
+            prepared=result.prepared, probabilities=kinds, other=float(other)
+        )
+    return results[key]
 
 
 st.title(_("Classify a photo"))
 st.write(
     _(
-        "Take a photo of a piece of clothing, a shoe or a bag, or upload several. The app finds "
-        "the item, removes the background and shrinks it to 28 × 28 pixels, light on black, the "
-        "way the Fashion-MNIST images were made; then the model names it, and says plainly when "
-        "it is not sure or when the item is none of the ten kinds it knows."
+        "Take or upload a photo of a piece of clothing, a shoe or a bag: the model names its "
+        "kind, and says plainly when it is not sure."
     )
 )
 model, description = active_photo_model()  # an improved model adopted in the catalogue, or ours
-in_use = _("Photo model in use: {description}.").format(description=description)
-st.caption(f":material/inventory_2: {in_use}")
+with st.expander(_("How it works"), icon=":material/info:"):
+    st.write(
+        _(
+            "Take a photo of a piece of clothing, a shoe or a bag, or upload several. The app "
+            "finds the item, removes the background and shrinks it to 28 × 28 pixels, light on "
+            "black, the way the Fashion-MNIST images were made; then the model names it, and says "
+            "plainly when it is not sure or when the item is none of the ten kinds it knows."
+        )
+    )
+    in_use = _("Photo model in use: {description}.").format(description=description)
+    st.caption(f":material/inventory_2: {in_use}")
 user = current_user_model()
 compare = False
 if user is not None:
@@ -196,34 +384,51 @@ if user is not None:
             "photo model's, for comparison."
         ),
     )
-photos = photo_controls()
-forget_removed({file_id for file_id, *_rest in photos})
-if not photos:
-    st.info(f"{_(TIP)}\n\n{_(SHOE_TIP)}", icon=":material/lightbulb:")
+visit = the_visit()
+given_side, newest_side = st.columns([2, 3], gap="medium")  # stacked on a phone, input first
+with given_side:
+    given = photo_controls()
+    take_in(visit, given, model)
+    for file_id, name, data in st.session_state[BAD_KEY]:
+        problem = result_for(file_id, data, model, f"photo {id(model)}")
+        st.error(f"**{shown_name(name, file_id)}**: {problem}", icon=":material/broken_image:")
+bad_ids = {file_id for file_id, *_rest in st.session_state[BAD_KEY]}
+forget_removed({file_id for file_id, *_rest in given} | set(visit["photos"]) | bad_ids)
+keep_visit(visit)
 
-catalogue_items: list[dict] = []  # plain dicts for the catalogue's "save" controls, see below
-for file_id, name, data in photos:
-    outcome = result_for(file_id, data, model, f"photo {id(model)}")  # a new model: new answers
-    if isinstance(outcome, str):
-        st.error(f"**{plain(name)}**: {outcome}", icon=":material/broken_image:")
-        continue
-    yours = None
-    if compare and user is not None:  # keyed by training time: a new model gets fresh answers
-        yours = result_for(file_id, data, user["model"], f"yours {user['trained_at']}")
-    show_result(name, outcome, yours, user)
-    photo_why(model, outcome)
-    catalogue_items.append(
-        {
-            "id": file_id,
-            "predicted": outcome.predicted,
-            "confidence": outcome.confidence,
-            "model_input": np.asarray(outcome.prepared.model_input),
-            "photo": data,
-            "file_name": name,
-            "none_of_the_ten": outcome.verdict is Verdict.OTHER,
-        }
-    )
+newest_first = list(reversed(visit["photos"]))
+items = {file_id: catalogue_item(file_id, visit["photos"][file_id]) for file_id in newest_first}
 
-# Keep what was classified: accept or correct each prediction and add it to the catalogue.
-if catalogue_items:
-    save_controls(catalogue_items, key_prefix="classify")
+
+def yours(file_id: str) -> PhotoResult | None:
+    """The visitor's own model's answer when asked to compare, else None."""
+    if not (compare and user is not None):
+        return None
+    return yours_for(file_id, visit["photos"][file_id]["result"], user)
+
+
+with newest_side:
+    if not newest_first:
+        st.info(f"{_(TIP)}\n\n{_(SHOE_TIP)}", icon=":material/lightbulb:")
+    else:  # the newest verdict, where the eye is right after the photo was taken or uploaded
+        newest = newest_first[0]
+        entry = visit["photos"][newest]
+        with st.container(border=True, key="classify-newest"):
+            st.markdown(f"**{shown_name(entry['name'], newest)}**")
+            photo_card(newest, entry, items[newest], yours(newest), user, visit, wide=False)
+for file_id in newest_first[1:]:  # the others folded, newest first, each saying where it stands
+    entry = visit["photos"][file_id]
+    result = entry["result"]
+    verdict = {
+        Verdict.SURE: _("{kind}, sure").format(kind=kind_name(result.predicted)),
+        Verdict.UNSURE: _("not sure"),
+        Verdict.OTHER: _("none of the ten kinds"),
+    }[result.verdict]
+    status = status_words(item_status(items[file_id], SAVE_PREFIX))
+    label = f"**{shown_name(entry['name'], file_id)}** · {verdict} · {status}"
+    with st.expander(label, key=f"classify-card-{file_id}"):
+        photo_card(file_id, entry, items[file_id], yours(file_id), user, visit)
+
+# Keep what was classified: the ticked ones are added to the catalogue in one go.
+if items:
+    save_controls(list(items.values()), key_prefix=SAVE_PREFIX)
