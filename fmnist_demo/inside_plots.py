@@ -34,8 +34,8 @@ ZOOM = 3  # PNG pixels per picture pixel: sharp, with the browser scaling up the
 LIVE_ZOOM = 1  # the live grid, written a few times a second: smaller, the browser scales it
 GRID_COLUMNS = 8  # units per row of the grid, wide window and phone alike
 TILE_PX = {"units": 64, "kind": 68, "why": 130}  # how wide each tile is shown, screen pixels
-# On a phone the three why-pictures share one row: a quarter of the screen's width each at most.
-WHY_PHONE_WIDTH = "25vw"
+# On a phone the three why-pictures share one row, inside a card: under a quarter of its width.
+WHY_PHONE_WIDTH = "22vw"
 PNG_COMPRESSION = 1  # fast to write
 
 KEY_NEGATIVE = N_("red: lowers")
@@ -47,7 +47,7 @@ INSIDE_CSS = """
 .fm-inside img{image-rendering:pixelated;display:block;height:auto}
 .fm-inside .fm-grid{width:100%;border:1px solid #cdcdcd}
 .fm-inside .fm-tiles{display:flex;flex-wrap:wrap;gap:0.6rem 0.5rem;margin:0.3rem 0}
-.fm-inside .fm-why figure{max-width:min(130px,25vw)}
+.fm-inside .fm-why figure{max-width:min(130px,22vw)}
 .fm-inside .fm-kinds figure{width:68px}
 .fm-inside figure{margin:0;text-align:center}
 .fm-inside figcaption{font-size:0.85rem;margin-top:0.15rem;overflow-wrap:anywhere}
@@ -148,7 +148,7 @@ def data_uri(png: bytes) -> str:
 
 
 def _img(png: bytes, alt: str, width_px: int, shrink: bool = False) -> str:
-    """A tile `width_px` wide; `shrink`: at most a quarter of a phone's screen."""
+    """A tile `width_px` wide; `shrink`: narrower on a phone (WHY_PHONE_WIDTH)."""
     width = f"min({width_px}px,{WHY_PHONE_WIDTH})" if shrink else f"{width_px}px"
     return (
         f'<img class="fm-pic" alt="{_words(alt)}" width="{width_px}" '
