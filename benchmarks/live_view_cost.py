@@ -46,21 +46,34 @@ from fmnist_demo.serve import running_app  # noqa: E402
 from fmnist_demo.training import LOG_ENV, TrainSettings, train  # noqa: E402
 
 # Counts changes of the live view's text from the moment it is installed.
+# Counts changes of the live view's text, and of the hidden units' picture, from the moment it is
+# installed.
 COUNT_UPDATES = """() => {
   window.__updates = 0; window.__first = null; window.__last = null;
-  let seen = null;
+  window.__pictures = 0; window.__pfirst = null; window.__plast = null;
+  let seen = null, picture = null;
   new MutationObserver(() => {
+    const now = performance.now();
     const view = document.querySelector('.fm-live');
-    if (!view) return;
-    const text = view.textContent;
-    if (text !== seen) {
-      seen = text; window.__updates += 1;
-      const now = performance.now();
+    if (view && view.textContent !== seen) {
+      seen = view.textContent; window.__updates += 1;
       if (window.__first === null) window.__first = now;
       window.__last = now;
     }
-  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    const grid = document.querySelector('.fm-units img');
+    if (grid && grid.getAttribute('src') !== picture) {
+      picture = grid.getAttribute('src'); window.__pictures += 1;
+      if (window.__pfirst === null) window.__pfirst = now;
+      window.__plast = now;
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true, attributeFilter: ['src']});
 }"""
+
+
+def rate(count: int, first: float | None, last: float | None) -> float:
+    """Changes per second between the first and the last change seen (0 with fewer than two)."""
+    return (count - 1) / ((last - first) / 1000) if count > 1 and last > first else 0.0
 
 
 def engine_alone(x, y, epochs: int, cpu: str | None = None) -> list[float]:
@@ -98,22 +111,28 @@ def set_up_page(page: Page, url: str, epochs: int) -> None:
     expect(slider).to_have_value(str(epochs))
 
 
-def through_page(page: Page, url: str, epochs: int, log: Path) -> tuple[list[float], float, float]:
+def through_page(
+    page: Page, url: str, epochs: int, log: Path
+) -> tuple[list[float], float, float, float]:
     """(seconds of each epoch, live-view updates per second, the engine's share of time spent
-    recording progress) of one training in the browser."""
+    recording progress, changes of the units' picture per second) of one training in the
+    browser, with the units' pictures on, as the page shows them by default."""
     set_up_page(page, url, epochs)
     page.wait_for_timeout(2000)  # let the page settle, as a person reading the settings would
     page.evaluate(COUNT_UPDATES)
     before = log.read_text().count("\n") if log.exists() else 0
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Training time").first.wait_for(timeout=300_000)
-    updates, first, last = page.evaluate("[window.__updates, window.__first, window.__last]")
+    updates, first, last, pictures, p_first, p_last = page.evaluate(
+        "[window.__updates, window.__first, window.__last,"
+        " window.__pictures, window.__pfirst, window.__plast]"
+    )
     lines = log.read_text().splitlines()
     assert len(lines) == before + 1, "the app did not log the training"
     record = json.loads(lines[-1])
     assert record["epochs_done"] == epochs, record
-    per_s = (updates - 1) / ((last - first) / 1000) if updates > 1 else 0.0
-    return record["epoch_seconds"], per_s, record["report_share"]
+    per_s = rate(updates, first, last)
+    return record["epoch_seconds"], per_s, record["report_share"], rate(pictures, p_first, p_last)
 
 
 def main() -> None:
@@ -139,7 +158,7 @@ def main() -> None:
     log = folder / "trainings.jsonl"
     server_cpu, chromium = (("0", chromium_on("1", args.chromium, folder)) if args.split
                             else (None, args.chromium))  # fmt: skip
-    engine, page_runs, updates, shares = [], [], [], []
+    engine, page_runs, updates, shares, pictures = [], [], [], [], []
     with (
         running_app(env={LOG_ENV: str(log)}, cpus=server_cpu) as url,
         sync_playwright() as p,
@@ -155,8 +174,9 @@ def main() -> None:
         # Each page run sits between two engine runs, so a slow spell of the machine hits both.
         for _ in range(args.reps):
             tab = browser.new_page(viewport={"width": 1280, "height": 1600})
-            seconds, per_s, share = through_page(tab, url, args.epochs, log)
+            seconds, per_s, share, pictures_per_s = through_page(tab, url, args.epochs, log)
             tab.close()
+            pictures.append(pictures_per_s)
             page_runs.append(seconds)
             updates.append(per_s)
             shares.append(share)
@@ -185,6 +205,7 @@ def main() -> None:
                 "overhead_pct": overhead(whole),
                 "steady_overhead_pct": overhead(steady),
                 "ui_updates_per_s": round(statistics.median(updates), 1),
+                "weights_updates_per_s": round(statistics.median(pictures), 1),
                 "engine_recording_pct": round(100 * statistics.median(shares), 3),
                 "layout": "server on 1 core, browser on the other"
                 if args.split

@@ -35,6 +35,9 @@ NOT_STARTED = N_("The server could not start the training just now; please try a
 # them: the same Adam updates as the chapter's fit (batch size 32, reshuffled every epoch), with
 # the per-batch Python and data-feeding overhead paid once per chunk instead of once per batch.
 CHUNK_BATCHES = 75
+# A training watched on the Train page hands its hidden layer's weights over this often at most,
+# for the pictures of what each unit learns: a person sees them change, the training does not.
+WEIGHTS_EVERY_S = 0.4
 
 
 def chunk_batches(batches: int) -> int:
@@ -70,6 +73,8 @@ class Progress:
     accuracy: float
     elapsed_s: float
     epoch_done: bool = False
+    # (784, units) copy of the hidden layer's weights, at most every `weights_every_s` (else None)
+    hidden_weights: np.ndarray | None = None
 
     @property
     def fraction(self) -> float:
@@ -234,6 +239,9 @@ class Trainer:
         self.report_seconds = 0.0  # time spent inside the progress callable
         self.model: keras.Model | None = None
         self.snapshot: list[np.ndarray] | None = None
+        self._hidden: object | None = None  # the learning model's hidden-layer weights
+        self._weights_every_s: float | None = None
+        self._last_weights = 0.0
 
     def run(
         self,
@@ -241,8 +249,14 @@ class Trainer:
         y: np.ndarray,
         progress: ProgressFn | None = None,
         report_every_s: float = 0.2,
+        weights_every_s: float | None = None,
     ) -> TrainResult:
-        """Train on images x (N, 28, 28; uint8 or float) and labels y; returns the result."""
+        """Train on images x (N, 28, 28; uint8 or float) and labels y; returns the result.
+
+        weights_every_s: hand the hidden layer's weights to `progress` this often at most (and
+        at each epoch's end), for pictures of what the units learn; None never.
+        """
+        self._weights_every_s = weights_every_s
         with _step_kit(self.settings.hidden_units) as kit:
             return self._train(kit, x, y, progress, report_every_s)
 
@@ -260,6 +274,7 @@ class Trainer:
             self.model = build_model(s.hidden_units)
         kit.load(self.model)
         step = kit.step  # trains kit.model; self.model gets its weights after each epoch
+        self._hidden = kit.model.get_layer("hidden").kernel
         self.snapshot = [w.copy() for w in self.model.get_weights()]
         # Pictures stay uint8 until the compiled step divides them by 255: shuffling and handing
         # over a quarter of the bytes each epoch. Floats are taken as already in [0, 1].
@@ -348,6 +363,13 @@ class Trainer:
         seen: int,
     ) -> None:
         start = time.perf_counter()
+        weights = None
+        every = self._weights_every_s
+        if every is not None and (done == batches or start - self._last_weights >= every):
+            # A copy of 784 x 128 numbers (0.4 MB) takes well under a millisecond, between two
+            # compiled chunks, so it never races the training's own updates.
+            self._last_weights = start
+            weights = np.array(self._hidden.numpy(), dtype=np.float32)
         try:
             progress(
                 Progress(
@@ -359,6 +381,7 @@ class Trainer:
                     accuracy=correct / seen,
                     elapsed_s=start - self.started,
                     epoch_done=done == batches,
+                    hidden_weights=weights,
                 )
             )
         finally:
@@ -393,9 +416,10 @@ def train(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     report_every_s: float = 0.2,
+    weights_every_s: float | None = None,
 ) -> TrainResult:
     """Train the chapter's model fast; see Trainer for the details."""
-    return Trainer(settings, cancel).run(x, y, progress, report_every_s)
+    return Trainer(settings, cancel).run(x, y, progress, report_every_s, weights_every_s)
 
 
 class TrainingJob:
@@ -414,6 +438,7 @@ class TrainingJob:
         *,
         abandon_after_s: float = 15.0,
         report_every_s: float = 0.1,
+        weights_every_s: float | None = WEIGHTS_EVERY_S,
     ) -> None:
         self.trainer = Trainer(settings)
         self.settings = self.trainer.settings
@@ -421,6 +446,11 @@ class TrainingJob:
         self.samples = len(x)
         self.abandon_after_s = abandon_after_s
         self.report_every_s = report_every_s
+        self.weights_every_s = weights_every_s
+        # The hidden layer's latest weights (784, units) and how many times they have changed,
+        # so a page redraws their pictures only when there is something new.
+        self.weights: np.ndarray | None = None
+        self.weights_version = 0
         self.latest: Progress | None = None
         self.points: list[dict] = []  # {"epoch": fractional epoch, "loss", "accuracy"}
         self.abandoned = False
@@ -465,6 +495,11 @@ class TrainingJob:
         with self._lock:
             return self.latest, list(self.points)
 
+    def latest_weights(self) -> tuple[np.ndarray | None, int]:
+        """The hidden layer's latest weights (784, units), or None yet, and their version."""
+        with self._lock:
+            return self.weights, self.weights_version
+
     def result(self) -> TrainResult:
         """What the run left; call after `done` is set."""
         return self.trainer.result()
@@ -472,6 +507,9 @@ class TrainingJob:
     def _progress(self, p: Progress) -> None:
         with self._lock:
             self.latest = p
+            if p.hidden_weights is not None:
+                self.weights = p.hidden_weights
+                self.weights_version += 1
             self.points.append(
                 {"epoch": p.epoch - 1 + p.batch / p.batches, "loss": p.loss, "accuracy": p.accuracy}
             )
@@ -486,7 +524,13 @@ class TrainingJob:
         # freed now, before this training needs memory: see `collect_garbage`.
         collect_garbage()
         try:
-            self.trainer.run(x, y, progress=self._progress, report_every_s=self.report_every_s)
+            self.trainer.run(
+                x,
+                y,
+                progress=self._progress,
+                report_every_s=self.report_every_s,
+                weights_every_s=self.weights_every_s,
+            )
         except Exception as exc:  # a person is told in plain words; the slot is freed regardless
             self.error = str(exc) or type(exc).__name__
         finally:

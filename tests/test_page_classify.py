@@ -153,8 +153,8 @@ def _ticks(at: AppTest) -> dict[str, bool]:
 
 
 def _folded(at: AppTest) -> list:
-    """The folded photo cards (not the page's "How it works")."""
-    return [e for e in at.expander if e.label != "How it works"]
+    """The folded photo cards (not the page's "How it works", nor a photo's "Why this answer?")."""
+    return [e for e in at.expander if e.label not in ("How it works", "Why this answer?")]
 
 
 SURE, UNSURE, HAT = "1_pants_009.jpg", "3_dress_037.jpg", "dev_hat_004.jpg"

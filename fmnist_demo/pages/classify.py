@@ -34,6 +34,7 @@ from fmnist_demo.pages._common import (
     current_user_model,
     visitor_clock,
 )
+from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
 from fmnist_demo.photo_model import (
     PhotoResult,
@@ -286,8 +287,11 @@ def _remove(visit: dict, file_id: str) -> None:
 def photo_card(
     file_id: str, entry: dict, item: dict, yours: Any, user: Any, visit: dict, wide: bool = True
 ) -> None:
-    """One photo: its verdict and bars, then its save controls and a Remove button."""
+    """One photo: its verdict and bars, why that answer, then its save controls and a Remove
+    button. The newest photo's card is open (`wide` False): its why is folded; the others' are
+    folded already (expanders do not nest)."""
     show_result(entry["result"], yours, user, wide)
+    photo_why(model, entry["result"], fold=not wide)
     item_controls(item, SAVE_PREFIX)
     st.button(
         _("Remove from the list"),

@@ -34,6 +34,7 @@ from fmnist_demo.pages._common import (
     shipped_model,
     show_figure,
 )
+from fmnist_demo.pages._inside_ui import kinds_section, units_section, why_section
 
 SHOWN_PREDICTIONS = 15  # the chapter's figure: the first 15 test images
 SHOWN_MISTAKES = 12
@@ -307,9 +308,19 @@ if active.kind == "shipped" and shipped_card().get("history"):
 
 st.header(_("Its guesses, one by one"), divider="gray")
 predictions_section(x_test, result)
+with st.expander(_("Why this answer?"), icon=":material/lightbulb:"):
+    pick = st.session_state.get("results_pick", 0)
+    why_section(active.model, x_test[pick], result.probs[pick])
 
 st.header(_("Where it gets confused"), divider="gray")
 confusion_section(result)
 
 st.header(_("Its most confident mistakes"), divider="gray")
 mistakes_section(x_test, result)
+
+st.header(_("Inside the model"), divider="gray")
+st.subheader(_("What the hidden units learnt"))
+units_section(active.model, key="results_all_units")
+st.subheader(_("What it looks for in each kind"))
+with st.expander(_("Show the ten pictures"), icon=":material/grid_view:"):
+    kinds_section(active.model, active.kind == "shipped", x_test, y_test, result.predicted)

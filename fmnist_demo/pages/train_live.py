@@ -21,6 +21,7 @@ from fmnist_demo.data import DatasetUnavailable
 from fmnist_demo.evaluation import count, hold_together, percent, percent_reached, training_gap
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
+from fmnist_demo.inside_plots import inside_css
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
@@ -37,6 +38,7 @@ from fmnist_demo.pages._common import (
     user_model_label,
     visitor_clock,
 )
+from fmnist_demo.pages._inside_ui import live_units, units_section
 from fmnist_demo.pages._language import start_language
 from fmnist_demo.plots import figure_png, screen_width, training_curves_figure
 from fmnist_demo.training import NOT_STARTED, StopReason, TrainingJob, TrainSettings
@@ -458,8 +460,9 @@ if busy_elsewhere:
 
 if mine_running:
     st.button(_("Stop"), key="train_stop", icon=":material/stop_circle:", on_click=stop_training)
-    st.html(live_training_css())
+    st.html(live_training_css() + inside_css())
     live_view()
+    live_units(JOB_KEY)  # the hidden units' pictures, as they learn
 else:
     st.button(
         _("Train"),
@@ -478,4 +481,8 @@ else:
             st.info(message, icon=":material/hourglass_top:")
     if RESULT_KEY in st.session_state:
         show_result(st.session_state[RESULT_KEY])
+        finished = user_model_in_session()
+        if finished is not None:
+            st.subheader(_("What the hidden units learnt"))
+            units_section(finished["model"], key="train_units_all")
     download_controls()
