@@ -154,6 +154,7 @@ def test_a_reload_during_training_sees_its_own_training_and_gets_its_model(fmnis
     was lost: the address had no ?model= until the training ended."""
     at = _train_page(epochs=500)  # runs until stopped
     at.button(key="train_start").click().run()
+    assert "train_job" in at.session_state, [m.value for m in (*at.info, *at.warning, *at.error)]
     job = at.session_state["train_job"]
     token = at.query_params["model"]  # in the address from the start
     assert token and training_slot().owner == token

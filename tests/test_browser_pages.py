@@ -250,8 +250,8 @@ def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_p
     expect(page.get_by_text(re.compile(r"Your model \(trained at .*\) says"))).to_be_visible(
         timeout=120_000
     )
-    text = _settled(page)
-    assert "Photo model in use" in text
+    page.get_by_text("How it works").click()  # the model in use is named in the folded part
+    expect(page.get_by_text(re.compile("Photo model in use"))).to_be_visible(timeout=60_000)
 
 
 def test_home_shows_the_ten_pictures_in_one_row_at_a_desk(app_url, browser):
