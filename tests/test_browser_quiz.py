@@ -57,7 +57,7 @@ def test_a_round_on_a_phone_by_tapping(app_url, browser):
     page.wait_for_function(
         "() => { const r = document.querySelector('.st-key-quiz-score').getBoundingClientRect();"
         " return r.top >= 40 && r.bottom <= window.innerHeight; }",
-        timeout=10_000,
+        timeout=30_000,
     )
     text = page.inner_text("body")
     assert "Traceback" not in text
