@@ -195,6 +195,11 @@ def verdict_box(result: PhotoResult) -> None:
             ),
             icon=":material/check:",
         )
+    elif result.sure_shoe:  # sure it is a shoe, not of which kind: two answers, not one
+        unsure = _("**A shoe** — sure ({percent}). **Which kind** — not sure: tap one.").format(
+            percent=confidence(result.footwear_probability)
+        )
+        st.warning(f"{unsure}\n\n{_(SHOE_TIP)}", icon=":material/help:")
     else:
         second_p = float(result.probabilities[result.runner_up])
         unsure = _(
@@ -207,7 +212,7 @@ def verdict_box(result: PhotoResult) -> None:
         )
         tip = _(SHOE_TIP) if result.footwear else _(TIP)
         st.warning(f"{unsure}\n\n{tip}", icon=":material/help:")
-    if result.footwear and verdict is not Verdict.OTHER:
+    if result.footwear and verdict is not Verdict.OTHER and not result.sure_shoe:
         text = _(
             "**A shoe: {percent}** (the three kinds of shoe added up). On phone photos, *shoe or "
             "not* comes out far more reliably than *which kind*, so check the kind."
