@@ -250,7 +250,10 @@ def test_classify_offers_your_trained_model_as_a_comparison(app_url, page, tmp_p
     expect(page.get_by_text(re.compile(r"Your model \(trained at .*\) says"))).to_be_visible(
         timeout=120_000
     )
-    page.get_by_text("How it works").click()  # the model in use is named in the folded part
+    _settled(page)
+    # the photo model in use is named under "How it works" (at the page's end on a phone once
+    # there are photos)
+    page.get_by_text("How it works").click()
     expect(page.get_by_text(re.compile("Photo model in use"))).to_be_visible(timeout=60_000)
 
 

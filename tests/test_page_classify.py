@@ -434,17 +434,18 @@ def test_unsure_shoes_and_none_of_the_ten_in_bengali(bengali_page):
     _upload(at, ("thing.jpg", _drawn_photo()))
     key, result = next(iter(at.session_state["classify_results"].items()))
     shoes = np.full(10, 0.01, np.float32)
-    shoes[[5, 7, 9]] = (0.35, 0.45, 0.13)  # a sneaker or a sandal: a shoe, kind unsure
+    # a sneaker, a sandal or a bag: kind unsure, and not surely a shoe (68 %, see the sure shoe)
+    shoes[[5, 7, 9, 8]] = (0.28, 0.38, 0.02, 0.25)
     at.session_state["classify_results"] = {
         key: PhotoResult(prepared=result.prepared, probabilities=shoes, other=0.0)
     }
     at.run()
     assert not at.exception and _latin(at) == []
     unsure = at.warning[0].value
-    assert unsure.startswith("**নিশ্চিত নয়।** সবচেয়ে সম্ভাব্য উত্তর **স্নিকার** (45\u00a0%), তারপর ")
-    assert "**স্যান্ডেল** (35\u00a0%)" in unsure and "জুতার জন্য পরামর্শ" in unsure
+    assert unsure.startswith("**নিশ্চিত নয়।** সবচেয়ে সম্ভাব্য উত্তর **স্নিকার** (38\u00a0%), তারপর ")
+    assert "**স্যান্ডেল** (28\u00a0%)" in unsure and "জুতার জন্য পরামর্শ" in unsure
     captions = " ".join(c.value for c in at.caption)
-    assert "**জুতা: 93\u00a0%** (তিন ধরনের জুতার সম্ভাবনা যোগ করে)" in captions
+    assert "**জুতা: 68\u00a0%** (তিন ধরনের জুতার সম্ভাবনা যোগ করে)" in captions
     none = PhotoResult(
         prepared=result.prepared,
         probabilities=result.probabilities * (1 - OTHER_AT - 0.05),
@@ -484,3 +485,36 @@ def test_a_camera_photo_and_your_model_in_bengali(bengali_page):
     assert len(names) == 1 and re.fullmatch(r"\*\*ক্যামেরার ছবি, \d\d\\?:\d\d\*\*", names[0])
     captions = " ".join(c.value for c in at.caption)
     assert "আপনার মডেল (14:05-এ শেখানো) বলছে **" in captions
+
+
+SURE_SHOE_PHOTO = "5_shoes_001.jpg"  # a development sandal: surely a shoe, not which kind
+
+
+def _sure_shoe(at: AppTest):
+    _upload(at, ("thing.jpg", _dev_photo(SURE_SHOE_PHOTO)))  # a name the Latin check knows
+    (result,) = [r for r in at.session_state["classify_results"].values() if r is not None]
+    assert result.sure_shoe and set(result.offered) == {5, 7, 9}
+    return result
+
+
+def test_a_sure_shoe_of_an_unsure_kind_says_both(page):
+    from fmnist_demo.evaluation import confidence
+
+    result = _sure_shoe(page)
+    (said,) = [w.value for w in page.warning]
+    percent = confidence(result.footwear_probability)
+    assert said.startswith(f"**A shoe** — sure ({percent}). **Which kind** — not sure: tap one.")
+    assert "Best guess" not in said and "one shoe from the side" in said
+    assert not page.success  # never a green tick for the kind
+
+
+def test_a_sure_shoe_of_an_unsure_kind_in_bengali(bengali_page):
+    from fmnist_demo.evaluation import confidence
+
+    at = bengali_page
+    result = _sure_shoe(at)
+    (said,) = [w.value for w in at.warning]
+    percent = confidence(result.footwear_probability)
+    expected = f"**জুতা** — নিশ্চিত ({percent})। **কোন ধরনের** — নিশ্চিত নয়: একটিতে চাপুন।"
+    assert said.startswith(expected)
+    assert _latin(at) == []

@@ -56,6 +56,22 @@ VISIT_PARAM = "photos"  # query parameter holding the token of this browser's ke
 KEEP_VISITS = 16  # visits kept for reloads: about 0.6 MB a photo (the 480-pixel preview)
 KEEP_VISIT_PHOTOS = 48  # photos kept per visit, the oldest dropped first
 SAVE_PREFIX = "classify"
+PHONE_CAMERA_WIDTH = 220  # pixels of the camera's picture on a phone (a 390-pixel-wide screen)
+SHOWN_KEY = "classify_shown_newest"  # the newest photo already brought into sight
+# Bring the newest card's verdict wholly into sight if it is not (a phone scrolled to the camera's
+# button leaves it below the screen's edge), the card's top just under the app's header; checked
+# each frame for a second and a half, as the pictures above it may still be settling. Our own
+# fixed script: no visitor's input in it.
+SHOW_NEWEST_JS = (
+    "<script>(() => { const end = performance.now() + 1500; const look = () => {"
+    " const card = document.querySelector('.st-key-classify-newest');"
+    " const said = card && card.querySelector('[data-testid=stAlert]');"
+    " if (said) { const box = said.getBoundingClientRect();"
+    " if (box.top < 0 || box.bottom > window.innerHeight)"
+    " { card.style.scrollMarginTop = '64px'; card.scrollIntoView({block: 'start'}); } }"
+    " if (performance.now() < end) requestAnimationFrame(look); };"
+    " requestAnimationFrame(look); })();</script>"
+)
 TIP = N_(
     "Tip: lay the item flat on a plain background that contrasts with it (a dark item on a light "
     "sheet, a light item on a dark floor), and keep the whole item in the frame."
@@ -131,6 +147,8 @@ def photo_controls() -> list[tuple[str, str, bytes]]:
             _("Hold the item in front of the camera"),
             key=f"classify_camera-{st.session_state.get(ROUND_KEY, 0)}",
             resolution="480p",
+            # on a phone, narrower and so shorter: the verdict under it stays on the first screen
+            width=PHONE_CAMERA_WIDTH if on_a_phone() else "stretch",
         )
     with tabs["upload"]:
         uploads = st.file_uploader(
@@ -196,6 +214,11 @@ def verdict_box(result: PhotoResult) -> None:
             ),
             icon=":material/check:",
         )
+    elif result.sure_shoe:  # sure it is a shoe, not of which kind: two answers, not one
+        unsure = _("**A shoe** — sure ({percent}). **Which kind** — not sure: tap one.").format(
+            percent=confidence(result.footwear_probability)
+        )
+        st.warning(f"{unsure}\n\n{_(SHOE_TIP)}", icon=":material/help:")
     else:
         second_p = float(result.probabilities[result.runner_up])
         unsure = _(
@@ -208,7 +231,7 @@ def verdict_box(result: PhotoResult) -> None:
         )
         tip = _(SHOE_TIP) if result.footwear else _(TIP)
         st.warning(f"{unsure}\n\n{tip}", icon=":material/help:")
-    if result.footwear and verdict is not Verdict.OTHER:
+    if result.footwear and verdict is not Verdict.OTHER and not result.sure_shoe:
         text = _(
             "**A shoe: {percent}** (the three kinds of shoe added up). On phone photos, *shoe or "
             "not* comes out far more reliably than *which kind*, so check the kind."
@@ -352,25 +375,36 @@ def yours_for(file_id: str, result: PhotoResult, user: dict) -> PhotoResult:
     return results[key]
 
 
-st.title(_("Classify a photo"))
-st.write(
-    _(
-        "Take or upload a photo of a piece of clothing, a shoe or a bag: the model names its "
-        "kind, and says plainly when it is not sure."
-    )
-)
-model, description = active_photo_model()  # an improved model adopted in the catalogue, or ours
-with st.expander(_("How it works"), icon=":material/info:"):
+def introduction(description: str) -> None:
+    """What the page does, and how it works behind a fold."""
     st.write(
         _(
-            "Take a photo of a piece of clothing, a shoe or a bag, or upload several. The app "
-            "finds the item, removes the background and shrinks it to 28 × 28 pixels, light on "
-            "black, the way the Fashion-MNIST images were made; then the model names it, and says "
-            "plainly when it is not sure or when the item is none of the ten kinds it knows."
+            "Take or upload a photo of a piece of clothing, a shoe or a bag: the model names its "
+            "kind, and says plainly when it is not sure."
         )
     )
-    in_use = _("Photo model in use: {description}.").format(description=description)
-    st.caption(f":material/inventory_2: {in_use}")
+    with st.expander(_("How it works"), icon=":material/info:"):
+        st.write(
+            _(
+                "Take a photo of a piece of clothing, a shoe or a bag, or upload several. The app "
+                "finds the item, removes the background and shrinks it to 28 × 28 pixels, light "
+                "on black, the way the Fashion-MNIST images were made; then the model names it, "
+                "and says plainly when it is not sure or when the item is none of the ten kinds "
+                "it knows."
+            )
+        )
+        in_use = _("Photo model in use: {description}.").format(description=description)
+        st.caption(f":material/inventory_2: {in_use}")
+
+
+st.title(_("Classify a photo"))
+model, description = active_photo_model()  # an improved model adopted in the catalogue, or ours
+visit = the_visit()
+# On a phone, once there are photos, the introduction goes to the end of the page: the camera or
+# the uploader, then the newest verdict, all within the first screen (390 x 844) after each shot.
+compact = on_a_phone() and bool(visit["photos"])
+if not compact:
+    introduction(description)
 user = current_user_model()
 compare = False
 if user is not None:
@@ -384,7 +418,6 @@ if user is not None:
             "photo model's, for comparison."
         ),
     )
-visit = the_visit()
 given_side, newest_side = st.columns([2, 3], gap="medium")  # stacked on a phone, input first
 with given_side:
     given = photo_controls()
@@ -432,3 +465,8 @@ for file_id in newest_first[1:]:  # the others folded, newest first, each saying
 # Keep what was classified: the ticked ones are added to the catalogue in one go.
 if items:
     save_controls(list(items.values()), key_prefix=SAVE_PREFIX)
+if compact:
+    introduction(description)
+if newest_first and st.session_state.get(SHOWN_KEY) != newest_first[0]:
+    st.session_state[SHOWN_KEY] = newest_first[0]  # once per new photo: taps later stay put
+    st.html(SHOW_NEWEST_JS, unsafe_allow_javascript=True)
