@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES
-from fmnist_demo.model import as_batch, keras
+from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, normalise
 
 UNITS_SHOWN = 32  # hidden units in the grid unless a person asks for all of them
 PER_KIND_PICTURES = 200  # right answers averaged for each kind's picture: a steady mean, fast
@@ -48,7 +47,15 @@ class NoHiddenLayer(ValueError):
 
 
 def hidden_kernel(model: Any) -> np.ndarray:
-    """(784, units) float32: the first dense layer's weights, one column per hidden unit."""
+    """(784, units) float32: the first dense layer's weights, one column per hidden unit.
+
+    `model` is a Keras model, or the chapter model's weights as numpy arrays
+    (dense_forward.chapter_weights), which need no TensorFlow.
+    """
+    if isinstance(model, tuple):
+        return np.asarray(model[0], dtype=np.float32)
+    import keras
+
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
             kernel = np.asarray(layer.kernel.numpy(), dtype=np.float32)
@@ -100,6 +107,8 @@ def _score_layers(model: Any) -> tuple[list, Any]:
     The chapter's network ends in Dense(10, softmax): its scores are that layer without the
     softmax. The photo model ends in a softmax layer of its own, which is simply left out.
     """
+    import keras
+
     layers = list(model.layers)
     last = layers[-1]
     if isinstance(last, keras.layers.Activation):
@@ -123,7 +132,27 @@ def _scores(model: Any, x: Any) -> Any:
 
 def _takes_training(layer: Any) -> bool:
     """Whether a layer behaves differently while learning (dropout, batch normalisation)."""
+    import keras
+
     return isinstance(layer, keras.layers.Dropout | keras.layers.BatchNormalization)
+
+
+def _as_batch(images: np.ndarray) -> np.ndarray:
+    """One (28, 28) picture or a batch, uint8 or [0, 1] -> (N, 28, 28) float32 in [0, 1]."""
+    arr = normalise(np.asarray(images))
+    return arr[None] if arr.ndim == 2 else arr.reshape(-1, IMAGE_SIZE, IMAGE_SIZE)
+
+
+def _dense_input_times_gradient(
+    weights: tuple[np.ndarray, ...], x: np.ndarray, kinds: np.ndarray
+) -> np.ndarray:
+    """The chapter model's input x gradient in numpy: its score for kind k is
+    relu(x W1 + b1) W2[:, k] + b2[k], whose gradient is W1 (active units' W2[:, k])."""
+    w1, b1, w2, _b2 = weights
+    flat = x.reshape(len(x), -1)  # (N, 784)
+    active = (flat @ w1 + b1) > 0  # (N, units): the units a ReLU lets through
+    gradient = (active * w2[:, kinds].T) @ w1.T  # (N, 784)
+    return (flat * gradient).reshape(x.shape).astype(np.float32)
 
 
 def input_times_gradient(
@@ -133,13 +162,16 @@ def input_times_gradient(
 
     mirror: the score is the mean over the picture and its mirror image, as the photo model
     answers (photo_model.photo_probabilities_batch), so the pixels' shares are of that mean.
+    `model` may be the chapter model's numpy weights (see hidden_kernel): no TensorFlow then.
     """
-    import tensorflow as tf
-
-    x_all = as_batch(images)  # (N, 28, 28) float32 in [0, 1]
+    x_all = _as_batch(images)  # (N, 28, 28) float32 in [0, 1]
     kinds = np.asarray(kinds, dtype=np.int32).reshape(-1)
     if len(kinds) != len(x_all):
         raise ValueError("Give one kind per picture.")
+    if isinstance(model, tuple) and not mirror:
+        return _dense_input_times_gradient(model, x_all, kinds)
+    import tensorflow as tf
+
     out = np.empty_like(x_all)
     for start in range(0, len(x_all), GRADIENT_BATCH):
         x = tf.constant(x_all[start : start + GRADIENT_BATCH])
@@ -226,7 +258,7 @@ def why(
 
     The runner-up's map is added when the answer's probability is below `sure_at`.
     """
-    picture = as_batch(image)[0]
+    picture = _as_batch(image)[0]
     probabilities = np.asarray(probabilities, dtype=np.float32)[:NUM_CLASSES]
     order = np.argsort(-probabilities, kind="stable")
     answer, second = int(order[0]), int(order[1])

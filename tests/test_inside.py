@@ -181,3 +181,21 @@ def test_views_write_their_words_in_the_visitors_language(lang):
         assert kinds.count("<img") == 10
     finally:
         i18n.set_language("en")
+
+
+def test_the_shipped_models_numpy_weights_give_the_same_pushes_as_keras(fmnist):
+    """Results reads the shipped model's pictures from its numpy weights (no TensorFlow on a
+    first visit): the pushes and the units must be the Keras model's own."""
+    from fmnist_demo.assets import DEFAULT_MODEL_PATH
+    from fmnist_demo.dense_forward import chapter_weights
+    from fmnist_demo.model import load_model
+
+    (_train, (x_test, y_test)) = fmnist
+    weights = chapter_weights(DEFAULT_MODEL_PATH)
+    model = load_model(DEFAULT_MODEL_PATH)
+    images, kinds = x_test[:40], y_test[:40]
+    in_numpy = inside.input_times_gradient(weights, images, kinds)
+    in_keras = inside.input_times_gradient(model, images, kinds)
+    assert np.abs(in_numpy).max() > 0
+    np.testing.assert_allclose(in_numpy, in_keras, atol=1e-4 * np.abs(in_keras).max())
+    np.testing.assert_array_equal(inside.hidden_kernel(weights), inside.hidden_kernel(model))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import streamlit as st
 
 from fmnist_demo import plots
 from fmnist_demo.assets import DEFAULT_MODEL_PATH
 from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TRAIN_SIZE, kind_name
-from fmnist_demo.dense_forward import NotAChapterModel, chapter_probabilities
+from fmnist_demo.dense_forward import NotAChapterModel, chapter_probabilities, chapter_weights
 from fmnist_demo.evaluation import (
     Evaluation,
     confidence,
@@ -53,6 +55,22 @@ def shipped_test_probs() -> np.ndarray:
         from fmnist_demo.model import predict_proba
 
         return predict_proba(shipped_model(), x_test)
+
+
+@st.cache_resource(show_spinner=False)
+def _shipped_weights() -> tuple[np.ndarray, ...] | None:
+    """The shipped chapter model's weights in numpy (None when it is some other model)."""
+    try:
+        return chapter_weights(DEFAULT_MODEL_PATH)
+    except NotAChapterModel:
+        return None
+
+
+def inside_model(active: ActiveModel) -> Any:
+    """What the "inside" views read: the shipped model's numpy weights (no TensorFlow on a
+    first visit), else the Keras model itself."""
+    weights = _shipped_weights() if active.kind == "shipped" else None
+    return weights if weights is not None else active.model
 
 
 # The figures' words are in the visitor's language: each takes the language as part of its key.
@@ -310,7 +328,7 @@ st.header(_("Its guesses, one by one"), divider="gray")
 predictions_section(x_test, result)
 with st.expander(_("Why this answer?"), icon=":material/lightbulb:"):
     pick = st.session_state.get("results_pick", 0)
-    why_section(active.model, x_test[pick], result.probs[pick])
+    why_section(inside_model(active), x_test[pick], result.probs[pick])
 
 st.header(_("Where it gets confused"), divider="gray")
 confusion_section(result)
@@ -320,7 +338,7 @@ mistakes_section(x_test, result)
 
 st.header(_("Inside the model"), divider="gray")
 st.subheader(_("What the hidden units learnt"))
-units_section(active.model, key="results_all_units")
+units_section(inside_model(active), key="results_all_units")
 st.subheader(_("What it looks for in each kind"))
 with st.expander(_("Show the ten pictures"), icon=":material/grid_view:"):
-    kinds_section(active.model, active.kind == "shipped", x_test, y_test, result.predicted)
+    kinds_section(inside_model(active), active.kind == "shipped", x_test, y_test, result.predicted)
