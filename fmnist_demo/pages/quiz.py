@@ -26,11 +26,13 @@ ROUND_KEY = "quiz_round"  # the round being played: pictures, answers so far, th
 PREVIOUS_KEY = "quiz_previous"  # the last round's pictures, left out of the next one
 BEST_KEY = "quiz_best"  # the visitor's best score this visit
 PROBS_KEY = "quiz_probs"  # (the visitor's model, its (10000, 10) test probabilities)
-SHOW_SCORE_JS = (
-    "<script>requestAnimationFrame(() => {"
+SHOW_SCORE_JS = (  # looks for 1.5 s: on a busy server the score may be laid out late
+    "<script>(() => { const end = performance.now() + 1500; const look = () => {"
     " const score = document.querySelector('.st-key-quiz-score');"
-    " if (score && score.getBoundingClientRect().top < 80)"
-    " score.scrollIntoView({block: 'start'}); });</script>"
+    " if (score && score.getBoundingClientRect().top < 40)"
+    " { score.style.scrollMarginTop = '64px'; score.scrollIntoView({block: 'start'}); }"
+    " if (performance.now() < end) requestAnimationFrame(look); };"
+    " requestAnimationFrame(look); })();</script>"
 )
 PICTURE_PX = 280  # the picture being named, on the screen: 10 screen pixels per picture pixel
 
