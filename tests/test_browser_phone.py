@@ -7,6 +7,7 @@ Playwright. Without a browser they are skipped, unless FMNIST_REQUIRE_BROWSER=1 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -74,9 +75,17 @@ def _open(page: Page, url: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "bn"])
 def test_every_button_and_choice_is_a_fingers_size_on_a_phone(app_url, phone, lang):
     """Buttons were 40 px, radio options 22, checkboxes 21, page links 28 at 390 x 844."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     small = {}
     for path in PAGES:
         _open(phone, f"{app_url}/{path}?lang={lang}")
+        # the app's style sheet can arrive a moment after the first paint: wait (bounded) for
+        # every target to be a finger's size, then measure what is there either way
+        with contextlib.suppress(PlaywrightTimeout):
+            phone.wait_for_function(
+                f"() => ({TAP_TARGETS_JS})().every(([_w, h]) => h >= {TAP_PX})", timeout=10_000
+            )
         targets = phone.evaluate(TAP_TARGETS_JS)
         assert targets, path  # every page has something to tap (the sidebar's links at least)
         small |= {f"{path or 'home'}: {what}": round(h, 1) for what, h in targets if h < TAP_PX}
