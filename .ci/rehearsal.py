@@ -131,6 +131,10 @@ def save_a_photo(page: Page, url: str, photo: Path, passcode: str, marker: str) 
     else:
         raise RehearsalFailed("the catalogue did not ask for the passcode set in the secrets")
     save.first.wait_for(timeout=TIMEOUT_MS)
+    if save.first.is_disabled():  # a "not sure" verdict: nothing ticked until a kind is tapped
+        page.locator('[data-testid="stBaseButton-pills"]').first.click()
+        page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+        print("  the model was not sure: its best guess tapped", flush=True)
     name = page.get_by_label(re.compile(r"^Name", re.IGNORECASE))
     if not name.count():
         raise RehearsalFailed("no name field to tell the saved item apart")
