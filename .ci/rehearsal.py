@@ -116,12 +116,13 @@ def save_a_photo(page: Page, url: str, photo: Path, passcode: str, marker: str) 
     tab = page.get_by_role("tab", name=re.compile("upload", re.IGNORECASE))
     if tab.count():
         tab.first.click()
+        page.wait_for_function(IDLE, timeout=TIMEOUT_MS)  # an upload sent mid-rerun is lost
     page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         str(photo)
     )
     save = page.get_by_role("button", name=re.compile("catalogue|save", re.IGNORECASE))
     passcode_box = page.locator(PASSCODE_INPUT)
-    save.or_(passcode_box).first.wait_for(timeout=TIMEOUT_MS)
+    save.or_(passcode_box).filter(visible=True).first.wait_for(timeout=TIMEOUT_MS)
     check(page, f"Classify {photo.name}")
     if passcode_box.count():
         passcode_box.first.fill(passcode)
