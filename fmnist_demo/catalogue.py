@@ -36,7 +36,7 @@ from PIL import Image
 from fmnist_demo import i18n
 from fmnist_demo import photo as photo_pipeline
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
-from fmnist_demo.evaluation import percent
+from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import N_, _, ngettext
 
 DB_ENV_VAR = "FMNIST_CATALOGUE_DB"

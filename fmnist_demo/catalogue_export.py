@@ -21,7 +21,7 @@ from typing import Any
 from fmnist_demo import i18n
 from fmnist_demo.catalogue import CatalogueRecord, thumbnail_data_url
 from fmnist_demo.data import kind_name
-from fmnist_demo.evaluation import confidence
+from fmnist_demo.formatting import confidence
 
 # Column headings of the CSV, in order (the first row of the file).
 CSV_COLUMNS = (

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 
 from fmnist_demo.data import kind_names
-from fmnist_demo.evaluation import count, hold_together, percent, percent_reached
+from fmnist_demo.formatting import count, hold_together, percent, percent_reached
 from fmnist_demo.i18n import N_, _, language
 from fmnist_demo.plots import ACCURACY_TITLE, LOSS_TITLE, RIGHT, WRONG
 

@@ -25,7 +25,7 @@ from matplotlib import colormaps
 from PIL import Image
 
 from fmnist_demo.data import IMAGE_SIZE, kind_names
-from fmnist_demo.evaluation import confidence
+from fmnist_demo.formatting import confidence
 from fmnist_demo.i18n import N_, _
 
 COLOURS = "RdBu"  # diverging: red for negative, white for zero, blue for positive

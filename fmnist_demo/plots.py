@@ -35,7 +35,7 @@ from matplotlib.transforms import Affine2D
 from PIL import Image, ImageDraw, ImageFont, features
 
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
-from fmnist_demo.evaluation import NO_BREAK_SPACE, confidence, count, percent
+from fmnist_demo.formatting import NO_BREAK_SPACE, confidence, count, percent
 from fmnist_demo.i18n import FONT_PATH, N_, _, language
 
 RIGHT = "#1f63c6"  # blue: the model is right / the true class

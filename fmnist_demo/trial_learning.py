@@ -597,7 +597,7 @@ def card_usable(card: Any) -> bool:
 def describe(card: dict[str, Any], zone: dt.tzinfo | None = None) -> str:
     """'improved from 212 of your items on 3 May; right on 82 % of the items it had not learnt
     from' (the date in `zone`, the server's when None)."""
-    from fmnist_demo.evaluation import percent
+    from fmnist_demo.formatting import percent
 
     when = dt.datetime.fromisoformat(card["date"]).astimezone(zone)
     after = Score.from_dict(card["after"])

@@ -222,7 +222,8 @@ def test_live_view_before_the_first_epoch_ends_shows_only_the_running_figure():
 
 
 def test_training_accuracy_shown_rounded_down_and_its_gap_to_the_test_figure():
-    from fmnist_demo.evaluation import percent_reached, training_gap
+    from fmnist_demo.evaluation import training_gap
+    from fmnist_demo.formatting import percent_reached
 
     # 89.96 % has not reached the 90 % target, so it never reads "90 %"; 0.29 stays 29
     assert percent_reached(0.8996) == "89\u00a0%" and percent_reached(0.9012) == "90\u00a0%"

@@ -65,7 +65,7 @@ def _upload(page: AppTest, *files: tuple[str, bytes]) -> None:
 
 def test_page_names_the_photo_model_and_how_right_it_is(page):
     from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card, unseen_figures
-    from fmnist_demo.evaluation import percent
+    from fmnist_demo.formatting import percent
 
     captions = " ".join(c.value for c in page.caption)
     dev = unseen_figures(read_card(PHOTO_MODEL_PATH))["calibrated"]
@@ -498,7 +498,7 @@ def _sure_shoe(at: AppTest):
 
 
 def test_a_sure_shoe_of_an_unsure_kind_says_both(page):
-    from fmnist_demo.evaluation import confidence
+    from fmnist_demo.formatting import confidence
 
     result = _sure_shoe(page)
     (said,) = [w.value for w in page.warning]
@@ -509,7 +509,7 @@ def test_a_sure_shoe_of_an_unsure_kind_says_both(page):
 
 
 def test_a_sure_shoe_of_an_unsure_kind_in_bengali(bengali_page):
-    from fmnist_demo.evaluation import confidence
+    from fmnist_demo.formatting import confidence
 
     at = bengali_page
     result = _sure_shoe(at)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
 from fmnist_demo.data import CLASS_NAMES, is_available
-from fmnist_demo.evaluation import percent
+from fmnist_demo.formatting import percent
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")

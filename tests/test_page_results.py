@@ -14,14 +14,12 @@ from streamlit.testing.v1 import AppTest
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, read_card
 from fmnist_demo.data import is_available, load_fashion_mnist
 from fmnist_demo.evaluation import (
-    confidence,
-    count,
     per_class_accuracy,
-    percent,
     points_between,
     ranked_classes,
     top_confusions,
 )
+from fmnist_demo.formatting import confidence, count, percent
 from fmnist_demo.model import accuracy, build_model, load_default_model, predict_proba
 
 ROOT = Path(__file__).resolve().parents[1]

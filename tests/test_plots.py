@@ -26,22 +26,17 @@ from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, kind_names
 from fmnist_demo.evaluation import (
     EmptySelection,
     class_counts,
-    clock,
-    confidence,
     confusion_matrix,
-    count,
     evaluate,
     most_confident_mistakes,
     normalisation_examples,
     per_class_accuracy,
-    percent,
-    pixel_size,
     points_between,
     ranked_classes,
     sample_indices,
     top_confusions,
-    with_unit,
 )
+from fmnist_demo.formatting import clock, confidence, count, percent, pixel_size, with_unit
 
 
 def _images(n: int, seed: int = 0) -> np.ndarray:

@@ -26,7 +26,7 @@ import streamlit as st
 
 from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
 from fmnist_demo.data import TRAIN_SIZE, DatasetUnavailable, load_fashion_mnist
-from fmnist_demo.evaluation import clock, percent
+from fmnist_demo.formatting import clock, percent
 from fmnist_demo.i18n import _, ngettext
 
 USER_MODEL_KEY = "user_model"  # this visitor's trained model: a dict, see remember_user_model()

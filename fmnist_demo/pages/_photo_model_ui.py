@@ -23,7 +23,7 @@ from fmnist_demo import trial_learning as tl
 from fmnist_demo.assets import unseen_figures
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore, PhotoModelEntry
 from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
-from fmnist_demo.evaluation import percent
+from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._catalogue_ui import get_store
 from fmnist_demo.pages._common import (

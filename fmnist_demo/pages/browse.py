@@ -10,11 +10,10 @@ from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TEST_SIZE, TRAIN_SIZE, kin
 from fmnist_demo.evaluation import (
     EmptySelection,
     class_counts,
-    count,
     normalisation_examples,
-    pixel_size,
     sample_indices,
 )
+from fmnist_demo.formatting import count, pixel_size
 from fmnist_demo.i18n import N_, _, language
 from fmnist_demo.pages._common import (
     dataset,

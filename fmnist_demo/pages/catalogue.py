@@ -27,7 +27,7 @@ from fmnist_demo.catalogue import (
     TrialSummary,
 )
 from fmnist_demo.data import NUM_CLASSES, kind_name
-from fmnist_demo.evaluation import confidence
+from fmnist_demo.formatting import confidence
 from fmnist_demo.html_views import trial_bars_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.pages._catalogue_ui import (

@@ -17,7 +17,7 @@ from PIL import Image
 
 from fmnist_demo import i18n, photo
 from fmnist_demo.data import kind_name, kind_names
-from fmnist_demo.evaluation import confidence
+from fmnist_demo.formatting import confidence
 from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
 from fmnist_demo.pages._catalogue_ui import (

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo.data import IMAGE_SIZE, DatasetUnavailable, find_data_dir, kind_names
-from fmnist_demo.evaluation import count, percent, pixel_size
+from fmnist_demo.formatting import count, percent, pixel_size
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._common import dataset, shipped_card
 

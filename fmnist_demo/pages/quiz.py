@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo.data import NUM_CLASSES, kind_name
-from fmnist_demo.evaluation import confidence
+from fmnist_demo.formatting import confidence
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._common import (
     NARROW_PX,

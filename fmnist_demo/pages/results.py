@@ -13,18 +13,14 @@ from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TRAIN_SIZE, kind_name
 from fmnist_demo.dense_forward import NotAChapterModel, chapter_probabilities, chapter_weights
 from fmnist_demo.evaluation import (
     Evaluation,
-    confidence,
-    count,
     evaluate,
     most_confident_mistakes,
     per_class_accuracy,
-    percent,
-    percent_reached,
-    pixel_size,
     ranked_classes,
     top_confusions,
     training_gap,
 )
+from fmnist_demo.formatting import confidence, count, percent, percent_reached, pixel_size
 from fmnist_demo.i18n import _, language, ngettext
 from fmnist_demo.pages._common import (
     USER_MODEL_KEY,

@@ -18,7 +18,8 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo.data import DatasetUnavailable
-from fmnist_demo.evaluation import count, hold_together, percent, percent_reached, training_gap
+from fmnist_demo.evaluation import training_gap
+from fmnist_demo.formatting import count, hold_together, percent, percent_reached
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.inside_plots import inside_css
