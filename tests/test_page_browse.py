@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from fmnist_demo import plots
 from fmnist_demo.data import CLASS_NAMES, is_available
 from fmnist_demo.evaluation import EmptySelection, normalisation_examples, sample_indices
-from fmnist_demo.pages._common import PRELOAD_ENV
+from fmnist_demo.pages._preload import PRELOAD_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -119,7 +119,7 @@ def test_a_rerun_reads_the_dataset_from_the_cache(monkeypatch):
     def parse_again(*args, **kwargs):
         raise AssertionError("the dataset was read again on a rerun")
 
-    monkeypatch.setattr("fmnist_demo.pages._common.load_fashion_mnist", parse_again)
+    monkeypatch.setattr("fmnist_demo.pages._dataset.load_fashion_mnist", parse_again)
     at.button(key="browse_shuffle").click().run()
     assert not at.exception, at.exception
     assert len(at.image) > 0  # the new sample is drawn

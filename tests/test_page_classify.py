@@ -346,17 +346,19 @@ def test_camera_photo_is_named_for_a_person(page):
 
 def test_your_model_is_a_comparison_not_a_replacement(page, fmnist):
     from fmnist_demo.model import build_model
-    from fmnist_demo.pages._common import USER_MODEL_KEY
+    from fmnist_demo.pages._user_model_ui import USER_MODEL_KEY
+    from fmnist_demo.user_model import UserModel
 
-    page.session_state[USER_MODEL_KEY] = {
-        "model": build_model(128),  # untrained: its answers differ from the photo model's
-        "trained_at": "14:05",
-        "hidden_units": 128,
-        "epochs": 1,
-        "samples": 600,
-        "train_accuracy": 0.5,
-        "test_accuracy": 0.5,
-    }
+    page.session_state[USER_MODEL_KEY] = UserModel(
+        model=build_model(128),  # untrained: its answers differ from the photo model's
+        token="t0",
+        trained_at="14:05",
+        hidden_units=128,
+        epochs=1,
+        samples=600,
+        train_accuracy=0.5,
+        test_accuracy=0.5,
+    )
     page.run()
     toggle = page.toggle(key="classify_compare")
     assert "trained at 14:05" in toggle.label and toggle.value is False
@@ -461,18 +463,20 @@ def test_unsure_shoes_and_none_of_the_ten_in_bengali(bengali_page):
 
 def test_a_camera_photo_and_your_model_in_bengali(bengali_page):
     from fmnist_demo.model import build_model
-    from fmnist_demo.pages._common import USER_MODEL_KEY
+    from fmnist_demo.pages._user_model_ui import USER_MODEL_KEY
+    from fmnist_demo.user_model import UserModel
 
     at = bengali_page
-    at.session_state[USER_MODEL_KEY] = {
-        "model": build_model(128),
-        "trained_at": "14:05",
-        "hidden_units": 128,
-        "epochs": 1,
-        "samples": 600,
-        "train_accuracy": 0.5,
-        "test_accuracy": 0.5,
-    }
+    at.session_state[USER_MODEL_KEY] = UserModel(
+        model=build_model(128),
+        token="t0",
+        trained_at="14:05",
+        hidden_units=128,
+        epochs=1,
+        samples=600,
+        train_accuracy=0.5,
+        test_accuracy=0.5,
+    )
     at.run()
     toggle = at.toggle(key="classify_compare")
     assert toggle.label == "আপনার মডেলের সঙ্গে মিলিয়ে দেখুন (14:05-এ “চোখের সামনে শেখানো” পাতায় শেখানো)"

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.data import is_available, kind_name, load_fashion_mnist
 from fmnist_demo.model import load_default_model, predict_proba
+from fmnist_demo.user_model import UserModel
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -124,8 +125,8 @@ def test_the_visitors_own_model_plays_when_chosen_and_says_so():
 
     keras.utils.set_random_seed(0)
     model = build_model(hidden_units=8)  # untrained: about one picture in ten right
-    user = {"model": model, "trained_at": "14:05", "hidden_units": 8, "epochs": 1,
-            "train_accuracy": 0.1, "test_accuracy": 0.1}  # fmt: skip
+    user = UserModel(model=model, token="t0", trained_at="14:05", hidden_units=8, epochs=1,
+                     train_accuracy=0.1, test_accuracy=0.1)  # fmt: skip
     at = _quiz(session={"user_model": user, "model_choice": "yours"})
     assert at.radio(key="quiz_model").value == "yours"
     assert "Active model: **your model, trained at 14:05" in at.caption[-1].value

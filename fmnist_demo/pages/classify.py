@@ -28,14 +28,10 @@ from fmnist_demo.pages._catalogue_ui import (
     save_controls,
     status_words,
 )
-from fmnist_demo.pages._common import (
-    KEEP_MODEL_S,
-    UserModelStore,
-    current_user_model,
-    visitor_clock,
-)
 from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
+from fmnist_demo.pages._user_model_ui import current_user_model
+from fmnist_demo.pages._visitor_time import visitor_clock
 from fmnist_demo.photo_model import (
     PhotoResult,
     Verdict,
@@ -43,6 +39,8 @@ from fmnist_demo.photo_model import (
     photo_probabilities,
     split_outputs,
 )
+from fmnist_demo.reload_store import ReloadStore
+from fmnist_demo.user_model import KEEP_MODEL_S, UserModel
 
 # {(file id, "photo …" or "yours …"): PhotoResult, (file id, …, language): an error's words}
 RESULTS_KEY = "classify_results"
@@ -88,9 +86,9 @@ for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {}), (BAD_KEY, [])):
 
 
 @st.cache_resource
-def visit_store() -> UserModelStore:
+def visit_store() -> ReloadStore[dict]:
     """The server's one store of visitors' photos and choices, kept as long as trained models."""
-    return UserModelStore(capacity=KEEP_VISITS, ttl_s=KEEP_MODEL_S)
+    return ReloadStore(capacity=KEEP_VISITS, ttl_s=KEEP_MODEL_S)
 
 
 def the_visit() -> dict:
@@ -241,7 +239,7 @@ def verdict_box(result: PhotoResult) -> None:
         st.caption(text)
 
 
-def comparison(result: PhotoResult | str, user: dict) -> None:
+def comparison(result: PhotoResult | str, user: UserModel) -> None:
     """One line: what the visitor's own model (trained on Train live) says about the photo."""
     if isinstance(result, str):
         return
@@ -249,7 +247,7 @@ def comparison(result: PhotoResult | str, user: dict) -> None:
         "Your model (trained at {time}) says **{kind}** ({percent}). It learnt from the "
         "dataset's pictures only, so on photos the photo model above is the one to trust."
     ).format(
-        time=user["trained_at"],
+        time=user.trained_at,
         kind=kind_name(result.predicted),
         percent=confidence(result.confidence),
     )
@@ -362,12 +360,12 @@ def take_in(visit: dict, given: list[tuple[str, str, bytes]], model: Any) -> Non
         st.rerun()
 
 
-def yours_for(file_id: str, result: PhotoResult, user: dict) -> PhotoResult:
+def yours_for(file_id: str, result: PhotoResult, user: UserModel) -> PhotoResult:
     """What the visitor's own model says about a kept photo, from the picture the model saw."""
-    key = (file_id, f"yours {user['trained_at']}")  # a new model gets fresh answers
+    key = (file_id, f"yours {user.trained_at}")  # a new model gets fresh answers
     results = st.session_state[RESULTS_KEY]
     if key not in results:
-        outputs = photo_probabilities(user["model"], result.prepared.model_input)
+        outputs = photo_probabilities(user.model, result.prepared.model_input)
         kinds, other = split_outputs(outputs)
         results[key] = PhotoResult(
             prepared=result.prepared, probabilities=kinds, other=float(other)
@@ -409,9 +407,7 @@ user = current_user_model()
 compare = False
 if user is not None:
     compare = st.toggle(
-        _("Compare with your model (trained at {time} on Train live)").format(
-            time=user["trained_at"]
-        ),
+        _("Compare with your model (trained at {time} on Train live)").format(time=user.trained_at),
         key=COMPARE_KEY,
         help=_(
             "Your model learnt from the dataset's pictures only; its answer is shown beside the "

@@ -6,7 +6,8 @@ import streamlit as st
 from fmnist_demo.data import IMAGE_SIZE, DatasetUnavailable, find_data_dir, kind_names
 from fmnist_demo.formatting import count, percent, pixel_size
 from fmnist_demo.i18n import _, ngettext
-from fmnist_demo.pages._common import dataset, shipped_card
+from fmnist_demo.pages._dataset import dataset
+from fmnist_demo.pages._shipped_models import shipped_card
 
 CHAPTER_TEST_ACCURACY = 0.88  # what the chapter's model scores on the test pictures
 # ten across in a 1280 px window beside the sidebar (a row of 820 px, with 9 gaps of 16 px): 74 px

@@ -10,15 +10,12 @@ import streamlit as st
 from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.formatting import confidence
 from fmnist_demo.i18n import _, ngettext
-from fmnist_demo.pages._common import (
-    NARROW_PX,
-    ActiveModel,
-    chapter_model_choice,
-    dataset,
-    dataset_or_message,
-    shipped_model,
-)
+from fmnist_demo.pages._dataset import dataset, dataset_or_message
+from fmnist_demo.pages._model_choice import chapter_model_choice
+from fmnist_demo.pages._screen import NARROW_PX
+from fmnist_demo.pages._shipped_models import shipped_model
 from fmnist_demo.quiz import QuizScore, choose_round, picture_png, score_round
+from fmnist_demo.user_model import ActiveModel
 
 SEED_KEY = "quiz_seed"  # drawn once per visit: each visitor gets rounds of their own
 ROUNDS_KEY = "quiz_rounds"  # rounds started this visit; with the seed, it seeds the next round
@@ -59,7 +56,7 @@ def test_picture(index: int) -> bytes:
 
 def test_probs(active: ActiveModel) -> np.ndarray:
     """The active model's (10000, 10) test probabilities, computed once per model and session."""
-    if active.kind == "shipped":
+    if active.shipped:
         return shipped_test_probs()
     memo = st.session_state.get(PROBS_KEY)  # (model, probabilities): the model kept alive
     if memo is None or memo[0] is not active.model:  # ... so a new one is never taken for it

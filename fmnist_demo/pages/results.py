@@ -22,17 +22,12 @@ from fmnist_demo.evaluation import (
 )
 from fmnist_demo.formatting import confidence, count, percent, percent_reached, pixel_size
 from fmnist_demo.i18n import _, language, ngettext
-from fmnist_demo.pages._common import (
-    USER_MODEL_KEY,
-    ActiveModel,
-    chapter_model_choice,
-    dataset,
-    dataset_or_message,
-    shipped_card,
-    shipped_model,
-    show_figure,
-)
+from fmnist_demo.pages._dataset import dataset, dataset_or_message
+from fmnist_demo.pages._figures import show_figure
 from fmnist_demo.pages._inside_ui import kinds_section, units_section, why_section
+from fmnist_demo.pages._model_choice import chapter_model_choice
+from fmnist_demo.pages._shipped_models import shipped_card, shipped_model
+from fmnist_demo.user_model import ActiveModel
 
 SHOWN_PREDICTIONS = 15  # the chapter's figure: the first 15 test images
 SHOWN_MISTAKES = 12
@@ -65,7 +60,7 @@ def _shipped_weights() -> tuple[np.ndarray, ...] | None:
 def inside_model(active: ActiveModel) -> Any:
     """What the "inside" views read: the shipped model's numpy weights (no TensorFlow on a
     first visit), else the Keras model itself."""
-    weights = _shipped_weights() if active.kind == "shipped" else None
+    weights = _shipped_weights() if active.shipped else None
     return weights if weights is not None else active.model
 
 
@@ -118,7 +113,7 @@ def mistakes_png(
 
 def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
     """The active model's (10000, 10) test probabilities, computed once per model and session."""
-    if active.kind == "shipped":
+    if active.shipped:
         return shipped_test_probs()
     memo = st.session_state.get(PROBS_KEY)  # (model, probabilities): the model kept alive
     if memo is None or memo[0] is not active.model:  # ... so a new one is never taken for it
@@ -132,16 +127,12 @@ def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
 
 def train_accuracy(active: ActiveModel) -> float | None:
     """Accuracy on the training images, as recorded when the model was trained."""
-    if active.kind == "shipped":
-        return shipped_card().get("train_accuracy")
-    return st.session_state[USER_MODEL_KEY].get("train_accuracy")
+    return shipped_card().get("train_accuracy") if active.shipped else active.user.train_accuracy
 
 
 def train_size(active: ActiveModel) -> int:
     """How many training images the active model learnt from."""
-    if active.kind == "shipped":
-        return TRAIN_SIZE
-    return st.session_state[USER_MODEL_KEY].get("samples", TRAIN_SIZE)
+    return TRAIN_SIZE if active.shipped else active.user.samples
 
 
 def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) -> None:
@@ -315,7 +306,7 @@ result = evaluate(active_test_probs(active, x_test), y_test)
 
 st.header(_("Training and test accuracy"), divider="gray")
 accuracy_section(train_accuracy(active), train_size(active), result)
-if active.kind == "shipped" and shipped_card().get("history"):
+if active.shipped and shipped_card().get("history"):
     with st.expander(_("How its accuracy grew while it was learning")):
         lang = language()
         show_figure(shipped_curves_png(False, lang), shipped_curves_png(True, lang), "curves")
@@ -337,4 +328,4 @@ st.subheader(_("What the hidden units learnt"))
 units_section(inside_model(active), key="results_all_units")
 st.subheader(_("What it looks for in each kind"))
 with st.expander(_("Show the ten pictures"), icon=":material/grid_view:"):
-    kinds_section(inside_model(active), active.kind == "shipped", x_test, y_test, result.predicted)
+    kinds_section(inside_model(active), active.shipped, x_test, y_test, result.predicted)
