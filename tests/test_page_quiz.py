@@ -53,7 +53,7 @@ def test_a_round_scored_side_by_side_with_the_best_kept():
     progress = at.get("progress")[0].proto
     assert progress.text == "Picture 1 of 10" and progress.value == 0
 
-    first = at.session_state["quiz_round"]["indices"]
+    first = at.session_state["quiz_round"].indices
     truth, model = _truth_and_model(first)
     wrong = (truth + 1) % 10
     answers = [int(t) for t in truth[:6]] + [int(w) for w in wrong[6:]]  # six right, four wrong
@@ -89,7 +89,7 @@ def test_a_round_scored_side_by_side_with_the_best_kept():
 
     # a second round: ten other pictures; a worse score leaves the best as it was
     at.button(key="quiz_again").click().run()
-    second = at.session_state["quiz_round"]["indices"]
+    second = at.session_state["quiz_round"].indices
     assert not set(second) & set(first)
     truth2, _model2 = _truth_and_model(second)
     for t in truth2:
@@ -98,7 +98,7 @@ def test_a_round_scored_side_by_side_with_the_best_kept():
     assert "Your best this visit: **6 of 10**" in _text(at)
     at.run()  # shown again, the round is not counted twice, nor is a round added
     assert "Your best this visit: **6 of 10**" in _text(at)
-    assert at.session_state["quiz_round"]["indices"] == second
+    assert at.session_state["quiz_round"].indices == second
 
 
 def test_the_quiz_in_bengali(bengali):
@@ -106,7 +106,7 @@ def test_the_quiz_in_bengali(bengali):
     assert at.title[0].value == "আপনি বনাম মডেল"
     assert [b.label for b in at.button][-10:] == [kind_name(k) for k in range(10)]
     assert kind_name(9) == "অ্যাঙ্কেল বুট"
-    truth, model = _truth_and_model(at.session_state["quiz_round"]["indices"])
+    truth, model = _truth_and_model(at.session_state["quiz_round"].indices)
     for t in truth:  # all ten right
         at.button(key=f"quiz_answer_{int(t)}").click().run()
     assert not at.exception
@@ -130,7 +130,7 @@ def test_the_visitors_own_model_plays_when_chosen_and_says_so():
     at = _quiz(session={"user_model": user, "model_choice": "yours"})
     assert at.radio(key="quiz_model").value == "yours"
     assert "Active model: **your model, trained at 14:05" in at.caption[-1].value
-    indices = at.session_state["quiz_round"]["indices"]
+    indices = at.session_state["quiz_round"].indices
     (_train, (x_test, y_test)) = load_fashion_mnist()
     probs = predict_proba(model, x_test)
     truth = y_test[list(indices)]
@@ -144,4 +144,4 @@ def test_the_visitors_own_model_plays_when_chosen_and_says_so():
     assert not at.exception
     assert "Active model: **shipped model" in at.caption[-1].value
     assert at.get("progress")[0].proto.text == "Picture 1 of 10"
-    assert not set(at.session_state["quiz_round"]["indices"]) & set(indices)
+    assert not set(at.session_state["quiz_round"].indices) & set(indices)

@@ -147,7 +147,7 @@ d.metric(
 
 st.header(_("A random sample"), divider="gray")
 split, kind = sample_controls()
-images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
+images, labels = _split(split)
 try:
     shown = sample_indices(labels, GRID_SIZE, seed=st.session_state[SEED_KEY], class_id=kind)
 except EmptySelection as exc:

@@ -36,8 +36,7 @@ from fmnist_demo.photo_model import (
     PhotoResult,
     Verdict,
     classify_photo,
-    photo_probabilities,
-    split_outputs,
+    classify_prepared,
 )
 from fmnist_demo.reload_store import ReloadStore
 from fmnist_demo.user_model import KEEP_MODEL_S, UserModel
@@ -365,11 +364,7 @@ def yours_for(file_id: str, result: PhotoResult, user: UserModel) -> PhotoResult
     key = (file_id, f"yours {user.trained_at}")  # a new model gets fresh answers
     results = st.session_state[RESULTS_KEY]
     if key not in results:
-        outputs = photo_probabilities(user.model, result.prepared.model_input)
-        kinds, other = split_outputs(outputs)
-        results[key] = PhotoResult(
-            prepared=result.prepared, probabilities=kinds, other=float(other)
-        )
+        results[key] = classify_prepared(user.model, result.prepared)
     return results[key]
 
 
