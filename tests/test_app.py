@@ -17,9 +17,7 @@ from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.pages._dataset import dataset
 from fmnist_demo.pages._training_slot import training_slot
 from fmnist_demo.pages._user_model_ui import user_model_store
-from fmnist_demo.reload_store import ReloadStore
-from fmnist_demo.training import TrainingJob, TrainSettings, train
-from fmnist_demo.user_model import UserModel, UserModelStore
+from fmnist_demo.training import TrainingJob, TrainSettings
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
@@ -224,40 +222,6 @@ def test_page_says_when_the_trained_model_is_gone(fmnist):
     assert any("no longer kept" in i.value for i in at.info)
     assert "model" not in at.query_params
     assert any("shipped model" in c.value for c in at.caption)
-
-
-def test_model_store_is_bounded_and_forgets_old_models():
-    store = ReloadStore(capacity=2, ttl_s=3600)
-    for token in "abc":
-        store.put(token, {"token": token})
-    assert len(store) == 2 and store.get("a") is None  # the least recently used went first
-    assert store.get("b") == {"token": "b"}
-    store.put("d", {"token": "d"})
-    assert store.get("c") is None and store.get("b") is not None  # reading b kept it
-    now = [0.0]
-    timed = ReloadStore(capacity=5, ttl_s=3600, now=lambda: now[0])
-    timed.put("x", {})
-    now[0] = 3599.0
-    assert timed.get("x") is not None  # kept for the hour, and the hour starts again
-    now[0] = 3599.0 + 3601.0
-    assert timed.get("x") is None and len(timed) == 0
-
-
-def test_model_store_keeps_weights_and_a_reload_makes_the_model_again(fmnist):
-    from fmnist_demo.model import predict_proba
-
-    (x, y), (x_test, _) = fmnist
-    model = train(x[:640], y[:640], TrainSettings(hidden_units=32, epochs=1)).model
-    user = UserModel(model=model, token="t", trained_at="14:05", hidden_units=32, epochs=1)
-    store = UserModelStore(capacity=2, ttl_s=3600)
-    store.put("t", user)
-    kept = store.get("t")
-    assert kept.model is None and len(kept.weights) == 4  # no Keras model kept
-    assert user.model is model  # the visitor's own model is left as it was
-    again = kept.with_model()
-    assert again.weights is None and kept.model is None
-    assert np.allclose(predict_proba(again.model, x_test[:50]), predict_proba(model, x_test[:50]))
-    assert again.with_model() is again  # a model already made is not made twice
 
 
 def test_early_stop_message_through_the_page(fmnist):
