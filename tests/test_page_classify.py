@@ -136,9 +136,7 @@ def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
 
 def _file_ids(at: AppTest) -> dict[str, str]:
     """File name -> file id, for the photos kept in the visit."""
-    return {
-        e["name"]: file_id for file_id, e in at.session_state["classify_visit"]["photos"].items()
-    }
+    return {e.name: file_id for file_id, e in at.session_state["classify_visit"].photos.items()}
 
 
 def _pick(at: AppTest, file_id: str):
