@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fresh_process import first_visit_imports_tensorflow
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -150,29 +151,10 @@ def test_the_visitors_own_model_plays_when_chosen_and_says_so():
 @pytest.mark.slow  # a process of its own, where TensorFlow has not been imported
 def test_a_round_with_the_shipped_model_needs_no_tensorflow():
     # the quiz asked Keras for the shipped model's answers, and loaded it to name its round
-    import os
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({APP!r}, default_timeout=300)\n"
-        f"at.switch_page({PAGE!r})\n"
-        "at.run()\n"
-        "assert not at.exception, at.exception\n"
-        "at.button(key='quiz_answer_0').click().run()\n"
-        "assert not at.exception and len(at.session_state['quiz_round'].answers) == 1\n"
-        "print('tensorflow' in sys.modules)\n"
+    assert not first_visit_imports_tensorflow(
+        PAGE,
+        """
+        at.button(key="quiz_answer_0").click().run()
+        assert not at.exception and len(at.session_state["quiz_round"].answers) == 1
+        """,
     )
-    env = {**os.environ, "FMNIST_PRELOAD_TENSORFLOW": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "False"

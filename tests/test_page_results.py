@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 from apptest import open_app
+from fresh_process import first_visit_imports_tensorflow
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -191,28 +192,6 @@ def test_shipped_probabilities_in_numpy_are_the_keras_models(fmnist):
 @pytest.mark.slow  # a process of its own, where TensorFlow has not been imported
 def test_first_visit_to_results_with_the_shipped_model_needs_no_tensorflow(fmnist):
     # importing TensorFlow took about 4 of the 5.9 s of a first visit (issue 26, part 5)
-    import os
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({APP!r}, default_timeout=300)\n"
-        f"at.switch_page({PAGE!r})\n"
-        "at.run()\n"
-        "assert not at.exception, at.exception\n"
-        "assert any('On the 10,000 new test images' in m.label for m in at.metric)\n"
-        "print('tensorflow' in sys.modules)\n"
+    assert not first_visit_imports_tensorflow(
+        PAGE, "assert any('On the 10,000 new test images' in m.label for m in at.metric)"
     )
-    env = {**os.environ, "FMNIST_PRELOAD_TENSORFLOW": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout
