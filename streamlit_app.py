@@ -6,8 +6,10 @@ import streamlit as st
 
 from fmnist_demo.foreground import one_thread_per_operation, serving
 from fmnist_demo.i18n import _
-from fmnist_demo.pages._common import keep_model_across_reloads, preload_tensorflow, tap_targets
 from fmnist_demo.pages._language import language_picker, start_language
+from fmnist_demo.pages._preload import preload_tensorflow
+from fmnist_demo.pages._screen import tap_targets
+from fmnist_demo.pages._user_model_ui import keep_model_across_reloads
 
 one_thread_per_operation()  # before TensorFlow starts: learning leaves cores to visitors
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"  # shipped: no font from the internet

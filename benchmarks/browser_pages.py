@@ -40,7 +40,7 @@ from fmnist_demo.serve import app_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PRELOAD_ENV = (
-    "FMNIST_PRELOAD_TENSORFLOW"  # fmnist_demo.pages._common.PRELOAD_ENV (no Streamlit here)
+    "FMNIST_PRELOAD_TENSORFLOW"  # fmnist_demo.pages._preload.PRELOAD_ENV (no Streamlit here)
 )
 PAGES = {  # name: path in the address
     "home": "",

@@ -22,6 +22,7 @@ PAGES = {
     "home": None,
     "browse": "fmnist_demo/pages/browse.py",
     "results": "fmnist_demo/pages/results.py",
+    "quiz": "fmnist_demo/pages/quiz.py",
     "train_live": "fmnist_demo/pages/train_live.py",
     "catalogue": "fmnist_demo/pages/catalogue.py",
 }

@@ -41,6 +41,14 @@ def sample_indices(
     return np.sort(rng.choice(pool, size=min(n, len(pool)), replace=False))  # (n,) int
 
 
+def first_of_each_kind(images: np.ndarray, labels: np.ndarray, scale: int = 1) -> list[np.ndarray]:
+    """The first picture of each of the ten kinds, each pixel repeated `scale` times down and
+    across (hard pixel edges, as plots.enlarged draws them, without importing matplotlib):
+    (N, 28, 28) uint8, (N,) -> ten (28 * scale, 28 * scale) uint8."""
+    firsts = (images[np.flatnonzero(labels == k)[0]] for k in range(NUM_CLASSES))
+    return [image.repeat(scale, 0).repeat(scale, 1) for image in firsts]
+
+
 def class_counts(labels: np.ndarray) -> np.ndarray:
     """How many images each class has: (N,) labels -> (10,) int."""
     return np.bincount(np.asarray(labels), minlength=NUM_CLASSES)
@@ -150,6 +158,15 @@ class Evaluation:
     def matrix(self) -> np.ndarray:
         """(10, 10) confusion counts."""
         return confusion_matrix(self.labels, self.predicted)
+
+    @property
+    def wrong(self) -> int:
+        """How many images it predicted wrong."""
+        return int(np.sum(self.predicted != self.labels))
+
+    def right_among_first(self, n: int) -> int:
+        """How many of the first n images it predicted right."""
+        return int(np.sum(self.predicted[:n] == self.labels[:n]))
 
 
 def evaluate(probs: np.ndarray, labels: np.ndarray) -> Evaluation:

@@ -192,7 +192,11 @@ def split_outputs(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def classify_photo(model: Any, source: photo.PhotoSource) -> PhotoResult:
     """A photo (bytes, file-like or PIL image) -> PhotoResult; a bad file raises PhotoError."""
-    prepared = photo.prepare(source)
+    return classify_prepared(model, photo.prepare(source))
+
+
+def classify_prepared(model: Any, prepared: photo.PreparedPhoto) -> PhotoResult:
+    """A photo already prepared (for another model, say) -> this model's PhotoResult."""
     kinds, other = split_outputs(photo_probabilities(model, prepared.model_input))
     return PhotoResult(prepared=prepared, probabilities=kinds, other=float(other))
 

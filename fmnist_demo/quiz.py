@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -75,6 +75,25 @@ def choose_round(
         [rng.choice(easy, easy_n, replace=False), rng.choice(hard, hard_n, replace=False)]
     )
     return tuple(int(i) for i in rng.permutation(picked))
+
+
+@dataclass(frozen=True)
+class QuizRound:
+    """A round being played: its pictures, the visitor's answers so far, and the model asked."""
+
+    indices: tuple[int, ...]  # test pictures, in the order shown
+    model: str  # which model the round was chosen for: another model means a new round
+    answers: tuple[int, ...] = ()  # kinds 0-9, one per picture answered so far
+    counted: bool = False  # already counted towards the visitor's best score
+
+    @property
+    def finished(self) -> bool:
+        """True when every picture has its answer."""
+        return len(self.answers) >= len(self.indices)
+
+    def answered(self, kind: int) -> QuizRound:
+        """The round with one more answer; a finished round stays as it is (a double tap)."""
+        return self if self.finished else replace(self, answers=(*self.answers, kind))
 
 
 @dataclass(frozen=True)

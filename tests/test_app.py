@@ -14,8 +14,10 @@ from streamlit.testing.v1 import AppTest
 from waiting import watch_to_the_end, watch_until
 
 from fmnist_demo.data import CLASS_NAMES
-from fmnist_demo.pages._common import UserModelStore, dataset, training_slot, user_model_store
-from fmnist_demo.training import TrainingJob, TrainSettings, train
+from fmnist_demo.pages._dataset import dataset
+from fmnist_demo.pages._training_slot import training_slot
+from fmnist_demo.pages._user_model_ui import user_model_store
+from fmnist_demo.training import TrainingJob, TrainSettings
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TRAIN_PAGE = "fmnist_demo/pages/train_live.py"
@@ -109,10 +111,10 @@ def test_train_one_epoch_through_the_page(fmnist):
     _finish(at)
     assert not at.exception
     result = at.session_state["train_result"]
-    assert len(result["history"]) == 1 and result["reason"] == "finished"
-    assert 0.0 < result["test_accuracy"] <= 1.0
+    assert len(result.history) == 1 and result.reason == "finished"
+    assert 0.0 < result.test_accuracy <= 1.0
     user = at.session_state["user_model"]
-    assert user["epochs"] == 1 and at.session_state["model_choice"] == "yours"
+    assert user.epochs == 1 and at.session_state["model_choice"] == "yours"
     assert any("Training finished its 1 epoch." in s.value for s in at.success)
     assert at.get("download_button")
     assert not training_slot().busy
@@ -132,7 +134,7 @@ def test_trained_model_survives_a_reload(fmnist):
     user = at.session_state["user_model"]
     token = at.query_params["model"]
     kept = user_model_store().get(token)
-    assert token == user["token"] and kept["token"] == token and kept["model"] is None
+    assert token == user.token and kept.token == token and kept.model is None
     # A reload is a new session with the same address: the model is found again, made anew
     # from the kept weights.
     again = _app()
@@ -140,10 +142,10 @@ def test_trained_model_survives_a_reload(fmnist):
     again.switch_page("fmnist_demo/pages/results.py").run()
     assert not again.exception
     restored = again.session_state["user_model"]
-    assert restored["token"] == token and restored["model"] is not user["model"]
+    assert restored.token == token and restored.model is not user.model
     assert all(
         np.array_equal(a, b)
-        for a, b in zip(restored["model"].get_weights(), user["model"].get_weights(), strict=True)
+        for a, b in zip(restored.model.get_weights(), user.model.get_weights(), strict=True)
     )
     assert any("your model, trained at" in c.value for c in again.caption)
     assert again.query_params["model"] == token
@@ -175,7 +177,7 @@ def test_a_reload_during_training_sees_its_own_training_and_gets_its_model(fmnis
     again.button(key="train_stop").click().run()
     assert not again.exception and job.done.is_set()
     user = again.session_state["user_model"]
-    assert user["token"] == token and user["epochs"] >= 1
+    assert user.token == token and user.epochs >= 1
     assert user_model_store().get(token) is not None
     assert any("is kept" in w.value for w in again.warning), [
         (e.type, getattr(e, "value", None)) for e in again.main if hasattr(e, "value")
@@ -193,7 +195,7 @@ def test_a_reload_just_after_training_ended_finds_its_model(fmnist):
     again.query_params["model"] = token
     again.switch_page(TRAIN_PAGE).run()
     assert not again.exception
-    assert again.session_state["user_model"]["token"] == token
+    assert again.session_state["user_model"].token == token
     assert any("Training finished its 1 epoch." in s.value for s in again.success)
     assert "no longer kept" not in " ".join(i.value for i in again.info)
 
@@ -207,9 +209,9 @@ def test_a_reload_after_the_page_kept_the_model_shows_how_its_training_went(fmni
     again.query_params["model"] = token
     again.switch_page(TRAIN_PAGE).run()
     assert not again.exception
-    assert again.session_state["user_model"]["token"] == token
+    assert again.session_state["user_model"].token == token
     assert any("Training finished its 1 epoch." in s.value for s in again.success)
-    assert len(again.session_state["train_result"]["history"]) == 1
+    assert len(again.session_state["train_result"].history) == 1
 
 
 def test_page_says_when_the_trained_model_is_gone(fmnist):
@@ -220,43 +222,6 @@ def test_page_says_when_the_trained_model_is_gone(fmnist):
     assert any("no longer kept" in i.value for i in at.info)
     assert "model" not in at.query_params
     assert any("shipped model" in c.value for c in at.caption)
-
-
-def test_model_store_is_bounded_and_forgets_old_models():
-    store = UserModelStore(capacity=2, ttl_s=3600)
-    for token in "abc":
-        store.put(token, {"token": token})
-    assert len(store) == 2 and store.get("a") is None  # the least recently used went first
-    assert store.get("b") == {"token": "b"}
-    store.put("d", {"token": "d"})
-    assert store.get("c") is None and store.get("b") is not None  # reading b kept it
-    now = [0.0]
-    timed = UserModelStore(capacity=5, ttl_s=3600, now=lambda: now[0])
-    timed.put("x", {})
-    now[0] = 3599.0
-    assert timed.get("x") is not None  # kept for the hour, and the hour starts again
-    now[0] = 3599.0 + 3601.0
-    assert timed.get("x") is None and len(timed) == 0
-
-
-def test_model_store_keeps_weights_and_a_reload_makes_the_model_again(fmnist):
-    from fmnist_demo.model import predict_proba
-    from fmnist_demo.pages._common import with_model
-
-    (x, y), (x_test, _) = fmnist
-    model = train(x[:640], y[:640], TrainSettings(hidden_units=32, epochs=1)).model
-    info = {"token": "t", "hidden_units": 32, "epochs": 1, "model": model}
-    store = UserModelStore(capacity=2, ttl_s=3600)
-    store.put("t", info)
-    kept = store.get("t")
-    assert kept["model"] is None and len(kept["weights"]) == 4  # no Keras model kept
-    assert info["model"] is model  # the visitor's own info is left as it was
-    again = with_model(kept)
-    assert "weights" not in again and kept["model"] is None
-    assert np.allclose(
-        predict_proba(again["model"], x_test[:50]), predict_proba(model, x_test[:50])
-    )
-    assert with_model(again) is again  # a model already made is not made twice
 
 
 def test_early_stop_message_through_the_page(fmnist):
@@ -276,7 +241,7 @@ def test_early_stop_message_through_the_page(fmnist):
     assert "point" in at.metric[1].delta  # test against training, in percentage points
     history = next(t.value for t in at.table if "Accuracy" in t.value.columns)
     assert all(re.fullmatch(r"\d+\u00a0%", str(v)) for v in history["Accuracy"]), history
-    assert len(at.session_state["train_result"]["history"]) == 1
+    assert len(at.session_state["train_result"].history) == 1
 
 
 def _live_view(at: AppTest) -> str:
@@ -306,11 +271,11 @@ def test_stop_keeps_last_finished_epoch(fmnist):
     assert not at.exception
     assert job.done.is_set()
     result = at.session_state["train_result"]
-    assert result["reason"] == "cancelled" and not result["abandoned"]
-    done = len(result["history"])
+    assert result.reason == "cancelled" and not result.abandoned
+    done = len(result.history)
     assert 1 <= done < 20
     assert any(f"after epoch {done} is kept" in w.value for w in at.warning)
-    assert at.session_state["user_model"]["epochs"] == done
+    assert at.session_state["user_model"].epochs == done
     assert not training_slot().busy
 
 
@@ -362,7 +327,7 @@ def test_train_page_in_bengali_before_and_after_early_stop(fmnist):
     assert at.metric[2].value.endswith("\u00a0সেকেন্ড")
     assert list(at.table[1].value.columns) == ["পর্ব", "ভুলের মাপ", "নির্ভুলতা", "সেকেন্ড"]
     # The chapter's own words are unchanged for the code and the English page.
-    assert at.session_state["train_result"]["message"] == (
+    assert at.session_state["train_result"].message == (
         "Reached 50% accuracy so cancelling training!"
     )
 
@@ -379,7 +344,7 @@ def test_live_view_and_stop_in_bengali(fmnist):
     assert latin_words(at) == []
     at.button(key="train_stop").click().run()
     assert not at.exception
-    done = len(at.session_state["train_result"]["history"])
+    done = len(at.session_state["train_result"].history)
     assert any(
         f"{done} নম্বর পর্বের পর মডেল যেমন ছিল, সেটিই রাখা হয়েছে।" in w.value for w in at.warning
     )

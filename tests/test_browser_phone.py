@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from browser import FINISHED, Page, needs_browser
 
-from fmnist_demo.pages._common import TAP_PX
+from fmnist_demo.pages._screen import TAP_PX
 
 pytestmark = [needs_browser, pytest.mark.slow]
 

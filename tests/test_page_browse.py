@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 from apptest import open_app
+from fresh_process import first_visit_imports_tensorflow
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import plots
 from fmnist_demo.data import CLASS_NAMES, is_available
 from fmnist_demo.evaluation import EmptySelection, normalisation_examples, sample_indices
-from fmnist_demo.pages._common import PRELOAD_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -119,7 +115,7 @@ def test_a_rerun_reads_the_dataset_from_the_cache(monkeypatch):
     def parse_again(*args, **kwargs):
         raise AssertionError("the dataset was read again on a rerun")
 
-    monkeypatch.setattr("fmnist_demo.pages._common.load_fashion_mnist", parse_again)
+    monkeypatch.setattr("fmnist_demo.pages._dataset.load_fashion_mnist", parse_again)
     at.button(key="browse_shuffle").click().run()
     assert not at.exception, at.exception
     assert len(at.image) > 0  # the new sample is drawn
@@ -128,27 +124,7 @@ def test_a_rerun_reads_the_dataset_from_the_cache(monkeypatch):
 @pytest.mark.slow
 def test_page_never_imports_tensorflow():
     """Run the page in a fresh interpreter, where nothing else could have imported TensorFlow."""
-    script = textwrap.dedent(
-        f"""
-        import sys
-        from streamlit.testing.v1 import AppTest
-        at = AppTest.from_file({APP!r}, default_timeout=60)
-        at.switch_page({PAGE!r})
-        at.run()
-        assert not at.exception, at.exception
-        print("TF" if "tensorflow" in sys.modules or "keras" in sys.modules else "NO-TF")
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, PRELOAD_ENV: "0"},  # the app would load it for the next pages
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] == "NO-TF"
+    assert not first_visit_imports_tensorflow(PAGE)
 
 
 def test_browse_in_bengali(bengali):

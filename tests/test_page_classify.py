@@ -18,6 +18,8 @@ from streamlit.testing.v1 import AppTest
 from fmnist_demo import photo
 from fmnist_demo.data import CLASS_NAMES, kind_name
 from fmnist_demo.pages._catalogue_ui import item_key
+from fmnist_demo.pages._user_model_ui import USER_MODEL_KEY
+from fmnist_demo.user_model import UserModel
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")  # AppTest resolves relative paths against this test file
@@ -134,9 +136,7 @@ def test_a_shown_not_one_of_the_ten_lists_the_kinds(page):
 
 def _file_ids(at: AppTest) -> dict[str, str]:
     """File name -> file id, for the photos kept in the visit."""
-    return {
-        e["name"]: file_id for file_id, e in at.session_state["classify_visit"]["photos"].items()
-    }
+    return {e.name: file_id for file_id, e in at.session_state["classify_visit"].photos.items()}
 
 
 def _pick(at: AppTest, file_id: str):
@@ -344,19 +344,25 @@ def test_camera_photo_is_named_for_a_person(page):
     assert len(names) == 1 and re.fullmatch(r"\*\*Camera photo, \d\d\\?:\d\d\*\*", names[0])
 
 
-def test_your_model_is_a_comparison_not_a_replacement(page, fmnist):
+def _your_model() -> UserModel:
+    """A model the visitor trained at 14:05, as Train live keeps it; untrained, so its answers
+    differ from the photo model's."""
     from fmnist_demo.model import build_model
-    from fmnist_demo.pages._common import USER_MODEL_KEY
 
-    page.session_state[USER_MODEL_KEY] = {
-        "model": build_model(128),  # untrained: its answers differ from the photo model's
-        "trained_at": "14:05",
-        "hidden_units": 128,
-        "epochs": 1,
-        "samples": 600,
-        "train_accuracy": 0.5,
-        "test_accuracy": 0.5,
-    }
+    return UserModel(
+        model=build_model(128),
+        token="t0",
+        trained_at="14:05",
+        hidden_units=128,
+        epochs=1,
+        samples=600,
+        train_accuracy=0.5,
+        test_accuracy=0.5,
+    )
+
+
+def test_your_model_is_a_comparison_not_a_replacement(page, fmnist):
+    page.session_state[USER_MODEL_KEY] = _your_model()
     page.run()
     toggle = page.toggle(key="classify_compare")
     assert "trained at 14:05" in toggle.label and toggle.value is False
@@ -460,19 +466,8 @@ def test_unsure_shoes_and_none_of_the_ten_in_bengali(bengali_page):
 
 
 def test_a_camera_photo_and_your_model_in_bengali(bengali_page):
-    from fmnist_demo.model import build_model
-    from fmnist_demo.pages._common import USER_MODEL_KEY
-
     at = bengali_page
-    at.session_state[USER_MODEL_KEY] = {
-        "model": build_model(128),
-        "trained_at": "14:05",
-        "hidden_units": 128,
-        "epochs": 1,
-        "samples": 600,
-        "train_accuracy": 0.5,
-        "test_accuracy": 0.5,
-    }
+    at.session_state[USER_MODEL_KEY] = _your_model()
     at.run()
     toggle = at.toggle(key="classify_compare")
     assert toggle.label == "আপনার মডেলের সঙ্গে মিলিয়ে দেখুন (14:05-এ “চোখের সামনে শেখানো” পাতায় শেখানো)"

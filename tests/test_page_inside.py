@@ -13,7 +13,7 @@ from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.data import is_available
-from fmnist_demo.pages._common import training_slot
+from fmnist_demo.pages._training_slot import training_slot
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "streamlit_app.py")

@@ -7,11 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fresh_process import first_visit_imports_tensorflow
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.data import is_available, kind_name, load_fashion_mnist
 from fmnist_demo.model import load_default_model, predict_proba
+from fmnist_demo.user_model import UserModel
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -52,7 +54,7 @@ def test_a_round_scored_side_by_side_with_the_best_kept():
     progress = at.get("progress")[0].proto
     assert progress.text == "Picture 1 of 10" and progress.value == 0
 
-    first = at.session_state["quiz_round"]["indices"]
+    first = at.session_state["quiz_round"].indices
     truth, model = _truth_and_model(first)
     wrong = (truth + 1) % 10
     answers = [int(t) for t in truth[:6]] + [int(w) for w in wrong[6:]]  # six right, four wrong
@@ -88,7 +90,7 @@ def test_a_round_scored_side_by_side_with_the_best_kept():
 
     # a second round: ten other pictures; a worse score leaves the best as it was
     at.button(key="quiz_again").click().run()
-    second = at.session_state["quiz_round"]["indices"]
+    second = at.session_state["quiz_round"].indices
     assert not set(second) & set(first)
     truth2, _model2 = _truth_and_model(second)
     for t in truth2:
@@ -97,7 +99,7 @@ def test_a_round_scored_side_by_side_with_the_best_kept():
     assert "Your best this visit: **6 of 10**" in _text(at)
     at.run()  # shown again, the round is not counted twice, nor is a round added
     assert "Your best this visit: **6 of 10**" in _text(at)
-    assert at.session_state["quiz_round"]["indices"] == second
+    assert at.session_state["quiz_round"].indices == second
 
 
 def test_the_quiz_in_bengali(bengali):
@@ -105,7 +107,7 @@ def test_the_quiz_in_bengali(bengali):
     assert at.title[0].value == "আপনি বনাম মডেল"
     assert [b.label for b in at.button][-10:] == [kind_name(k) for k in range(10)]
     assert kind_name(9) == "অ্যাঙ্কেল বুট"
-    truth, model = _truth_and_model(at.session_state["quiz_round"]["indices"])
+    truth, model = _truth_and_model(at.session_state["quiz_round"].indices)
     for t in truth:  # all ten right
         at.button(key=f"quiz_answer_{int(t)}").click().run()
     assert not at.exception
@@ -124,12 +126,12 @@ def test_the_visitors_own_model_plays_when_chosen_and_says_so():
 
     keras.utils.set_random_seed(0)
     model = build_model(hidden_units=8)  # untrained: about one picture in ten right
-    user = {"model": model, "trained_at": "14:05", "hidden_units": 8, "epochs": 1,
-            "train_accuracy": 0.1, "test_accuracy": 0.1}  # fmt: skip
+    user = UserModel(model=model, token="t0", trained_at="14:05", hidden_units=8, epochs=1,
+                     train_accuracy=0.1, test_accuracy=0.1)  # fmt: skip
     at = _quiz(session={"user_model": user, "model_choice": "yours"})
     assert at.radio(key="quiz_model").value == "yours"
     assert "Active model: **your model, trained at 14:05" in at.caption[-1].value
-    indices = at.session_state["quiz_round"]["indices"]
+    indices = at.session_state["quiz_round"].indices
     (_train, (x_test, y_test)) = load_fashion_mnist()
     probs = predict_proba(model, x_test)
     truth = y_test[list(indices)]
@@ -143,4 +145,16 @@ def test_the_visitors_own_model_plays_when_chosen_and_says_so():
     assert not at.exception
     assert "Active model: **shipped model" in at.caption[-1].value
     assert at.get("progress")[0].proto.text == "Picture 1 of 10"
-    assert not set(at.session_state["quiz_round"]["indices"]) & set(indices)
+    assert not set(at.session_state["quiz_round"].indices) & set(indices)
+
+
+@pytest.mark.slow  # a process of its own, where TensorFlow has not been imported
+def test_a_round_with_the_shipped_model_needs_no_tensorflow():
+    # the quiz asked Keras for the shipped model's answers, and loaded it to name its round
+    assert not first_visit_imports_tensorflow(
+        PAGE,
+        """
+        at.button(key="quiz_answer_0").click().run()
+        assert not at.exception and len(at.session_state["quiz_round"].answers) == 1
+        """,
+    )

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 from apptest import open_app
+from fresh_process import first_visit_imports_tensorflow
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
@@ -21,6 +22,7 @@ from fmnist_demo.evaluation import (
 )
 from fmnist_demo.formatting import confidence, count, percent
 from fmnist_demo.model import accuracy, build_model, load_default_model, predict_proba
+from fmnist_demo.user_model import UserModel
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -93,25 +95,26 @@ def test_confusion_matrix_and_mistakes(shipped_page):
     assert len(shipped_page.image) == 12  # ... the last two: the gallery of confident mistakes
 
 
-def _untrained_user_model() -> dict:
+def _untrained_user_model() -> UserModel:
     """A visitor's model as Train live keeps it: untrained, about one guess in ten is right."""
     keras.utils.set_random_seed(0)
     model = build_model(hidden_units=8)
     (_, _), (x_test, y_test) = load_fashion_mnist()
     expected_test = accuracy(model, x_test, y_test)
-    return {
-        "model": model,
-        "trained_at": "14:05",
-        "hidden_units": 8,
-        "epochs": 1,
-        "train_accuracy": 0.5,
-        "test_accuracy": expected_test,
-    }
+    return UserModel(
+        model=model,
+        token="t0",
+        trained_at="14:05",
+        hidden_units=8,
+        epochs=1,
+        train_accuracy=0.5,
+        test_accuracy=expected_test,
+    )
 
 
 def test_visitors_model_is_used_when_chosen():
     user = _untrained_user_model()
-    expected_test = user["test_accuracy"]
+    expected_test = user.test_accuracy
     at = _results({"user_model": user, "model_choice": "yours"})
     assert at.radio(key="results_model").value == "yours"
     assert "your model" in at.caption[0].value
@@ -159,7 +162,7 @@ def test_results_in_bengali_with_the_visitors_model(bengali):
     user = _untrained_user_model()
     at = _results({"user_model": user, "model_choice": "yours"}, lang="bn")
     assert latin_words(at) == []
-    assert [m.value for m in at.metric] == ["50\u00a0%", percent(user["test_accuracy"])]
+    assert [m.value for m in at.metric] == ["50\u00a0%", percent(user.test_accuracy)]
     at.radio(key="results_model").set_value("shipped").run()
     assert not at.exception
     assert latin_words(at) == []
@@ -189,28 +192,6 @@ def test_shipped_probabilities_in_numpy_are_the_keras_models(fmnist):
 @pytest.mark.slow  # a process of its own, where TensorFlow has not been imported
 def test_first_visit_to_results_with_the_shipped_model_needs_no_tensorflow(fmnist):
     # importing TensorFlow took about 4 of the 5.9 s of a first visit (issue 26, part 5)
-    import os
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({APP!r}, default_timeout=300)\n"
-        f"at.switch_page({PAGE!r})\n"
-        "at.run()\n"
-        "assert not at.exception, at.exception\n"
-        "assert any('On the 10,000 new test images' in m.label for m in at.metric)\n"
-        "print('tensorflow' in sys.modules)\n"
+    assert not first_visit_imports_tensorflow(
+        PAGE, "assert any('On the 10,000 new test images' in m.label for m in at.metric)"
     )
-    env = {**os.environ, "FMNIST_PRELOAD_TENSORFLOW": "0", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    out = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import trial_learning as tl
 from fmnist_demo.catalogue import CatalogueStore, NewRecord
-from fmnist_demo.pages._common import training_slot
+from fmnist_demo.pages._training_slot import training_slot
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGE = "fmnist_demo/pages/catalogue.py"

@@ -640,7 +640,7 @@ def test_mistakes_gallery_in_bengali_uses_the_bengali_font(bengali, monkeypatch)
     assert all(font == plots.BENGALI_FONT for _, font in drawn)
 
 
-# --- the pages' shared words (pages/_common.py), in বাংলা -------------------------------------
+# --- the pages' words for the active model (pages/_model_choice.py), in বাংলা ------------------
 
 
 def _model_words(lang: str, gone: bool) -> None:
@@ -649,22 +649,23 @@ def _model_words(lang: str, gone: bool) -> None:
     import streamlit as st
 
     from fmnist_demo import i18n
-    from fmnist_demo.pages import _common
+    from fmnist_demo.pages import _model_choice, _user_model_ui
+    from fmnist_demo.user_model import UserModel
 
     i18n.set_language(lang)
     if gone:
-        st.session_state[_common.MODEL_GONE_KEY] = True
-        _common.current_user_model()
+        st.session_state[_user_model_ui.MODEL_GONE_KEY] = True
+        _user_model_ui.current_user_model()
         return
     from fmnist_demo.model import build_model
 
     model = build_model(128)  # the labels are under test here, not the model: an untrained one
-    st.session_state[_common.USER_MODEL_KEY] = {
-        "model": model, "token": "t0", "trained_at": "14:05", "test_accuracy": 0.874,
-        "hidden_units": 128,
-    }  # fmt: skip
-    st.session_state[_common.MODEL_CHOICE_KEY] = "yours"
-    active = _common.chapter_model_choice(key="words_model")
+    st.session_state[_user_model_ui.USER_MODEL_KEY] = UserModel(
+        model=model, token="t0", trained_at="14:05", test_accuracy=0.874, hidden_units=128,
+        epochs=1,
+    )  # fmt: skip
+    st.session_state[_user_model_ui.MODEL_CHOICE_KEY] = "yours"
+    active = _model_choice.chapter_model_choice(key="words_model")
     assert active.model is model and active.kind == "yours"
 
 
@@ -698,7 +699,7 @@ def test_active_model_and_gone_model_are_said_in_the_visitors_language(lang):
 
 def test_dataset_problem_in_bengali(bengali):
     from fmnist_demo.data import DatasetUnavailable
-    from fmnist_demo.pages._common import dataset_problem
+    from fmnist_demo.pages._dataset import dataset_problem
 
     said = dataset_problem(DatasetUnavailable("ফোল্ডারটি খালি।"))
     assert said == "Fashion-MNIST-এর ছবিগুলো পাওয়া যাচ্ছে না। ফোল্ডারটি খালি।"

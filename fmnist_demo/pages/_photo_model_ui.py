@@ -26,16 +26,11 @@ from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
 from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._catalogue_ui import get_store
-from fmnist_demo.pages._common import (
-    dataset,
-    session_id,
-    shipped_card,
-    shipped_photo_model,
-    training_slot,
-    visitor_clock,
-    visitor_zone,
-)
+from fmnist_demo.pages._dataset import dataset
 from fmnist_demo.pages._language import start_language
+from fmnist_demo.pages._shipped_models import shipped_card, shipped_photo_model
+from fmnist_demo.pages._training_slot import session_id, training_slot
+from fmnist_demo.pages._visitor_time import visitor_clock, visitor_zone
 
 TEACH_JOB_KEY = "teach_job"  # this visitor's TeachJob while it runs
 TEACH_FLASH_KEY = "teach_flash"  # (message, kind) to show after a run ended or a choice was made

@@ -15,13 +15,8 @@ from fmnist_demo.evaluation import (
 )
 from fmnist_demo.formatting import count, pixel_size
 from fmnist_demo.i18n import N_, _, language
-from fmnist_demo.pages._common import (
-    dataset,
-    dataset_or_message,
-    figure_image,
-    figure_to_swipe,
-    show_figure,
-)
+from fmnist_demo.pages._dataset import dataset, dataset_or_message
+from fmnist_demo.pages._figures import figure_image, figure_to_swipe, show_figure
 
 GRID_SIZE = 25  # the chapter's 5 x 5 figure
 SEED_KEY = "browse_seed"  # bumped by "Show others": each click draws a new, reproducible sample
@@ -152,7 +147,7 @@ d.metric(
 
 st.header(_("A random sample"), divider="gray")
 split, kind = sample_controls()
-images, labels = (x_train, y_train) if split == "train" else (x_test, y_test)
+images, labels = _split(split)
 try:
     shown = sample_indices(labels, GRID_SIZE, seed=st.session_state[SEED_KEY], class_id=kind)
 except EmptySelection as exc:

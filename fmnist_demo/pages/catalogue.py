@@ -39,9 +39,9 @@ from fmnist_demo.pages._catalogue_ui import (
     staff_passcode,
     unlock_controls,
 )
-from fmnist_demo.pages._common import visitor_zone
 from fmnist_demo.pages._language import start_language
 from fmnist_demo.pages._photo_model_ui import teach_section
+from fmnist_demo.pages._visitor_time import visitor_zone
 
 SHOWN_RECORDS = 500  # newest records listed; the filters reach the rest
 BIN_SHOWN = 50  # most recently deleted records listed in the bin

@@ -7,7 +7,6 @@ not yet saved, for as long as trained models are kept.
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
@@ -28,21 +27,19 @@ from fmnist_demo.pages._catalogue_ui import (
     save_controls,
     status_words,
 )
-from fmnist_demo.pages._common import (
-    KEEP_MODEL_S,
-    UserModelStore,
-    current_user_model,
-    visitor_clock,
-)
 from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
+from fmnist_demo.pages._user_model_ui import current_user_model
+from fmnist_demo.pages._visitor_time import visitor_clock
 from fmnist_demo.photo_model import (
     PhotoResult,
     Verdict,
     classify_photo,
-    photo_probabilities,
-    split_outputs,
+    classify_prepared,
 )
+from fmnist_demo.photo_visit import KeptPhoto, Visit
+from fmnist_demo.reload_store import ReloadStore
+from fmnist_demo.user_model import KEEP_MODEL_S, UserModel
 
 # {(file id, "photo …" or "yours …"): PhotoResult, (file id, …, language): an error's words}
 RESULTS_KEY = "classify_results"
@@ -51,10 +48,9 @@ COMPARE_KEY = "classify_compare"
 ROUND_KEY = "classify_round"  # photo inputs made afresh after each batch, see take_in()
 BAD_KEY = "classify_bad_files"  # [(file id, name, bytes)] of the last batch's unreadable files
 TAB_KEY = "classify_tab"  # the photo tab the visitor last chose: "camera" or "upload"
-VISIT_KEY = "classify_visit"  # {"token", "photos": {file id: {"name", "result", "state"}}, ...}
+VISIT_KEY = "classify_visit"  # this visit's photos: a Visit
 VISIT_PARAM = "photos"  # query parameter holding the token of this browser's kept photos
 KEEP_VISITS = 16  # visits kept for reloads: about 0.6 MB a photo (the 480-pixel preview)
-KEEP_VISIT_PHOTOS = 48  # photos kept per visit, the oldest dropped first
 SAVE_PREFIX = "classify"
 PHONE_CAMERA_WIDTH = 220  # pixels of the camera's picture on a phone (a 390-pixel-wide screen)
 SHOWN_KEY = "classify_shown_newest"  # the newest photo already brought into sight
@@ -88,32 +84,32 @@ for _key, _empty in ((RESULTS_KEY, {}), (SHOT_TIMES_KEY, {}), (BAD_KEY, [])):
 
 
 @st.cache_resource
-def visit_store() -> UserModelStore:
+def visit_store() -> ReloadStore[Visit]:
     """The server's one store of visitors' photos and choices, kept as long as trained models."""
-    return UserModelStore(capacity=KEEP_VISITS, ttl_s=KEEP_MODEL_S)
+    return ReloadStore(capacity=KEEP_VISITS, ttl_s=KEEP_MODEL_S)
 
 
-def the_visit() -> dict:
+def the_visit() -> Visit:
     """This visit's photos: from the session, after a reload from the server, else a new one."""
     visit = st.session_state.get(VISIT_KEY)
     token = st.query_params.get(VISIT_PARAM)
     if visit is None and token:
         visit = visit_store().get(token)  # a reload: the photos this browser had, if still kept
     if visit is None:
-        visit = {"token": secrets.token_urlsafe(12), "photos": {}}
+        visit = Visit()
     st.session_state[VISIT_KEY] = visit
     return visit
 
 
-def keep_visit(visit: dict) -> None:
+def keep_visit(visit: Visit) -> None:
     """Keep the visit's token in the address and the visit on the server, for a reload."""
-    if not visit["photos"]:
+    if not visit.photos:
         return
-    if st.query_params.get(VISIT_PARAM) != visit["token"]:
-        st.query_params[VISIT_PARAM] = visit["token"]
+    if st.query_params.get(VISIT_PARAM) != visit.token:
+        st.query_params[VISIT_PARAM] = visit.token
     store = visit_store()
-    if store.get(visit["token"]) is None:  # the same dict: what changes later is kept too
-        store.put(visit["token"], visit)
+    if store.get(visit.token) is None:  # the same Visit: what changes later is kept too
+        store.put(visit.token, visit)
 
 
 def _remember_tab(labels: dict[str, str]) -> None:
@@ -241,7 +237,7 @@ def verdict_box(result: PhotoResult) -> None:
         st.caption(text)
 
 
-def comparison(result: PhotoResult | str, user: dict) -> None:
+def comparison(result: PhotoResult | str, user: UserModel) -> None:
     """One line: what the visitor's own model (trained on Train live) says about the photo."""
     if isinstance(result, str):
         return
@@ -249,7 +245,7 @@ def comparison(result: PhotoResult | str, user: dict) -> None:
         "Your model (trained at {time}) says **{kind}** ({percent}). It learnt from the "
         "dataset's pictures only, so on photos the photo model above is the one to trust."
     ).format(
-        time=user["trained_at"],
+        time=user.trained_at,
         kind=kind_name(result.predicted),
         percent=confidence(result.confidence),
     )
@@ -286,9 +282,9 @@ def show_result(
         st.html(probability_bars_html(result.probabilities, other=result.other))
 
 
-def catalogue_item(file_id: str, entry: dict) -> dict:
+def catalogue_item(file_id: str, entry: KeptPhoto) -> dict:
     """A kept photo as the catalogue's save controls take it."""
-    result: PhotoResult = entry["result"]
+    result = entry.result
     return {
         "id": file_id,
         "predicted": result.predicted,
@@ -298,31 +294,33 @@ def catalogue_item(file_id: str, entry: dict) -> dict:
         "none_of_the_ten": result.verdict is Verdict.OTHER,
         "model_input": np.asarray(result.prepared.model_input),
         "photo": Image.fromarray(result.prepared.preview),  # the thumbnail is made from it
-        "file_name": entry["name"],
-        "state": entry["state"],
+        "file_name": entry.name,
+        "state": entry.state,
     }
 
 
-def _remove(visit: dict, file_id: str) -> None:
-    visit["photos"].pop(file_id, None)
-
-
 def photo_card(
-    file_id: str, entry: dict, item: dict, yours: Any, user: Any, visit: dict, wide: bool = True
+    file_id: str,
+    entry: KeptPhoto,
+    item: dict,
+    yours: Any,
+    user: Any,
+    visit: Visit,
+    wide: bool = True,
 ) -> None:
     """One photo: its verdict and bars, why that answer, then its save controls and a Remove
     button. The newest photo's card is open (`wide` False): its why is folded; the others' are
     folded already (expanders do not nest)."""
-    show_result(entry["result"], yours, user, wide)
-    photo_why(model, entry["result"], fold=not wide)
+    show_result(entry.result, yours, user, wide)
+    photo_why(model, entry.result, fold=not wide)
     item_controls(item, SAVE_PREFIX)
     st.button(
         _("Remove from the list"),
         icon=":material/close:",
         type="tertiary",
         key=f"classify-remove-{file_id}",
-        on_click=_remove,
-        args=(visit, file_id),
+        on_click=visit.remove,
+        args=(file_id,),
     )
 
 
@@ -331,7 +329,7 @@ def shown_name(name: str, file_id: str) -> str:
     return name if file_id in st.session_state[SHOT_TIMES_KEY] else plain(name)
 
 
-def take_in(visit: dict, given: list[tuple[str, str, bytes]], model: Any) -> None:
+def take_in(visit: Visit, given: list[tuple[str, str, bytes]], model: Any) -> None:
     """Classify a new batch of photos given and keep the readable ones in the visit.
 
     Then the camera and the uploader are made afresh (a rerun): the camera is ready for the next
@@ -340,10 +338,10 @@ def take_in(visit: dict, given: list[tuple[str, str, bytes]], model: Any) -> Non
     """
     results = st.session_state[RESULTS_KEY]
     which = f"photo {id(model)}"  # a new model: new answers
-    for file_id, entry in visit["photos"].items():  # the session's answers are the newest
-        entry["result"] = results.get((file_id, which), entry["result"])
+    for file_id, entry in visit.photos.items():  # the session's answers are the newest
+        entry.result = results.get((file_id, which), entry.result)
     bad = st.session_state.setdefault(BAD_KEY, [])
-    known = set(visit["photos"]) | {file_id for file_id, *_rest in bad}
+    known = set(visit.photos) | {file_id for file_id, *_rest in bad}
     if not [file_id for file_id, *_rest in given if file_id not in known]:
         return
     bad.clear()
@@ -352,26 +350,19 @@ def take_in(visit: dict, given: list[tuple[str, str, bytes]], model: Any) -> Non
         outcome = result_for(file_id, data, model, which)
         if isinstance(outcome, str):
             bad.append((file_id, name, data))
-        elif file_id not in visit["photos"]:
-            visit["photos"][file_id] = {"name": name, "result": outcome, "state": {}}
-            added = True
-    while len(visit["photos"]) > KEEP_VISIT_PHOTOS:
-        del visit["photos"][next(iter(visit["photos"]))]
+        else:
+            added = visit.add(file_id, name, outcome) or added
     if added:
         st.session_state[ROUND_KEY] = st.session_state.get(ROUND_KEY, 0) + 1
         st.rerun()
 
 
-def yours_for(file_id: str, result: PhotoResult, user: dict) -> PhotoResult:
+def yours_for(file_id: str, result: PhotoResult, user: UserModel) -> PhotoResult:
     """What the visitor's own model says about a kept photo, from the picture the model saw."""
-    key = (file_id, f"yours {user['trained_at']}")  # a new model gets fresh answers
+    key = (file_id, f"yours {user.trained_at}")  # a new model gets fresh answers
     results = st.session_state[RESULTS_KEY]
     if key not in results:
-        outputs = photo_probabilities(user["model"], result.prepared.model_input)
-        kinds, other = split_outputs(outputs)
-        results[key] = PhotoResult(
-            prepared=result.prepared, probabilities=kinds, other=float(other)
-        )
+        results[key] = classify_prepared(user.model, result.prepared)
     return results[key]
 
 
@@ -402,16 +393,14 @@ model, description = active_photo_model()  # an improved model adopted in the ca
 visit = the_visit()
 # On a phone, once there are photos, the introduction goes to the end of the page: the camera or
 # the uploader, then the newest verdict, all within the first screen (390 x 844) after each shot.
-compact = on_a_phone() and bool(visit["photos"])
+compact = on_a_phone() and bool(visit.photos)
 if not compact:
     introduction(description)
 user = current_user_model()
 compare = False
 if user is not None:
     compare = st.toggle(
-        _("Compare with your model (trained at {time} on Train live)").format(
-            time=user["trained_at"]
-        ),
+        _("Compare with your model (trained at {time} on Train live)").format(time=user.trained_at),
         key=COMPARE_KEY,
         help=_(
             "Your model learnt from the dataset's pictures only; its answer is shown beside the "
@@ -426,18 +415,18 @@ with given_side:
         problem = result_for(file_id, data, model, f"photo {id(model)}")
         st.error(f"**{shown_name(name, file_id)}**: {problem}", icon=":material/broken_image:")
 bad_ids = {file_id for file_id, *_rest in st.session_state[BAD_KEY]}
-forget_removed({file_id for file_id, *_rest in given} | set(visit["photos"]) | bad_ids)
+forget_removed({file_id for file_id, *_rest in given} | set(visit.photos) | bad_ids)
 keep_visit(visit)
 
-newest_first = list(reversed(visit["photos"]))
-items = {file_id: catalogue_item(file_id, visit["photos"][file_id]) for file_id in newest_first}
+newest_first = visit.newest_first()
+items = {file_id: catalogue_item(file_id, visit.photos[file_id]) for file_id in newest_first}
 
 
 def yours(file_id: str) -> PhotoResult | None:
     """The visitor's own model's answer when asked to compare, else None."""
     if not (compare and user is not None):
         return None
-    return yours_for(file_id, visit["photos"][file_id]["result"], user)
+    return yours_for(file_id, visit.photos[file_id].result, user)
 
 
 with newest_side:
@@ -445,20 +434,20 @@ with newest_side:
         st.info(f"{_(TIP)}\n\n{_(SHOE_TIP)}", icon=":material/lightbulb:")
     else:  # the newest verdict, where the eye is right after the photo was taken or uploaded
         newest = newest_first[0]
-        entry = visit["photos"][newest]
+        entry = visit.photos[newest]
         with st.container(border=True, key="classify-newest"):
-            st.markdown(f"**{shown_name(entry['name'], newest)}**")
+            st.markdown(f"**{shown_name(entry.name, newest)}**")
             photo_card(newest, entry, items[newest], yours(newest), user, visit, wide=False)
 for file_id in newest_first[1:]:  # the others folded, newest first, each saying where it stands
-    entry = visit["photos"][file_id]
-    result = entry["result"]
+    entry = visit.photos[file_id]
+    result = entry.result
     verdict = {
         Verdict.SURE: _("{kind}, sure").format(kind=kind_name(result.predicted)),
         Verdict.UNSURE: _("not sure"),
         Verdict.OTHER: _("none of the ten kinds"),
     }[result.verdict]
     status = status_words(item_status(items[file_id], SAVE_PREFIX))
-    label = f"**{shown_name(entry['name'], file_id)}** · {verdict} · {status}"
+    label = f"**{shown_name(entry.name, file_id)}** · {verdict} · {status}"
     with st.expander(label, key=f"classify-card-{file_id}"):
         photo_card(file_id, entry, items[file_id], yours(file_id), user, visit)
 

@@ -1,12 +1,13 @@
 """Home: the chapter's story in a few plain sentences, and whether everything it needs is here."""
 
-import numpy as np
 import streamlit as st
 
 from fmnist_demo.data import IMAGE_SIZE, DatasetUnavailable, find_data_dir, kind_names
+from fmnist_demo.evaluation import first_of_each_kind
 from fmnist_demo.formatting import count, percent, pixel_size
 from fmnist_demo.i18n import _, ngettext
-from fmnist_demo.pages._common import dataset, shipped_card
+from fmnist_demo.pages._dataset import dataset
+from fmnist_demo.pages._shipped_models import shipped_card
 
 CHAPTER_TEST_ACCURACY = 0.88  # what the chapter's model scores on the test pictures
 # ten across in a 1280 px window beside the sidebar (a row of 820 px, with 9 gaps of 16 px): 74 px
@@ -19,10 +20,9 @@ SAMPLE_SCALE = 4  # each picture drawn 4 times larger, with hard pixel edges, th
 def one_of_each() -> list:
     """The first training picture of each of the ten kinds, enlarged 4 times (uint8 arrays)."""
     (x_train, y_train), _test = dataset()
-    # each pixel repeated in numpy, as plots.enlarged does, so that Home, the first page most
-    # visitors open, does not wait for matplotlib to be imported (about 0.6 s)
-    firsts = (x_train[np.flatnonzero(y_train == k)[0]] for k in range(10))
-    return [image.repeat(SAMPLE_SCALE, 0).repeat(SAMPLE_SCALE, 1) for image in firsts]
+    # in numpy, so that Home, the first page most visitors open, does not wait for matplotlib to
+    # be imported (about 0.6 s)
+    return first_of_each_kind(x_train, y_train, SAMPLE_SCALE)
 
 
 st.title(_("Teaching a computer to recognise clothes"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -10,22 +11,18 @@ import streamlit as st
 from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.formatting import confidence
 from fmnist_demo.i18n import _, ngettext
-from fmnist_demo.pages._common import (
-    NARROW_PX,
-    ActiveModel,
-    chapter_model_choice,
-    dataset,
-    dataset_or_message,
-    shipped_model,
-)
-from fmnist_demo.quiz import QuizScore, choose_round, picture_png, score_round
+from fmnist_demo.pages._dataset import dataset, dataset_or_message
+from fmnist_demo.pages._model_answers import active_test_probs
+from fmnist_demo.pages._model_choice import chapter_model_choice
+from fmnist_demo.pages._screen import NARROW_PX
+from fmnist_demo.quiz import QuizRound, QuizScore, choose_round, picture_png, score_round
+from fmnist_demo.user_model import ActiveModel
 
 SEED_KEY = "quiz_seed"  # drawn once per visit: each visitor gets rounds of their own
 ROUNDS_KEY = "quiz_rounds"  # rounds started this visit; with the seed, it seeds the next round
 ROUND_KEY = "quiz_round"  # the round being played: pictures, answers so far, the model asked
 PREVIOUS_KEY = "quiz_previous"  # the last round's pictures, left out of the next one
 BEST_KEY = "quiz_best"  # the visitor's best score this visit
-PROBS_KEY = "quiz_probs"  # (the visitor's model, its (10000, 10) test probabilities)
 SHOW_SCORE_JS = (  # looks for 1.5 s: on a busy server the score may be laid out late
     "<script>(() => { const end = performance.now() + 1500; const look = () => {"
     " const score = document.querySelector('.st-key-quiz-score');"
@@ -42,48 +39,26 @@ if ROUNDS_KEY not in st.session_state:
     st.session_state[ROUNDS_KEY] = 0
 
 
-@st.cache_resource(show_spinner=False)
-def shipped_test_probs() -> np.ndarray:
-    """The shipped model's probabilities for every test picture, shared read-only: (10000, 10)."""
-    with st.spinner(_("The shipped model is looking at the 10,000 test images…")):
-        from fmnist_demo.model import predict_proba
-
-        return predict_proba(shipped_model(), dataset()[1][0])
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def test_picture(index: int) -> bytes:
     """Test picture `index`, enlarged with hard pixel edges, as PNG bytes."""
     return picture_png(dataset()[1][0][index])
 
 
-def test_probs(active: ActiveModel) -> np.ndarray:
-    """The active model's (10000, 10) test probabilities, computed once per model and session."""
-    if active.kind == "shipped":
-        return shipped_test_probs()
-    memo = st.session_state.get(PROBS_KEY)  # (model, probabilities): the model kept alive
-    if memo is None or memo[0] is not active.model:  # ... so a new one is never taken for it
-        from fmnist_demo.model import predict_proba
-
-        with st.spinner(_("Your model is looking at the 10,000 test images…")):
-            memo = (active.model, predict_proba(active.model, dataset()[1][0]))
-        st.session_state[PROBS_KEY] = memo
-    return memo[1]
-
-
 def model_key(active: ActiveModel) -> str:
-    """Which model a round was chosen for: a new model means a new round."""
-    return f"{active.kind}:{id(active.model)}"
+    """Which model a round was chosen for: a new model means a new round. The shipped model is
+    one per server: it is not loaded (nor TensorFlow imported) only to be named here."""
+    return active.kind if active.shipped else f"{active.kind}:{id(active.model)}"
 
 
-def current_round(active: ActiveModel, probs: np.ndarray, labels: np.ndarray) -> dict:
+def current_round(active: ActiveModel, probs: np.ndarray, labels: np.ndarray) -> QuizRound:
     """The round being played, or a new one for this model when there is none."""
     state = st.session_state
     played = state.get(ROUND_KEY)
-    if played is not None and played["model"] == model_key(active):
+    if played is not None and played.model == model_key(active):
         return played
     if played is not None:  # another model chosen: its round, played or not, was the last one
-        state[PREVIOUS_KEY] = played["indices"]
+        state[PREVIOUS_KEY] = played.indices
     state[ROUNDS_KEY] += 1
     indices = choose_round(
         probs,
@@ -91,18 +66,16 @@ def current_round(active: ActiveModel, probs: np.ndarray, labels: np.ndarray) ->
         seed=(state[SEED_KEY], state[ROUNDS_KEY]),
         previous=state.get(PREVIOUS_KEY, ()),
     )
-    state[ROUND_KEY] = {"indices": indices, "answers": [], "model": model_key(active)}
+    state[ROUND_KEY] = QuizRound(indices=indices, model=model_key(active))
     return state[ROUND_KEY]
 
 
 def _answer(kind: int) -> None:
-    played = st.session_state[ROUND_KEY]
-    if len(played["answers"]) < len(played["indices"]):  # a double tap answers once
-        played["answers"] = [*played["answers"], kind]
+    st.session_state[ROUND_KEY] = st.session_state[ROUND_KEY].answered(kind)
 
 
 def _new_round() -> None:
-    st.session_state[PREVIOUS_KEY] = st.session_state.pop(ROUND_KEY)["indices"]
+    st.session_state[PREVIOUS_KEY] = st.session_state.pop(ROUND_KEY).indices
 
 
 def layout_css() -> str:
@@ -126,13 +99,13 @@ def layout_css() -> str:
     )
 
 
-def play(played: dict) -> None:
+def play(played: QuizRound) -> None:
     """One picture at a time, with how far along the round is and the ten kinds to tap."""
-    done, total = len(played["answers"]), len(played["indices"])
+    done, total = len(played.answers), len(played.indices)
     progress = _("{n} of {total}").format(n=done + 1, total=total)
     st.progress(done / total, text=_("Picture {progress}").format(progress=progress))
     with st.container(key="quiz-picture"):
-        st.image(test_picture(played["indices"][done]), width=PICTURE_PX)
+        st.image(test_picture(played.indices[done]), width=PICTURE_PX)
     # said again next to the answers: on a phone the bar above has scrolled out of sight
     st.markdown(f"**{progress}** · " + _("Which kind of clothing is this?"))
     with st.container(key="quiz-answers"):
@@ -259,13 +232,13 @@ if data is None:
     st.stop()
 (_train, (_x_test, y_test)) = data
 active = chapter_model_choice("quiz_model")
-probs = test_probs(active)
+probs = active_test_probs(active)
 played = current_round(active, probs, y_test)
-if len(played["answers"]) < len(played["indices"]):
+if not played.finished:
     play(played)
 else:
-    result = score_round(played["indices"], played["answers"], y_test, probs)
-    if not played.get("counted"):  # each round counts once towards the best, however often shown
-        played["counted"] = True
+    result = score_round(played.indices, played.answers, y_test, probs)
+    if not played.counted:  # each round counts once towards the best, however often shown
+        st.session_state[ROUND_KEY] = replace(played, counted=True)
         st.session_state[BEST_KEY] = max(st.session_state.get(BEST_KEY, 0), result.yours)
     score_screen(result, st.session_state[BEST_KEY])

@@ -10,7 +10,7 @@ import streamlit as st
 from fmnist_demo import plots
 from fmnist_demo.assets import DEFAULT_MODEL_PATH
 from fmnist_demo.data import IMAGE_SIZE, NUM_CLASSES, TRAIN_SIZE, kind_name
-from fmnist_demo.dense_forward import NotAChapterModel, chapter_probabilities, chapter_weights
+from fmnist_demo.dense_forward import NotAChapterModel, chapter_weights
 from fmnist_demo.evaluation import (
     Evaluation,
     evaluate,
@@ -22,35 +22,16 @@ from fmnist_demo.evaluation import (
 )
 from fmnist_demo.formatting import confidence, count, percent, percent_reached, pixel_size
 from fmnist_demo.i18n import _, language, ngettext
-from fmnist_demo.pages._common import (
-    USER_MODEL_KEY,
-    ActiveModel,
-    chapter_model_choice,
-    dataset,
-    dataset_or_message,
-    shipped_card,
-    shipped_model,
-    show_figure,
-)
+from fmnist_demo.pages._dataset import dataset_or_message
+from fmnist_demo.pages._figures import show_figure
 from fmnist_demo.pages._inside_ui import kinds_section, units_section, why_section
+from fmnist_demo.pages._model_answers import active_test_probs
+from fmnist_demo.pages._model_choice import chapter_model_choice
+from fmnist_demo.pages._shipped_models import shipped_card
+from fmnist_demo.user_model import ActiveModel
 
 SHOWN_PREDICTIONS = 15  # the chapter's figure: the first 15 test images
 SHOWN_MISTAKES = 12
-PROBS_KEY = "results_probs"  # (the visitor's model, its (10000, 10) test probabilities)
-
-
-# The page runs afresh on every visit, so the spinner's words are the visitor's; the cached
-# probabilities hold no words and are shared by everyone.
-@st.cache_resource(show_spinner=_("The shipped model is looking at the 10,000 test images…"))
-def shipped_test_probs() -> np.ndarray:
-    """The shipped model's probabilities for every test image, shared read-only: (10000, 10)."""
-    _train, (x_test, _labels) = dataset()
-    try:  # in numpy: no TensorFlow to import on a first visit
-        return chapter_probabilities(DEFAULT_MODEL_PATH, x_test)
-    except NotAChapterModel:
-        from fmnist_demo.model import predict_proba
-
-        return predict_proba(shipped_model(), x_test)
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,7 +46,7 @@ def _shipped_weights() -> tuple[np.ndarray, ...] | None:
 def inside_model(active: ActiveModel) -> Any:
     """What the "inside" views read: the shipped model's numpy weights (no TensorFlow on a
     first visit), else the Keras model itself."""
-    weights = _shipped_weights() if active.kind == "shipped" else None
+    weights = _shipped_weights() if active.shipped else None
     return weights if weights is not None else active.model
 
 
@@ -116,32 +97,14 @@ def mistakes_png(
     return plots.picture_png(gallery), plots.gallery_screen_width(gallery)
 
 
-def active_test_probs(active: ActiveModel, x_test: np.ndarray) -> np.ndarray:
-    """The active model's (10000, 10) test probabilities, computed once per model and session."""
-    if active.kind == "shipped":
-        return shipped_test_probs()
-    memo = st.session_state.get(PROBS_KEY)  # (model, probabilities): the model kept alive
-    if memo is None or memo[0] is not active.model:  # ... so a new one is never taken for it
-        from fmnist_demo.model import predict_proba
-
-        with st.spinner(_("Your model is looking at the 10,000 test images…")):
-            memo = (active.model, predict_proba(active.model, x_test))
-        st.session_state[PROBS_KEY] = memo
-    return memo[1]
-
-
 def train_accuracy(active: ActiveModel) -> float | None:
     """Accuracy on the training images, as recorded when the model was trained."""
-    if active.kind == "shipped":
-        return shipped_card().get("train_accuracy")
-    return st.session_state[USER_MODEL_KEY].get("train_accuracy")
+    return shipped_card().get("train_accuracy") if active.shipped else active.user.train_accuracy
 
 
 def train_size(active: ActiveModel) -> int:
     """How many training images the active model learnt from."""
-    if active.kind == "shipped":
-        return TRAIN_SIZE
-    return st.session_state[USER_MODEL_KEY].get("samples", TRAIN_SIZE)
+    return TRAIN_SIZE if active.shipped else active.user.samples
 
 
 def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) -> None:
@@ -202,7 +165,7 @@ def accuracy_section(train: float | None, learnt_from: int, result: Evaluation) 
 def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
     """The chapter's figure of the first 15 test images with their 10 probabilities."""
     n = SHOWN_PREDICTIONS
-    right = int(np.sum(result.predicted[:n] == result.labels[:n]))
+    right = result.right_among_first(n)
     st.write(
         _(
             "The first {n} test images. Under each, the model's guess and how sure it is, with "
@@ -224,8 +187,7 @@ def predictions_section(x_test: np.ndarray, result: Evaluation) -> None:
         format_func=lambda i: f"{i + 1}. {kind_name(result.labels[i])}",
         key="results_pick",
     )
-    label, probs = int(result.labels[pick]), result.probs[pick]
-    guess = int(np.argmax(probs))
+    label, probs, guess = int(result.labels[pick]), result.probs[pick], int(result.predicted[pick])
     if guess == label:
         text = _("The model says **{guess}**, {sure} sure (right).")
     else:
@@ -282,7 +244,7 @@ def mistakes_section(x_test: np.ndarray, result: Evaluation) -> None:
     if len(wrong) == 0:
         st.success(_("The model makes no mistakes on the test images."))
         return
-    n_wrong = int(np.sum(result.predicted != result.labels))
+    n_wrong = result.wrong
     st.write(
         ngettext(
             "It gets {wrong} of the {total} test images wrong. This is the mistake it was surest "
@@ -311,11 +273,11 @@ data = dataset_or_message()
 if data is None:
     st.stop()
 _train, (x_test, y_test) = data
-result = evaluate(active_test_probs(active, x_test), y_test)
+result = evaluate(active_test_probs(active), y_test)
 
 st.header(_("Training and test accuracy"), divider="gray")
 accuracy_section(train_accuracy(active), train_size(active), result)
-if active.kind == "shipped" and shipped_card().get("history"):
+if active.shipped and shipped_card().get("history"):
     with st.expander(_("How its accuracy grew while it was learning")):
         lang = language()
         show_figure(shipped_curves_png(False, lang), shipped_curves_png(True, lang), "curves")
@@ -337,4 +299,4 @@ st.subheader(_("What the hidden units learnt"))
 units_section(inside_model(active), key="results_all_units")
 st.subheader(_("What it looks for in each kind"))
 with st.expander(_("Show the ten pictures"), icon=":material/grid_view:"):
-    kinds_section(inside_model(active), active.kind == "shipped", x_test, y_test, result.predicted)
+    kinds_section(inside_model(active), active.shipped, x_test, y_test, result.predicted)

@@ -24,25 +24,25 @@ from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.inside_plots import inside_css
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
-from fmnist_demo.pages._common import (
+from fmnist_demo.pages._dataset import dataset, dataset_problem
+from fmnist_demo.pages._figures import show_figure
+from fmnist_demo.pages._inside_ui import live_units, units_section
+from fmnist_demo.pages._language import start_language
+from fmnist_demo.pages._training_slot import training_slot
+from fmnist_demo.pages._user_model_ui import (
     JOB_KEY,
     MODEL_PARAM,
     RESULT_KEY,
     collect_training,
-    dataset,
-    dataset_problem,
     model_token,
     own_token,
-    show_figure,
-    training_slot,
     user_model_in_session,
     user_model_label,
-    visitor_clock,
 )
-from fmnist_demo.pages._inside_ui import live_units, units_section
-from fmnist_demo.pages._language import start_language
+from fmnist_demo.pages._visitor_time import visitor_clock
 from fmnist_demo.plots import figure_png, screen_width, training_curves_figure
 from fmnist_demo.training import NOT_STARTED, StopReason, TrainingJob, TrainSettings
+from fmnist_demo.user_model import TrainingOutcome
 
 DEFAULTS = TrainSettings()
 START_PROBLEM_KEY = "train_start_problem"
@@ -236,10 +236,10 @@ def live_view() -> None:
     )
 
 
-def outcome(res: dict, done: int) -> None:
+def outcome(res: TrainingOutcome, done: int) -> None:
     """Why the training ended, in plain words."""
-    if res["reason"] == StopReason.TARGET_REACHED.value:
-        target = res.get("target")
+    if res.reason == StopReason.TARGET_REACHED.value:
+        target = res.target
         if target:
             plain = _(
                 "Training stopped early, as planned: it passed the {target} target after "
@@ -251,11 +251,11 @@ def outcome(res: dict, done: int) -> None:
             ).format(epoch=done)
         # The chapter's own printed line stays as its code prints it, in English; a Bengali page
         # explains it in the sentence below instead of quoting English.
-        chapter = res.get("message") if i18n.language() == "en" else None
+        chapter = res.message if i18n.language() == "en" else None
         body = f"**{chapter}**\n\n{plain}" if chapter else plain
         st.success(body, icon=":material/flag:")
-    elif res["reason"] == StopReason.CANCELLED.value:
-        if res["abandoned"]:
+    elif res.reason == StopReason.CANCELLED.value:
+        if res.abandoned:
             text = _(
                 "Training was stopped because the page was left. The model as it was after "
                 "epoch {epoch} is kept."
@@ -272,36 +272,35 @@ def outcome(res: dict, done: int) -> None:
         )
 
 
-def show_result(res: dict) -> None:
+def show_result(res: TrainingOutcome) -> None:
     """The outcome of this visitor's last training, in plain words."""
-    done = len(res["history"])
-    if res["error"]:
-        if str(res["error"]).startswith(NOT_STARTED):
+    done = res.epochs_done
+    if res.error:
+        if str(res.error).startswith(NOT_STARTED):
             message = _(NOT_STARTED)
         else:
             # NOTE: {problem} is the system's own description of the error, often in English
             message = _("Training stopped because of an unexpected problem: {problem}").format(
-                problem=res["error"]
+                problem=res.error
             )
         st.error(message, icon=":material/error:")
         if not done:
             return
-    if res["reason"] == StopReason.CANCELLED.value and done == 0:
+    if res.reason == StopReason.CANCELLED.value and done == 0:
         st.warning(
             _("Training was stopped before the first epoch finished, so nothing was kept."),
             icon=":material/stop_circle:",
         )
         return
     outcome(res, done)
-    last = res["history"][-1]
     c1, c2, c3 = st.columns(3)
     c1.metric(
         _("Training accuracy"),
-        percent_reached(last["accuracy"]),  # rounded down: read against the 90 % target
+        percent_reached(res.train_accuracy),  # rounded down: read against the 90 % target
         help=_("The share of the training pictures the model names correctly."),
     )
-    if res["test_accuracy"] is not None:
-        gap = training_gap(last["accuracy"], res["test_accuracy"])
+    if res.test_accuracy is not None:
+        gap = training_gap(res.train_accuracy, res.test_accuracy)
         if gap >= 0:
             # NOTE: percentage points between two accuracies, e.g. "3 points lower than on training"
             delta = ngettext(
@@ -317,7 +316,7 @@ def show_result(res: dict) -> None:
             )
         c2.metric(
             _("Test accuracy (10,000 new pictures)"),
-            percent(res["test_accuracy"]),
+            percent(res.test_accuracy),
             delta=delta.format(points=abs(gap)),
             delta_color="off",
             delta_arrow="off",
@@ -326,14 +325,14 @@ def show_result(res: dict) -> None:
                 "correctly: what to expect on new clothes."
             ),
         )
-    share = res["report_share"]
+    share = res.report_share
     if share < 0.005:
         shown = _("Showing the progress live took less than {share} of it.").format(
             share=percent(0.01)
         )
     else:
         shown = _("Showing the progress live took {share} of it.").format(share=percent(share))
-    c3.metric(_("Training time"), seconds_text(res["seconds"]), help=shown)
+    c3.metric(_("Training time"), seconds_text(res.seconds), help=shown)
     st.caption(
         _(
             "**Loss**: how far the model's answers are from the right ones, on average. It falls "
@@ -341,11 +340,12 @@ def show_result(res: dict) -> None:
             "names correctly."
         )
     )
-    history = tuple(tuple(sorted(row.items())) for row in res["history"])
+    rows = res.history_rows()
+    history = tuple(tuple(sorted(row.items())) for row in rows)
     lang = i18n.language()
     show_figure(curves_png(history, False, lang), curves_png(history, True, lang), "train-curves")
     names = {key: _(name) for key, name in HISTORY_COLUMNS.items()}
-    table = pd.DataFrame(res["history"])[list(names)].rename(columns=names)
+    table = pd.DataFrame(rows)[list(names)].rename(columns=names)
     table[names["accuracy"]] = table[names["accuracy"]].map(percent_reached)  # as the card
     # a plain table (at most 20 rows): no grid to load, nothing to scroll
     st.table(
@@ -375,14 +375,14 @@ def download_controls() -> None:
         icon=":material/swap_horiz:",
     )
     c1, c2, c3 = st.columns(3)
-    model = user["model"]
+    model = user.model
     c1.download_button(
         _("Download your model (.keras)"),
         # The file is written when the button is clicked: bytes handed over up front stay in the
         # server's memory (1-5 MB a model) for as long as the session does, which includes two
         # minutes after its browser left, so a stream of visitors each training once added up.
         data=lambda: model_bytes(model),
-        file_name=f"fmnist_dense{user['hidden_units']}_{user['epochs']}epochs.keras",
+        file_name=user.file_name,
         mime="application/octet-stream",
         key="train_download",
         icon=":material/download:",
@@ -485,5 +485,5 @@ else:
         finished = user_model_in_session()
         if finished is not None:
             st.subheader(_("What the hidden units learnt"))
-            units_section(finished["model"], key="train_units_all")
+            units_section(finished.model, key="train_units_all")
     download_controls()

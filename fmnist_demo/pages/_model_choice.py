@@ -1,0 +1,83 @@
+"""Which model a page uses, the shipped one or the visitor's own: the choice, and its name for
+a person ("Active model: …")."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from fmnist_demo.formatting import percent
+from fmnist_demo.i18n import _
+from fmnist_demo.pages._shipped_models import shipped_card, shipped_model, shipped_photo_model
+from fmnist_demo.pages._user_model_ui import MODEL_CHOICE_KEY, current_user_model, user_model_label
+from fmnist_demo.user_model import SHIPPED, YOURS, ActiveModel
+
+PHOTO_CHOICE_KEY = "photo_model_choice"  # the same on Classify: training leaves it alone
+
+
+def _shipped_label(photo: bool) -> str:
+    card = shipped_card(photo)
+    acc = card.get("test_accuracy")
+    name = _("shipped photo model") if card["is_photo_model"] else _("shipped model")
+    real = card.get("real_photo_accuracy", {}).get("accuracy")
+    # on real phone photos it does worse than on the test set: say so
+    if acc is not None and real is not None:
+        return _(
+            "{model}, right on {accuracy} of the test pictures and {real} of real phone photos "
+            "in our trial"
+        ).format(model=name, accuracy=percent(acc), real=percent(real))
+    if acc is not None:
+        return _("{model}, right on {accuracy} of the test pictures").format(
+            model=name, accuracy=percent(acc)
+        )
+    if real is not None:
+        return _("{model}, right on {real} of real phone photos in our trial").format(
+            model=name, real=percent(real)
+        )
+    return name
+
+
+def _choose(photo: bool, key: str) -> ActiveModel:
+    user = current_user_model()
+    shipped = ActiveModel(loaded=None, label=_shipped_label(photo), kind=SHIPPED)
+    choice_key = PHOTO_CHOICE_KEY if photo else MODEL_CHOICE_KEY
+    choice = st.session_state.get(choice_key, SHIPPED)
+    if user is not None:
+        labels = {
+            SHIPPED: shipped.label.capitalize(),
+            YOURS: user_model_label(user).capitalize(),
+        }
+
+        def _keep_choice() -> None:
+            st.session_state[choice_key] = st.session_state[key]
+
+        # The widget's own state is dropped when the page changes; choice_key survives.
+        st.session_state[key] = choice
+        choice = st.radio(
+            _("Model in use"),
+            options=[YOURS, SHIPPED],
+            format_func=labels.get,
+            key=key,
+            horizontal=True,
+            on_change=_keep_choice,
+        )
+    if choice == YOURS and user is not None:
+        label = user_model_label(user)
+        st.caption(
+            ":material/model_training: " + _("Active model: **{model}**").format(model=label)
+        )
+        return ActiveModel(loaded=user.model, label=label, kind=YOURS, user=user)
+    st.caption(
+        ":material/inventory_2: " + _("Active model: **{model}**").format(model=shipped.label)
+    )
+    shipped.load = shipped_photo_model if photo else shipped_model
+    return shipped
+
+
+def chapter_model_choice(key: str) -> ActiveModel:
+    """Show which model is active (the shipped chapter model or the visitor's) and return it."""
+    return _choose(False, key)
+
+
+def photo_model_choice(key: str) -> ActiveModel:
+    """Like chapter_model_choice, with the shipped photo model as the shipped choice."""
+    return _choose(True, key)

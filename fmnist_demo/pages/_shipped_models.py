@@ -1,0 +1,44 @@
+"""The models shipped with the app (the chapter's and the photo model) and their model cards,
+loaded once per server and shared read-only by every visitor.
+
+Keras is imported only when a page first asks for a model, so pages that only show data stay
+light; each load says what it does with an `st.spinner` inside the cached function (see
+`_dataset`), in the language of the visitor who waits for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
+from fmnist_demo.i18n import _
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_model() -> Any:
+    """The shipped chapter model (128 hidden units), shared read-only."""
+    with st.spinner(_("Loading the shipped model…")):
+        from fmnist_demo.model import load_default_model
+
+        return load_default_model()
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_photo_model() -> Any:
+    """The shipped model for real photos, shared read-only."""
+    with st.spinner(_("Loading the shipped photo model…")):
+        from fmnist_demo.model import load_photo_model
+
+        return load_photo_model()
+
+
+@st.cache_data(show_spinner=False)
+def shipped_card(photo: bool = False) -> dict:
+    """The model card of a shipped model, with "is_photo_model" added."""
+    is_photo = photo and PHOTO_MODEL_PATH.is_file()
+    return {
+        **read_card(PHOTO_MODEL_PATH if is_photo else DEFAULT_MODEL_PATH),
+        "is_photo_model": is_photo,
+    }
