@@ -570,7 +570,7 @@ def figure_image(png: bytes, width: int) -> None:
 
 @st.cache_resource
 def training_slot() -> Any:
-    """The server-wide slot that lets one training run at a time."""
-    from fmnist_demo.training import TrainingSlot
+    """The server-wide slot that lets one training or teaching run at a time."""
+    from fmnist_demo.jobs import JobSlot
 
-    return TrainingSlot()
+    return JobSlot()

@@ -23,6 +23,7 @@ from fmnist_demo.formatting import count, hold_together, percent, percent_reache
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.inside_plots import inside_css
+from fmnist_demo.jobs import JobError
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
@@ -42,7 +43,7 @@ from fmnist_demo.pages._common import (
 from fmnist_demo.pages._inside_ui import live_units, units_section
 from fmnist_demo.pages._language import start_language
 from fmnist_demo.plots import figure_png, screen_width, training_curves_figure
-from fmnist_demo.training import NOT_STARTED, StopReason, TrainingJob, TrainSettings
+from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 
 DEFAULTS = TrainSettings()
 START_PROBLEM_KEY = "train_start_problem"
@@ -276,8 +277,9 @@ def show_result(res: dict) -> None:
     """The outcome of this visitor's last training, in plain words."""
     done = len(res["history"])
     if res["error"]:
-        if str(res["error"]).startswith(NOT_STARTED):
-            message = _(NOT_STARTED)
+        error = res["error"]
+        if isinstance(error, JobError) and error.message_id is not None:
+            message = _(error.message_id)
         else:
             # NOTE: {problem} is the system's own description of the error, often in English
             message = _("Training stopped because of an unexpected problem: {problem}").format(
