@@ -16,10 +16,25 @@ import time
 from typing import Any
 
 from fmnist_demo import foreground
-from fmnist_demo.i18n import N_
+from fmnist_demo.i18n import N_, _
 from fmnist_demo.memory import collect_garbage
 
 NOT_STARTED = N_("The server could not start this just now; please try again in a minute.")
+
+
+def busy_sentence(started: str | None) -> str:
+    """What a visitor reads while the slot is taken by a job they did not start; `started` is
+    the start as a clock time in the visitor's zone ("14:05"), or None when not known."""
+    if started:
+        return _(
+            "The server is teaching or training a model for someone right now (started at "
+            "{time}). Only one runs at a time so that it stays fast; please try again in a few "
+            "minutes."
+        ).format(time=started)
+    return _(
+        "The server is teaching or training a model for someone right now (started a moment "
+        "ago). Only one runs at a time so that it stays fast; please try again in a few minutes."
+    )
 
 
 class JobError(Exception):

@@ -74,3 +74,29 @@ def test_train_live_says_it_could_not_start_in_the_visitor_language() -> None:
     at = open_app("train_live", lang="bn", session={"train_result": result})
     errors = [e.value for e in at.error]
     assert errors == ["সার্ভার এই মুহূর্তে এটি শুরু করতে পারল না; অনুগ্রহ করে এক মিনিট পরে আবার চেষ্টা করুন।"]
+
+
+def test_train_live_does_not_call_a_teaching_a_training() -> None:
+    """A teaching from the Catalogue page holds the one slot: Train live waits, and says so
+    without telling of another visitor's training at "epoch 2 of 6"."""
+    from fmnist_demo.pages._common import training_slot
+
+    release = threading.Event()
+
+    def run(progress, cancel):
+        progress(LearnProgress(2, 6, 3, 10, 1.5))
+        release.wait(60)
+
+    slot = training_slot()
+    assert not slot.busy
+    job = TeachJob(run)
+    assert slot.start("teach:someone", job)
+    try:
+        at = open_app("train_live")
+        (busy,) = [i.value for i in at.info if "right now" in i.value]
+        assert busy.startswith("The server is teaching or training a model for someone")
+        assert "Another visitor is training" not in busy and "epoch" not in busy
+        assert at.button(key="train_start").disabled
+    finally:
+        release.set()
+        assert job.done.wait(10)

@@ -24,6 +24,7 @@ from fmnist_demo.catalogue import CatalogueError, CatalogueStore, PhotoModelEntr
 from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
 from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _, ngettext
+from fmnist_demo.jobs import busy_sentence
 from fmnist_demo.pages._catalogue_ui import get_store
 from fmnist_demo.pages._common import (
     dataset,
@@ -327,16 +328,7 @@ def _adopt(model_id: int | None) -> None:
 
 def _busy_sentence(slot: Any) -> str:
     """What a visitor reads while the server's one job slot is taken."""
-    if slot.started_at:
-        return _(
-            "The server is teaching or training a model for someone right now (started at "
-            "{time}). Only one runs at a time so that it stays fast; please try again in a few "
-            "minutes."
-        ).format(time=visitor_clock(slot.started_at))
-    return _(
-        "The server is teaching or training a model for someone right now (started a moment "
-        "ago). Only one runs at a time so that it stays fast; please try again in a few minutes."
-    )
+    return busy_sentence(visitor_clock(slot.started_at) if slot.started_at else None)
 
 
 def _counts_rows(ready: Readiness) -> list[dict[str, Any]]:

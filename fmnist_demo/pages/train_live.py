@@ -23,7 +23,7 @@ from fmnist_demo.formatting import count, hold_together, percent, percent_reache
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.inside_plots import inside_css
-from fmnist_demo.jobs import JobError
+from fmnist_demo.jobs import JobError, busy_sentence
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._common import (
     JOB_KEY,
@@ -401,7 +401,10 @@ def download_controls() -> None:
 
 
 def busy_message(slot) -> str:
-    """What a visitor reads while someone else's training holds the server's one slot."""
+    """What a visitor reads while someone else's training or teaching holds the server's one
+    slot."""
+    if not isinstance(slot.job, TrainingJob):  # a teaching, from the Catalogue page
+        return busy_sentence(visitor_clock(slot.started_at) if slot.started_at else None)
     if slot.started_at:
         # NOTE: {time} is a clock time such as "14:05"
         started = _("Another visitor is training a model right now (started at {time}).").format(
