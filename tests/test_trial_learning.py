@@ -18,7 +18,7 @@ import pytest
 from fmnist_demo.catalogue import CatalogueStore, NewRecord
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.make_replay_set import make_replay
-from fmnist_demo.taught_models import model_from_bytes, summary_sentence
+from fmnist_demo.taught_models import model_from_bytes, read_card, summary_sentence
 from fmnist_demo.teach_learning import (
     REPLAY_PATH,
     LearnProgress,
@@ -110,9 +110,10 @@ def test_the_card_names_the_model_in_plain_words() -> None:
     card = {
         "date": "2026-05-03T09:30:00+00:00",
         "records_learnt": 212,
+        "before": Score.from_dict({"per_kind": {"Trouser": [33, 50]}}).as_dict(),
         "after": Score.from_dict({"per_kind": {"Trouser": [41, 50]}}).as_dict(),
     }
-    assert summary_sentence(card) == (
+    assert summary_sentence(read_card(card)) == (
         "improved from 212 of your items on 3 May; right on 82\u00a0% of the items it had not "
         "learnt from"
     )
@@ -149,9 +150,10 @@ def test_before_and_after_in_bengali(bengali) -> None:
     card = {
         "date": "2026-05-03T09:30:00+00:00",
         "records_learnt": 212,
+        "before": Score.from_dict({"per_kind": {"Trouser": [33, 50]}}).as_dict(),
         "after": Score.from_dict({"per_kind": {"Trouser": [41, 50]}}).as_dict(),
     }
-    assert summary_sentence(card, dt.UTC) == (
+    assert summary_sentence(read_card(card), dt.UTC) == (
         "3 মে তারিখে আপনার 212টি জিনিস থেকে উন্নত করা মডেল; যে জিনিসগুলো থেকে শেখেনি তার "
         "82\u00a0% ক্ষেত্রে ঠিক"
     )
