@@ -4,8 +4,9 @@ No Streamlit here. A page's script can be stopped and restarted at any moment (a
 the page), so a training (training.TrainingJob) or a teaching (trial_learning.TeachJob) runs in a
 thread of its own that the page polls: `latest` progress, `done`, `error`. Both are a
 `BackgroundJob`; the server lets one of them run at a time, in its `JobSlot`. A job that could not
-start, or failed, keeps a `JobError` in `error`, never raised across threads: its `message_id`
-(when set) is the sentence to show, translated by the page, so no page ever matches on text.
+start, or failed, keeps a `JobError` (its words) in `error`, never raised across threads: its
+`message_id` (when set) is the sentence to show, translated by the page, so no page ever matches
+on text.
 """
 
 from __future__ import annotations
@@ -37,31 +38,27 @@ def busy_sentence(started: str | None) -> str:
     )
 
 
-class JobError(Exception):
-    """Why a background job ended without finishing: kept in `job.error`, never raised.
+class JobError(str):
+    """Why a background job ended without finishing, in plain words: kept in `job.error`.
 
-    `detail` is in plain words (a package error's message, or the system's own, often English);
-    `message_id`, when set, is the sentence a page shows instead (translated with `_()`).
+    The text itself is a package error's message, or the system's own words (often English);
+    `message_id`, when set, is the sentence a page shows instead (translated with `_()`). A
+    string, not an exception, so that a session or a log can keep it as it is.
     """
 
     message_id: str | None = None
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-    def __str__(self) -> str:
-        return self.detail
 
 
 class NotStarted(JobError):
     """The job's thread could not start (the server short of threads or memory)."""
 
     message_id = NOT_STARTED
+    reason: str  # the system's own words, for the log
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"{NOT_STARTED} ({reason})")  # the reason is for the log
-        self.reason = reason
+    def __new__(cls, reason: str) -> NotStarted:
+        error = super().__new__(cls, f"{NOT_STARTED} ({reason})")
+        error.reason = reason
+        return error
 
 
 class BackgroundJob:
