@@ -185,16 +185,14 @@ def start_training() -> None:
     subset = state["train_subset"]
     job = TrainingJob(x_train[:subset], y_train[:subset], settings)
     token = model_token()
-    if training_slot().start(token, job):
+    slot = training_slot()
+    if slot.start(token, job):
         state.pop(RESULT_KEY, None)
         state[JOB_KEY] = job
         # in the address from the start: a reload during the training finds it as this browser's
         st.query_params[MODEL_PARAM] = token
-    else:
-        state[START_PROBLEM_KEY] = (
-            _("Another visitor started a training a moment ago; please try again in a minute."),
-            False,
-        )
+    else:  # someone started a training or a teaching a moment ago
+        state[START_PROBLEM_KEY] = (busy_message(slot), False)
 
 
 def stop_training() -> None:
