@@ -132,7 +132,7 @@ def poisoned_t_shirts(count: int = POISONED_PHOTOS, seed: int = 1) -> Any:
     import numpy as np
 
     from fmnist_demo.photo_training import photo_inputs, read_labelled
-    from fmnist_demo.trial_learning import REFERENCE_PATH
+    from fmnist_demo.teach_scores import REFERENCE_PATH
 
     card = json.loads(REFERENCE_PATH.with_suffix(".json").read_text(encoding="utf-8"))
     in_reference = set(card["real_photos"]["files"])
@@ -150,13 +150,13 @@ def _development_figures(base: Any, model: Any) -> dict[str, Any]:
     """Both models on the development photos (measured with, never learnt from)."""
     import os
 
-    from fmnist_demo import trial_learning as tl
     from fmnist_demo.photo_training import photo_inputs, read_labelled
+    from fmnist_demo.teach_scores import predictions
 
     dev = photo_inputs(read_labelled(Path(os.environ["FMNIST_PHOTOS_DIR"])), 1, 1)
     kinds = dev["y"] < 10
     x, y = dev["x"][kinds], dev["y"][kinds]
-    before, after = tl.predictions(base, x), tl.predictions(model, x)
+    before, after = predictions(base, x), predictions(model, x)
     t_shirts = y == T_SHIRT
     return {
         "photos": len(y),
@@ -171,10 +171,11 @@ def _development_figures(base: Any, model: Any) -> dict[str, Any]:
 
 def poisoned_teaching(folder: Path) -> dict[str, Any]:
     """The issue's case: 150 real T-shirt photos confirmed as "Shirt", taught as the page does."""
-    from fmnist_demo import trial_learning as tl
     from fmnist_demo.catalogue import CatalogueStore, NewRecord
     from fmnist_demo.data import load_fashion_mnist
     from fmnist_demo.model import load_photo_model
+    from fmnist_demo.teach_learning import load_replay
+    from fmnist_demo.trial_learning import teach_from_store
 
     pictures = poisoned_t_shirts()
     with CatalogueStore(f"sqlite:///{folder / 'poisoned.sqlite3'}") as store:
@@ -184,9 +185,7 @@ def poisoned_teaching(folder: Path) -> dict[str, Any]:
         )
         base = load_photo_model()
         (x_train, y_train), _test = load_fashion_mnist(download=False)
-        _id, outcome = tl.teach_from_store(
-            store, base, "shipped", tl.load_replay(), (x_train, y_train)
-        )
+        _id, outcome = teach_from_store(store, base, "shipped", load_replay(), (x_train, y_train))
         adopted = store.adopted_photo_model() is not None
     check = outcome.reference
     return {
@@ -204,7 +203,7 @@ def poisoned_teaching(folder: Path) -> dict[str, Any]:
         "adopted_by_held_back_alone": outcome.better,
         "records": len(pictures),
         "development_photos": _development_figures(base, outcome.model),
-        "seconds": outcome.card["training_seconds"],
+        "seconds": outcome.card.training_seconds,
     }
 
 
@@ -216,9 +215,9 @@ def damage_row(store: Any, kind: str) -> int:
     import keras
     import sqlalchemy as sa
 
-    from fmnist_demo import trial_learning as tl
     from fmnist_demo.catalogue import PHOTO_MODELS
     from fmnist_demo.model import load_photo_model
+    from fmnist_demo.taught_models import model_to_bytes
 
     card = {
         "date": "2026-05-03T09:30:00+00:00",
@@ -229,11 +228,11 @@ def damage_row(store: Any, kind: str) -> int:
     if kind == "model_of_wrong_shape":
         layers = [keras.Input((32, 32)), keras.layers.Flatten(), keras.layers.Dense(3)]
         wrong = keras.Sequential(layers)
-        model = tl.model_to_bytes(wrong)
+        model = model_to_bytes(wrong)
     elif kind == "blob_not_a_model":
         model = b"PK\x03\x04 not a model at all"
     else:
-        model = tl.model_to_bytes(load_photo_model())
+        model = model_to_bytes(load_photo_model())
     if kind == "card_without_after":
         del card["after"]
     model_id = store.save_photo_model(model, card, adopt=True)

@@ -33,12 +33,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fmnist_demo import trial_learning as tl
 from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
 from fmnist_demo.catalogue import CatalogueStore, NewRecord
 from fmnist_demo.data import load_fashion_mnist
 from fmnist_demo.model import load_model, load_photo_model
 from fmnist_demo.photo_training import learnt_from, photo_inputs, read_labelled
+from fmnist_demo.teach_learning import TeachSettings, load_replay
+from fmnist_demo.teach_scores import predictions
+from fmnist_demo.trial_learning import teach_from_store
 
 
 def main() -> None:
@@ -74,11 +76,11 @@ def main() -> None:
 
     base = load_model(args.model) if args.model else load_photo_model()
     (x_train, y_train), _ = load_fashion_mnist()
-    replay = tl.load_replay()
-    settings = tl.TeachSettings(seed=args.seed)
+    replay = load_replay()
+    settings = TeachSettings(seed=args.seed)
     with tempfile.TemporaryDirectory() as folder:
         store = CatalogueStore(f"sqlite:///{Path(folder) / 'trial.sqlite3'}")
-        predicted = tl.predictions(base, rec_x)
+        predicted = predictions(base, rec_x)
         store.add_many(
             NewRecord(
                 predicted=int(p),
@@ -89,16 +91,14 @@ def main() -> None:
             for p, label, pixels in zip(predicted, rec_y, rec_x, strict=True)
         )
         started = time.perf_counter()
-        _, outcome = tl.teach_from_store(
-            store, base, "shipped", replay, (x_train, y_train), settings
-        )
+        _, outcome = teach_from_store(store, base, "shipped", replay, (x_train, y_train), settings)
         total_s = time.perf_counter() - started
         store.close()
 
     # A refused new photo counts as wrong for both models.
     n_new = len(new_y) + refused_new
-    before_acc = float((tl.predictions(base, new_x) == new_y).sum() / n_new)
-    after_acc = float((tl.predictions(outcome.model, new_x) == new_y).sum() / n_new)
+    before_acc = float((predictions(base, new_x) == new_y).sum() / n_new)
+    after_acc = float((predictions(outcome.model, new_x) == new_y).sum() / n_new)
     print(
         json.dumps(
             {
@@ -108,12 +108,12 @@ def main() -> None:
                 "before_acc": round(before_acc, 4),
                 "after_acc": round(after_acc, 4),
                 "gain": round(after_acc - before_acc, 4),
-                "train_s": outcome.card["training_seconds"],
+                "train_s": outcome.card.training_seconds,
                 "total_s": round(total_s, 1),
                 "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-                "held_back_before": outcome.card["before"]["right"],
-                "held_back_after": outcome.card["after"]["right"],
-                "held_back_items": outcome.card["after"]["items"],
+                "held_back_before": outcome.card.before.total_right,
+                "held_back_after": outcome.card.after.total_right,
+                "held_back_items": outcome.card.after.total,
                 "adopted": outcome.better,
                 "epochs": settings.epochs,
             }

@@ -6,13 +6,12 @@ DIR is a folder of labelled photos to learn from (labels.csv), never the develop
 chosen photo goes once through the app's own photo pipeline (photo.py's prepare, as a visitor's
 photo does), and Fashion-MNIST test pictures are added as they are. The inputs are written to
 assets/reference_set.npz with a JSON card saying how they were drawn. Nothing the server runs
-imports this module: the app only reads the asset (trial_learning.load_reference).
+imports this module: the app only reads the asset (teach_scores.load_reference).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -21,10 +20,12 @@ from typing import Any
 import numpy as np
 
 from fmnist_demo.data import CLASS_NAMES, NUM_CLASSES, load_fashion_mnist
-from fmnist_demo.trial_learning import REFERENCE_PATH, replay_choice
+from fmnist_demo.make_replay_set import replay_choice, write_asset
+from fmnist_demo.photo_training import named_counts, photo_inputs, read_labelled
+from fmnist_demo.teach_scores import REFERENCE_PATH
 
 DEVELOPMENT_FOLDER = "real-photos"  # the photos the app is measured with: never in this set
-REPLAY_PER_KIND = 330  # what `python -m fmnist_demo.trial_learning` drew for the replay set
+REPLAY_PER_KIND = 330  # what `python -m fmnist_demo.make_replay_set` drew for the replay set
 REPLAY_SEED = 1
 
 
@@ -51,13 +52,6 @@ def make_reference(
     seed: int = 1,
 ) -> dict[str, Any]:
     """Draw, prepare and write the reference set; returns its card."""
-    from fmnist_demo.photo_training import (
-        PIPELINE_VERSION,
-        named_counts,
-        photo_inputs,
-        read_labelled,
-    )
-
     photos = Path(photos)
     if photos.resolve().name == DEVELOPMENT_FOLDER:
         raise SystemExit(f"{photos} holds the development photos: never put them in this set")
@@ -80,9 +74,6 @@ def make_reference(
     x = np.concatenate([real["x"], x_test[pick]]).astype(np.uint8)  # (N, 28, 28) uint8
     y = np.concatenate([real["y"], y_test[pick]]).astype(np.int16)
     source = np.array([0] * len(real["y"]) + [1] * len(pick), np.int8)  # 0 photo, 1 dataset
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(out, x=x, y=y, source=source)
     in_replay_used = sum(bool(in_replay[items.index(it)]) for it in used)
     card = {
         "what": "a fixed labelled reference set: prepared 28 x 28 inputs (uint8, light item on "
@@ -103,15 +94,13 @@ def make_reference(
             "per_kind": {CLASS_NAMES[k]: fashion_per_kind for k in range(NUM_CLASSES)},
             "indices": [int(i) for i in pick],
         },
-        "pipeline_version": PIPELINE_VERSION,
-        "seed": seed,
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seconds": round(time.perf_counter() - started, 1),
-        "command": "python -m fmnist_demo.make_reference_set --photos DIR "
-        f"--per-kind {per_kind} --fashion-per-kind {fashion_per_kind} --seed {seed}",
     }
-    out.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    return card
+    command = (
+        "python -m fmnist_demo.make_reference_set --photos DIR "
+        f"--per-kind {per_kind} --fashion-per-kind {fashion_per_kind} --seed {seed}"
+    )
+    arrays = {"x": x, "y": y, "source": source}
+    return write_asset(out, arrays, card, seed=seed, started=started, command=command)
 
 
 def main(argv: list[str] | None = None) -> None:

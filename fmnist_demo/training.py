@@ -2,8 +2,9 @@
 
 No Streamlit here. A page passes a plain-Python `progress` callable and a `threading.Event` to
 cancel; the engine keeps the weights of the last finished epoch whatever happens. Training runs in
-a background thread, which does not know the visitor's language: what it reports is numbers and
-codes (`Progress`, `StopReason`, the `NOT_STARTED` message id), and the page puts them into words.
+a background thread (a jobs.BackgroundJob, in the server's one JobSlot): what it reports is numbers
+and codes (`Progress`, `StopReason`, a jobs.JobError's message id), and the page puts them into
+words.
 """
 
 from __future__ import annotations
@@ -22,14 +23,11 @@ import numpy as np
 
 from fmnist_demo import foreground
 from fmnist_demo.data import normalise
-from fmnist_demo.i18n import N_
-from fmnist_demo.memory import collect_garbage, release_free_memory
+from fmnist_demo.jobs import BackgroundJob
+from fmnist_demo.memory import release_free_memory
 from fmnist_demo.model import build_model, model_lock
 
 LOG_ENV = "FMNIST_TRAINING_LOG"  # a file that gets one JSON line per finished training job
-# A job's `error` starts with this message id when its thread could not start; the page shows
-# it translated (the rest of the error, the system's reason, is for the log).
-NOT_STARTED = N_("The server could not start the training just now; please try again in a minute.")
 
 # The engine hands the compiled code a chunk of many batches of 32 at once and lets it loop over
 # them: the same Adam updates as the chapter's fit (batch size 32, reshuffled every epoch), with
@@ -422,13 +420,15 @@ def train(
     return Trainer(settings, cancel).run(x, y, progress, report_every_s, weights_every_s)
 
 
-class TrainingJob:
+class TrainingJob(BackgroundJob):
     """A Trainer running in a background thread that a page observes by polling.
 
-    The page's script can be stopped and restarted at any moment (a click, leaving the page), so
-    training lives outside it: the job keeps the latest progress and the curve points, and ends
-    itself when nobody has looked at it for `abandon_after_s` (the visitor left).
+    The job keeps the latest progress and the curve points, and ends itself when nobody has
+    looked at it for `abandon_after_s` (the visitor left).
     """
+
+    thread_name = "fmnist-training"
+    lower_priority = True
 
     def __init__(
         self,
@@ -440,9 +440,9 @@ class TrainingJob:
         report_every_s: float = 0.1,
         weights_every_s: float | None = WEIGHTS_EVERY_S,
     ) -> None:
-        self.trainer = Trainer(settings)
+        super().__init__()
+        self.trainer = Trainer(settings, self.cancel)
         self.settings = self.trainer.settings
-        self.cancel = self.trainer.cancel
         self.samples = len(x)
         self.abandon_after_s = abandon_after_s
         self.report_every_s = report_every_s
@@ -454,41 +454,18 @@ class TrainingJob:
         self.latest: Progress | None = None
         self.points: list[dict] = []  # {"epoch": fractional epoch, "loss", "accuracy"}
         self.abandoned = False
-        self.error: str | None = None
-        self.done = threading.Event()
         self._last_seen = time.monotonic()
         self._lock = threading.Lock()
         self._data = (x, y)
-        self._thread = threading.Thread(target=self._run, name="fmnist-training", daemon=True)
 
     def start(self) -> None:
-        """Start training in the background; a thread that cannot start ends the job at once.
-
-        The server may be short of threads or memory; then the job is done with `error` saying
-        so in plain words, like a training that failed, and holds no slot.
-        """
+        """Start training in the background (see BackgroundJob.start)."""
         self._last_seen = time.monotonic()
-        try:
-            self._thread.start()
-        except RuntimeError as exc:  # "can't start new thread", or started twice
-            self.error = f"{NOT_STARTED} ({exc})"
-            self._data = None
-            self._write_log()
-            self.done.set()
+        super().start()
 
     def touch(self) -> None:
         """Tell the job someone is still watching."""
         self._last_seen = time.monotonic()
-
-    def stop(self, wait_s: float = 5.0) -> bool:
-        """Cancel and wait until the job has ended; True when it has."""
-        self.cancel.set()
-        return self.done.wait(wait_s)
-
-    @property
-    def running(self) -> bool:
-        """Whether the job has started and not yet ended."""
-        return self._thread.is_alive() and not self.done.is_set()
 
     def snapshot(self) -> tuple[Progress | None, list[dict]]:
         """The latest progress and a copy of the curve points."""
@@ -517,27 +494,22 @@ class TrainingJob:
             self.abandoned = True
             self.cancel.set()
 
-    def _run(self) -> None:
-        foreground.learn_in_the_background()  # visitors' pages and photos first
+    def work(self) -> TrainResult:
+        """Train on the job's pictures; the result is also `result()`."""
         x, y = self._data
-        # Models that visitors' sessions have let go of (the one each training replaced) are
-        # freed now, before this training needs memory: see `collect_garbage`.
-        collect_garbage()
-        try:
-            self.trainer.run(
-                x,
-                y,
-                progress=self._progress,
-                report_every_s=self.report_every_s,
-                weights_every_s=self.weights_every_s,
-            )
-        except Exception as exc:  # a person is told in plain words; the slot is freed regardless
-            self.error = str(exc) or type(exc).__name__
-        finally:
-            self._data = None
-            self._write_log()
-            self.done.set()
-            release_free_memory()
+        return self.trainer.run(
+            x,
+            y,
+            progress=self._progress,
+            report_every_s=self.report_every_s,
+            weights_every_s=self.weights_every_s,
+        )
+
+    def ended(self) -> None:
+        """Let go of the pictures, log the job, give freed memory back."""
+        self._data = None
+        self._write_log()
+        release_free_memory()
 
     def _write_log(self) -> None:
         """Append one JSON line about this job to the file named by FMNIST_TRAINING_LOG, if set.
@@ -556,7 +528,7 @@ class TrainingJob:
             "epochs_done": len(t.history),
             "reason": t.reason.value,
             "abandoned": self.abandoned,
-            "error": self.error,
+            "error": None if self.error is None else str(self.error),
             "seconds": round(t.seconds, 4),
             "report_share": round(t.report_share, 5),
             "epoch_seconds": [round(m.seconds, 4) for m in t.history],
@@ -566,46 +538,3 @@ class TrainingJob:
                 log.write(json.dumps(record) + "\n")
         except OSError:
             pass
-
-
-class TrainingSlot:
-    """One training at a time per server: the running job, who started it and when."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.job: TrainingJob | None = None
-        self.owner: str | None = None
-        self.started_at: float | None = None  # time.time() of the start
-
-    def start(self, owner: str, job: TrainingJob) -> bool:
-        """Start `job` for `owner`; False (and nothing started) when another job is running.
-
-        True means the job is the slot's: running, or already done with `job.error` set when its
-        thread could not start, which leaves the slot free for the next training.
-        """
-        with self._lock:
-            if self.busy:
-                return False
-            before = self.job, self.owner, self.started_at
-            self.job, self.owner, self.started_at = job, owner, time.time()
-            try:
-                job.start()  # a TrainingJob whose thread cannot start ends itself (job.error)
-            except BaseException:
-                self.job, self.owner, self.started_at = before  # never keep a slot nobody uses
-                raise
-            return True
-
-    def job_of(self, owner: str) -> TrainingJob | None:
-        """The slot's job if `owner` started it (running, or ended and kept until the next one)."""
-        with self._lock:
-            return self.job if self.job is not None and self.owner == owner else None
-
-    @property
-    def busy(self) -> bool:
-        """Whether a training is running now."""
-        return self.job is not None and not self.job.done.is_set()
-
-    @property
-    def progress(self) -> Progress | None:
-        """The running job's latest progress."""
-        return self.job.latest if self.busy else None

@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo import trial_learning as tl
 from fmnist_demo.catalogue import PHOTO_MODELS, CatalogueStore, NewRecord
+from fmnist_demo.taught_models import model_to_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 CATALOGUE = "fmnist_demo/pages/catalogue.py"
@@ -36,11 +36,11 @@ def _damage(store: CatalogueStore, kind: str) -> int:
     }
     if kind == "model_of_wrong_shape":
         layers = [keras.Input((32, 32)), keras.layers.Flatten(), keras.layers.Dense(3)]
-        model = tl.model_to_bytes(keras.Sequential(layers))
+        model = model_to_bytes(keras.Sequential(layers))
     elif kind == "blob_not_a_model":
         model = b"PK\x03\x04 not a model at all"
     else:
-        model = tl.model_to_bytes(load_photo_model())
+        model = model_to_bytes(load_photo_model())
     if kind == "card_without_after":  # as another version of the app wrote it
         del card["after"]
     model_id = store.save_photo_model(model, card, adopt=True)

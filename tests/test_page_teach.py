@@ -13,9 +13,12 @@ import pytest
 from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo import trial_learning as tl
+from fmnist_demo import trial_learning
 from fmnist_demo.catalogue import CatalogueStore, NewRecord
 from fmnist_demo.pages._training_slot import training_slot
+from fmnist_demo.taught_models import model_to_bytes
+from fmnist_demo.teach_learning import TeachSettings
+from fmnist_demo.trial_learning import TeachJob
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGE = "fmnist_demo/pages/catalogue.py"
@@ -66,7 +69,7 @@ def test_too_few_records_says_what_is_needed(db: CatalogueStore, fmnist, free_sl
 def test_a_busy_server_says_since_when_and_waits(db: CatalogueStore, fmnist, free_slot) -> None:
     _add(db, fmnist, 30)
     release = threading.Event()
-    job = tl.TeachJob(lambda progress, cancel: release.wait(60))
+    job = TeachJob(lambda progress, cancel: release.wait(60))
     assert free_slot.start("someone else", job)
     try:
         at = _open_page()
@@ -84,14 +87,15 @@ def test_teaching_runs_in_the_background_and_the_better_model_is_used(
     db: CatalogueStore, fmnist, free_slot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _add(db, fmnist, 60)
-    quick = tl.TeachSettings(
+    quick = TeachSettings(
         epochs=3,
         record_repeats=8,
         replay_per_epoch=300,
         other_per_epoch=50,
         fashion_per_epoch=300,
     )
-    monkeypatch.setattr(tl, "TeachSettings", lambda: quick)  # the page's run, made short
+    # the page's run, made short
+    monkeypatch.setattr(trial_learning, "TeachSettings", lambda: quick)
     at = _open_page()
     at.button(key="teach_start").click().run()
     assert not at.exception
@@ -126,7 +130,7 @@ def test_a_kept_model_that_was_not_better_can_be_chosen(
         "before": {"per_kind": {"Trouser": [4, 6]}},
         "after": {"per_kind": {"Trouser": [3, 6]}},
     }
-    db.save_photo_model(tl.model_to_bytes(load_photo_model()), card, adopt=False)
+    db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=False)
     at = _open_page()
     assert "Right on 3 of 6 of your items it had not learnt from, down from 4." in _texts(at)
     at.button(key="teach_use").click().run()
@@ -154,7 +158,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
         "before": {"per_kind": {"Bag": [33, 50]}},
         "after": {"per_kind": {"Bag": [41, 50]}},
     }
-    db.save_photo_model(tl.model_to_bytes(load_photo_model()), card, adopt=True)
+    db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=True)
     from fmnist_demo.pages._photo_model_ui import _adopted_entry
 
     _adopted_entry.clear()  # another server process would see it within ADOPTED_TTL_S
@@ -212,7 +216,7 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
         "after": {"per_kind": {"Trouser": [3, 6]}},
         "changed_while_learning": 1,
     }
-    db.save_photo_model(tl.model_to_bytes(load_photo_model()), card, adopt=False)
+    db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=False)
     at.run()
     assert not at.exception
     assert latin_words(at) == []
@@ -255,7 +259,7 @@ def test_the_history_and_any_kept_model_chosen_again(db: CatalogueStore, fmnist,
     from fmnist_demo.model import load_photo_model
 
     _add(db, fmnist, 30)
-    blob = tl.model_to_bytes(load_photo_model())
+    blob = model_to_bytes(load_photo_model())
     first = db.save_photo_model(
         blob, _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"), adopt=True
     )
@@ -297,14 +301,14 @@ def test_going_back_while_someone_teaches_is_kept_and_the_page_says_so(
 
     _add(db, fmnist, 60)
     earlier = db.save_photo_model(
-        tl.model_to_bytes(load_photo_model()),
+        model_to_bytes(load_photo_model()),
         _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"),
         adopt=True,
     )
-    quick = tl.TeachSettings(
+    quick = TeachSettings(
         epochs=3, record_repeats=8, replay_per_epoch=300, other_per_epoch=50, fashion_per_epoch=300
     )
-    monkeypatch.setattr(tl, "TeachSettings", lambda: quick)
+    monkeypatch.setattr(trial_learning, "TeachSettings", lambda: quick)
     at = _open_page()  # staff A
     at.button(key="teach_start").click().run()
     job = at.session_state["teach_job"]

@@ -1,7 +1,7 @@
-"""photo_training.py: augmentations keep the input contract, photos become inputs through the
-app's own pipeline, scenes of no kind are made, the epoch mix is balanced as said, and the
-training command runs end to end on a tiny slice (self-made photos) and writes a calibrated model
-with its card."""
+"""photo_training.py and augment.py: augmentations keep the input contract, photos become
+inputs through the app's own pipeline, scenes of no kind are made, the epoch mix is balanced as
+said, and the training command runs end to end on a tiny slice (self-made photos) and writes a
+calibrated model with its card."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from fmnist_demo.augment import augment, draw_weights
 from fmnist_demo.data import IMAGE_SIZE
 
 
@@ -33,12 +34,12 @@ def _a_tenth_of_the_test_set(pt, fmnist, monkeypatch):
 
 def test_augment_keeps_the_input_contract(pt, fmnist):
     (x_train, y_train), _ = fmnist
-    first = pt.augment(x_train[:64], y_train[:64], seed=3)
-    again = pt.augment(x_train[:64], y_train[:64], seed=3)
+    first = augment(x_train[:64], y_train[:64], seed=3)
+    again = augment(x_train[:64], y_train[:64], seed=3)
     assert first.shape == (64, IMAGE_SIZE, IMAGE_SIZE) and first.dtype == np.float32
     assert first.min() >= 0.0 and first.max() <= 1.0
     np.testing.assert_array_equal(first, again)  # seeded
-    assert not np.array_equal(first, pt.augment(x_train[:64], y_train[:64], seed=4))
+    assert not np.array_equal(first, augment(x_train[:64], y_train[:64], seed=4))
     # the item still touches a side of the frame: longest side fitted to 28, as the pipeline does
     touches = (first[:, 0].max(1) > 0) | (first[:, -1].max(1) > 0)
     touches |= (first[:, :, 0].max(1) > 0) | (first[:, :, -1].max(1) > 0)
@@ -102,7 +103,7 @@ def test_scenes_of_no_kind(pt):
 
 def test_the_epoch_mix_draws_scarce_kinds_more_often(pt, fmnist):
     labels = np.array([0] * 900 + [9] * 100)
-    weights = pt.draw_weights(labels, power=0.5)
+    weights = draw_weights(labels, power=0.5)
     share_boots = weights[labels == 9].sum()
     assert 0.1 < share_boots < 0.5  # between as-is (0.1) and fully balanced (0.5)
     (x, y), _ = fmnist

@@ -12,15 +12,14 @@ import pytest
 from waiting import watch_until
 
 from fmnist_demo import i18n
+from fmnist_demo.jobs import NOT_STARTED, JobSlot, NotStarted
 from fmnist_demo.model import accuracy, build_model, predict_proba
 from fmnist_demo.training import (
     LOG_ENV,
-    NOT_STARTED,
     Progress,
     StopReason,
     Trainer,
     TrainingJob,
-    TrainingSlot,
     TrainSettings,
     compiled_step_count,
     target_message,
@@ -196,7 +195,7 @@ def test_trainings_at_the_same_time_each_get_their_own_step(small):
 
 def test_slot_is_freed_when_the_thread_cannot_start(small, monkeypatch):
     x, y, _, _ = small
-    slot = TrainingSlot()
+    slot = JobSlot()
     job = TrainingJob(x, y, TrainSettings(epochs=1))
 
     def no_threads_left() -> None:
@@ -205,7 +204,8 @@ def test_slot_is_freed_when_the_thread_cannot_start(small, monkeypatch):
     monkeypatch.setattr(job._thread, "start", no_threads_left)
     slot.start("a", job)
     assert job.done.is_set() and not job.running
-    assert job.error.startswith(NOT_STARTED)
+    assert isinstance(job.error, NotStarted) and job.error.message_id == NOT_STARTED
+    assert job.error.reason == "can't start new thread"
     assert not slot.busy and slot.progress is None
     # The next visitor can train.
     second = TrainingJob(x[:320], y[:320], TrainSettings(epochs=1, target_accuracy=None))
@@ -221,7 +221,7 @@ def test_slot_is_freed_when_a_job_fails_to_start_in_any_way():
         def start(self) -> None:
             raise MemoryError
 
-    slot = TrainingSlot()
+    slot = JobSlot()
     with pytest.raises(MemoryError):
         slot.start("a", Broken())
     assert not slot.busy and slot.job is None and slot.owner is None
@@ -229,7 +229,7 @@ def test_slot_is_freed_when_a_job_fails_to_start_in_any_way():
 
 def test_job_trains_in_the_background_and_slot_allows_one(small):
     x, y, _, _ = small
-    slot = TrainingSlot()
+    slot = JobSlot()
     first = TrainingJob(x, y, TrainSettings(epochs=50, target_accuracy=None))
     assert slot.start("a", first) and slot.busy and slot.owner == "a"
     second = TrainingJob(x, y, TrainSettings(epochs=1))
@@ -323,5 +323,5 @@ def test_the_job_reports_numbers_and_codes_that_the_page_puts_into_words(small, 
     assert result.stop_reason is StopReason.TARGET_REACHED
     assert result.message == "Reached 50% accuracy so cancelling training!"
     assert i18n._(NOT_STARTED) == (
-        "সার্ভার এই মুহূর্তে প্রশিক্ষণ শুরু করতে পারল না; অনুগ্রহ করে এক মিনিট পরে আবার চেষ্টা করুন।"
+        "সার্ভার এই মুহূর্তে এটি শুরু করতে পারল না; অনুগ্রহ করে এক মিনিট পরে আবার চেষ্টা করুন।"
     )

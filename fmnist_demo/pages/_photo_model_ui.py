@@ -2,15 +2,15 @@
 
 `active_photo_model()` is what every visitor's Classify page classifies with: the improved model
 adopted in the catalogue's database, or the shipped one. `teach_section()` draws the Catalogue
-page's "Teach the model from your items". The learning itself is `fmnist_demo.trial_learning`;
-it runs in the server's one training slot (shared with Train live).
+page's "Teach the model from your items". The learning itself is `fmnist_demo.trial_learning`
+(and the teach_* modules it names); it runs in the server's one job slot (jobs.py, shared with
+Train live).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,18 +19,37 @@ import numpy as np
 import streamlit as st
 
 from fmnist_demo import i18n
-from fmnist_demo import trial_learning as tl
 from fmnist_demo.assets import unseen_figures
 from fmnist_demo.catalogue import CatalogueError, CatalogueStore, PhotoModelEntry
 from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
 from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _, ngettext
+from fmnist_demo.jobs import busy_sentence
 from fmnist_demo.pages._catalogue_ui import get_store
 from fmnist_demo.pages._dataset import dataset
 from fmnist_demo.pages._language import start_language
 from fmnist_demo.pages._shipped_models import shipped_card, shipped_photo_model
 from fmnist_demo.pages._training_slot import session_id, training_slot
 from fmnist_demo.pages._visitor_time import visitor_clock, visitor_zone
+from fmnist_demo.taught_models import (
+    ADOPTED,
+    IN_USE_CHANGED,
+    NOT_BETTER,
+    WORSE_ON_REFERENCE,
+    TaughtModelCard,
+    model_from_bytes,
+    read_card,
+    summary_sentence,
+)
+from fmnist_demo.teach_learning import load_replay
+from fmnist_demo.teach_records import HOLD_OUT_EVERY, Readiness, ordinal, readiness, teach_records
+from fmnist_demo.teach_scores import (
+    comparison_sentence,
+    load_reference,
+    per_kind_rows,
+    reference_sentence,
+)
+from fmnist_demo.trial_learning import TeachJob, TeachOutcome, teach_from_store
 
 TEACH_JOB_KEY = "teach_job"  # this visitor's TeachJob while it runs
 TEACH_FLASH_KEY = "teach_flash"  # (message, kind) to show after a run ended or a choice was made
@@ -55,7 +74,7 @@ def _load_improved(store_url: str, model_id: int) -> Any | None:
 
     data = get_store().photo_model_bytes(model_id)
     try:
-        return tl.model_from_bytes(data)
+        return model_from_bytes(data)
     except ModelUnavailable:
         return None
 
@@ -127,7 +146,8 @@ def resolve_in_use(store: CatalogueStore | None, chosen: PhotoModelEntry | None)
     model can be read and are of the right shape; otherwise the shipped model, with a note."""
     if store is None or chosen is None:
         return _shipped(chosen, None)
-    if not tl.card_usable(chosen.card):
+    card = read_card(chosen.card)
+    if card is None:
         return _shipped(chosen, _unusable_note(chosen))
     try:
         model = _improved_model(store.url, chosen.id)
@@ -135,7 +155,7 @@ def resolve_in_use(store: CatalogueStore | None, chosen: PhotoModelEntry | None)
         return _shipped(chosen, _database_note())
     if model is None:
         return _shipped(chosen, _unusable_note(chosen))
-    return ModelInUse(model, tl.describe(chosen.card, visitor_zone()), chosen, chosen)
+    return ModelInUse(model, summary_sentence(card, visitor_zone()), chosen, chosen)
 
 
 def photo_model_in_use() -> ModelInUse:
@@ -199,7 +219,7 @@ def _start_teaching() -> None:
         in_use = resolve_in_use(store, chosen)  # a damaged chosen row: it learns from ours
         base = in_use.model
         base_name = "shipped" if in_use.shipped else f"improved model {in_use.entry.id}"
-        replay, reference = tl.load_replay(), tl.load_reference()
+        replay, reference = load_replay(), load_reference()
     except (CatalogueError, OSError) as exc:
         _flash(_("The teaching could not start: {reason}").format(reason=exc), "error")
         return
@@ -210,8 +230,8 @@ def _start_teaching() -> None:
     except DatasetUnavailable:  # the replay of real photos still keeps what it knew
         fashion = (np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
 
-    def run(progress: Any, cancel: Any) -> tuple[int, tl.TeachOutcome]:
-        return tl.teach_from_store(
+    def run(progress: Any, cancel: Any) -> tuple[int, TeachOutcome]:
+        return teach_from_store(
             store,
             base,
             base_name,
@@ -223,26 +243,12 @@ def _start_teaching() -> None:
             started_from=started_from,
         )
 
-    job = tl.TeachJob(run)
+    job = TeachJob(run)
     slot = training_slot()
     if slot.start(f"teach:{session_id()}", job):
         st.session_state[TEACH_JOB_KEY] = job
-    elif slot.started_at:
-        _flash(
-            _(
-                "The server is already teaching or training a model (started at {time}); "
-                "only one runs at a time so that it stays fast. Please try again in a few minutes."
-            ).format(time=visitor_clock(slot.started_at)),
-            "info",
-        )
     else:
-        _flash(
-            _(
-                "The server is already teaching or training a model (started a moment ago); "
-                "only one runs at a time so that it stays fast. Please try again in a few minutes."
-            ),
-            "info",
-        )
+        _flash(_busy_sentence(slot), "info")
 
 
 def _stop_teaching() -> None:
@@ -264,7 +270,7 @@ def _collect() -> None:
         _flash(
             _(
                 "Teaching did not finish: {reason} Nothing changed: the photo model in use stays."
-            ).format(reason=job.error),
+            ).format(reason=_(job.error.message_id) if job.error.message_id else job.error),
             "error",
         )
     else:
@@ -272,24 +278,22 @@ def _collect() -> None:
         _flash(*_outcome_message(outcome.card))
 
 
-def _outcome_message(card: dict[str, Any]) -> tuple[str, str]:
+def _outcome_message(card: TaughtModelCard) -> tuple[str, str]:
     """(what a finished teaching did, in plain words; the kind of box to show it in)."""
-    sentence = tl.comparison_sentence(
-        tl.Score.from_dict(card["after"]), tl.Score.from_dict(card["before"])
-    )
-    verdict = tl.verdict(card)
-    if verdict == tl.ADOPTED:
+    sentence = comparison_sentence(card.after, card.before)
+    verdict = card.what_became()
+    if verdict == ADOPTED:
         text = _("Done. {comparison} It is now the photo model for every visitor.")
         return text.format(comparison=sentence), "success"
-    if verdict == tl.IN_USE_CHANGED:
+    if verdict == IN_USE_CHANGED:
         text = _(
             "Done. {comparison} Meanwhile someone changed the photo model in use, so their "
             "choice stays and this model was not put in use; you can still choose it below."
         )
         return text.format(comparison=sentence), "info"
-    if verdict == tl.WORSE_ON_REFERENCE:
+    if verdict == WORSE_ON_REFERENCE and card.reference is not None:
         text = _("Done, but not put in use. {comparison} {reference}")
-        reference = tl.reference_sentence(tl.ReferenceCheck.from_dict(card["reference"]))
+        reference = reference_sentence(card.reference)
         return text.format(comparison=sentence, reference=reference), "warning"
     text = _(
         "Done. {comparison} It is not better, so the photo model in use stays; you can still "
@@ -317,18 +321,12 @@ def _adopt(model_id: int | None) -> None:
 # -- the section ----------------------------------------------------------------------------------
 
 
-def _slot_if_loaded() -> Any:
-    """The server's training slot, or None when no training or teaching can have started yet.
-
-    The slot lives in `fmnist_demo.training`, which imports TensorFlow; until something has
-    imported it, nothing can be running, and the Catalogue page need not wait for TensorFlow.
-    """
-    if "fmnist_demo.training" not in sys.modules:
-        return None
-    return training_slot()
+def _busy_sentence(slot: Any) -> str:
+    """What a visitor reads while the server's one job slot is taken."""
+    return busy_sentence(visitor_clock(slot.started_at) if slot.started_at else None)
 
 
-def _counts_rows(ready: tl.Readiness) -> list[dict[str, Any]]:
+def _counts_rows(ready: Readiness) -> list[dict[str, Any]]:
     return [
         {
             _("Kind"): kind_name(k),
@@ -372,8 +370,10 @@ def _when(moment: dt.datetime) -> str:
 
 def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
     """The newest improved model's before/after, on the held-back items and the reference set."""
-    card = entry.card
-    before, after = tl.Score.from_dict(card["before"]), tl.Score.from_dict(card["after"])
+    card = read_card(entry.card)
+    if card is None:
+        return
+    before, after = card.before, card.after
     day = entry.created_at.astimezone(visitor_zone())
     st.markdown(
         _(
@@ -381,8 +381,8 @@ def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
         ).format(
             date=i18n.day_and_month(day.day, day.month),
             time=visitor_clock(entry.created_at),
-            count=card["records_learnt"],
-            comparison=tl.comparison_sentence(after, before),
+            count=card.records_learnt,
+            comparison=comparison_sentence(after, before),
         )
     )
     if before.total and after.total:
@@ -393,10 +393,10 @@ def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
             ).format(
                 before=percent(before.accuracy),
                 after=percent(after.accuracy),
-                nth=tl.ordinal(tl.HOLD_OUT_EVERY),
+                nth=ordinal(HOLD_OUT_EVERY),
             )
         )
-    changed = int(card.get("changed_while_learning") or 0)
+    changed = card.changed_while_learning or 0
     if changed:
         st.caption(
             ngettext(
@@ -410,14 +410,14 @@ def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
             ).format(count=changed)
         )
     st.dataframe(
-        tl.per_kind_rows(after, before), hide_index=True, key="teach_per_kind", width="stretch"
+        per_kind_rows(after, before), hide_index=True, key="teach_per_kind", width="stretch"
     )
-    verdict = tl.verdict(card)
-    check = _reference_of(card)
-    if verdict == tl.WORSE_ON_REFERENCE and check is not None:
+    verdict = card.what_became()
+    check = card.reference
+    if verdict == WORSE_ON_REFERENCE and check is not None:
         st.warning(
             _("Not put in use, and it cannot be chosen. {reason}").format(
-                reason=tl.reference_sentence(check)
+                reason=reference_sentence(check)
             ),
             icon=":material/block:",
         )
@@ -434,14 +434,14 @@ def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
                 _("This improved model is the photo model every visitor uses."),
                 icon=":material/check_circle:",
             )
-    elif verdict == tl.IN_USE_CHANGED:
+    elif verdict == IN_USE_CHANGED:
         st.caption(
             _(
                 "It was better, but someone changed the photo model in use while it learnt, so "
                 "their choice stayed. You may still choose it below."
             )
         )
-    elif verdict == tl.NOT_BETTER:
+    elif verdict == NOT_BETTER:
         st.caption(
             _(
                 "It was not better on the held-back items, so it is not in use. You may still "
@@ -450,24 +450,18 @@ def _result(entry: PhotoModelEntry, in_use: ModelInUse) -> None:
         )
 
 
-def _reference_of(card: dict[str, Any]) -> tl.ReferenceCheck | None:
-    try:
-        return tl.ReferenceCheck.from_dict(card["reference"])
-    except (KeyError, TypeError, ValueError):  # a model kept before the reference set
-        return None
-
-
 def _what_became(entry: PhotoModelEntry, in_use: ModelInUse) -> str:
-    if not tl.card_usable(entry.card) or (entry.adopted and in_use.problem):
+    card = read_card(entry.card)
+    if card is None or (entry.adopted and in_use.problem):
         return _("Damaged: cannot be used")
     if in_use.entry is not None and entry.id == in_use.entry.id:
         return _("In use")
     return {
-        tl.ADOPTED: _("Was in use"),
-        tl.NOT_BETTER: _("Not better: kept to choose"),
-        tl.WORSE_ON_REFERENCE: _("Refused: worse on the reference photos"),
-        tl.IN_USE_CHANGED: _("Kept: the model in use had changed"),
-    }[tl.verdict(entry.card)]
+        ADOPTED: _("Was in use"),
+        NOT_BETTER: _("Not better: kept to choose"),
+        WORSE_ON_REFERENCE: _("Refused: worse on the reference photos"),
+        IN_USE_CHANGED: _("Kept: the model in use had changed"),
+    }[card.what_became()]
 
 
 def _adoption_times(card: dict[str, Any] | None) -> str:
@@ -484,14 +478,14 @@ def _history_rows(entries: list[PhotoModelEntry], in_use: ModelInUse) -> list[di
     """One row per kept model, newest first: when taught, from how many, figures, what became."""
     rows = []
     for entry in entries:
-        card = entry.card if tl.card_usable(entry.card) else None
+        card = read_card(entry.card)
         held, reference = "—", "—"
         if card is not None:
-            before, after = tl.Score.from_dict(card["before"]), tl.Score.from_dict(card["after"])
+            before, after = card.before, card.after
             held = _("{before} → {after} of {items}").format(
                 before=before.total_right, after=after.total_right, items=after.total
             )
-            check = _reference_of(card)
+            check = card.reference
             if check is not None:
                 reference = _("{before} → {after} of {items}").format(
                     before=check.before, after=check.after, items=check.items
@@ -503,16 +497,16 @@ def _history_rows(entries: list[PhotoModelEntry], in_use: ModelInUse) -> list[di
                 _("What became of it"): _what_became(entry, in_use),
                 _("Held-back items right"): held,
                 _("Reference photos right"): reference,
-                _("Items learnt from"): "—" if card is None else str(card["records_learnt"]),
+                _("Items learnt from"): "—" if card is None else str(card.records_learnt),
                 _("Put in use"): _adoption_times(entry.card),
             }
         )
     return rows
 
 
-def _choice_label(entry: PhotoModelEntry) -> str:
+def _choice_label(entry: PhotoModelEntry, card: TaughtModelCard) -> str:
     return _("Taught {when}, from {count} items").format(
-        when=_when(entry.created_at), count=entry.card["records_learnt"]
+        when=_when(entry.created_at), count=card.records_learnt
     )
 
 
@@ -526,14 +520,13 @@ def _kept_models(entries: list[PhotoModelEntry], in_use: ModelInUse, changing: b
         return
     # The chosen row is either in use or known to be unusable: neither is a choice to offer.
     chosen_id = None if in_use.chosen is None else in_use.chosen.id
-    options = [
-        e for e in entries if tl.card_usable(e.card) and tl.choosable(e.card) and e.id != chosen_id
-    ]
+    cards = {e.id: read_card(e.card) for e in entries}
+    options = [e for e in entries if e.id != chosen_id and (card := cards[e.id]) and card.choosable]
     if options:
         # The labels themselves are the options (no format_func): they are the visitor's words.
         by_label: dict[str, int] = {}
         for entry in options:
-            label = _choice_label(entry)
+            label = _choice_label(entry, cards[entry.id])
             by_label[label if label not in by_label else f"{label} · {entry.id}"] = entry.id
         choice = st.selectbox(_("Choose a kept model"), list(by_label), key="teach_choice")
         st.button(
@@ -543,7 +536,7 @@ def _kept_models(entries: list[PhotoModelEntry], in_use: ModelInUse, changing: b
             on_click=_adopt,
             args=(by_label[choice],),
         )
-    if any(not tl.choosable(e.card) for e in entries if tl.card_usable(e.card)):
+    if any(card is not None and not card.choosable for card in cards.values()):
         st.caption(
             _("A model refused on the reference photos cannot be chosen: it would be worse.")
         )
@@ -559,7 +552,7 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
             "confirmed. The photo model can learn from them, while going over what it learnt "
             "before so that it does not forget. Every {nth} item is held back to check, fairly, "
             "whether it got better."
-        ).format(nth=tl.ordinal(tl.HOLD_OUT_EVERY))
+        ).format(nth=ordinal(HOLD_OUT_EVERY))
     )
     flash = st.session_state.pop(TEACH_FLASH_KEY, None)
     if flash is not None:
@@ -567,8 +560,8 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
         boxes = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
         boxes[kind](message)
 
-    records = tl.teach_records(store.teaching_rows())
-    ready = tl.readiness(records)
+    records = teach_records(store.teaching_rows())
+    ready = readiness(records)
     entries = store.photo_models()
     in_use = resolve_in_use(store, next((e for e in entries if e.adopted), None))
     in_use_text = _("Photo model in use: **{description}**").format(description=in_use.description)
@@ -611,29 +604,13 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
             )
 
     mine = st.session_state.get(TEACH_JOB_KEY)
-    slot = _slot_if_loaded()
+    slot = training_slot()
     if mine is not None:
         _live()
     else:
-        busy = slot is not None and slot.busy
-        if busy and slot.started_at:
-            st.info(
-                _(
-                    "The server is teaching or training a model for someone right now (started "
-                    "at {time}). Only one runs at a time so that it stays fast; please try again "
-                    "in a few minutes."
-                ).format(time=visitor_clock(slot.started_at)),
-                icon=":material/hourglass_top:",
-            )
-        elif busy:
-            st.info(
-                _(
-                    "The server is teaching or training a model for someone right now (started "
-                    "a moment ago). Only one runs at a time so that it stays fast; please try "
-                    "again in a few minutes."
-                ),
-                icon=":material/hourglass_top:",
-            )
+        busy = slot.busy
+        if busy:
+            st.info(_busy_sentence(slot), icon=":material/hourglass_top:")
         if not changing:
             locked = _("Teaching the model needs the staff passcode.")
             st.caption(f":material/lock: {locked}")
@@ -648,6 +625,5 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
         )
 
     if entries:
-        if tl.card_usable(entries[0].card):
-            _result(entries[0], in_use)
+        _result(entries[0], in_use)  # when its card can be read
         _kept_models(entries, in_use, changing)

@@ -4,17 +4,16 @@ session holds it under."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import streamlit as st
 
+from fmnist_demo.jobs import JobSlot
+
 
 @st.cache_resource
-def training_slot() -> Any:
-    """The server-wide slot that lets one training run at a time."""
-    from fmnist_demo.training import TrainingSlot
-
-    return TrainingSlot()
+def training_slot() -> JobSlot:
+    """The server-wide slot that lets one training or teaching run at a time."""
+    return JobSlot()
 
 
 def session_id() -> str:

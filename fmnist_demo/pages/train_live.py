@@ -23,6 +23,7 @@ from fmnist_demo.formatting import count, hold_together, percent, percent_reache
 from fmnist_demo.html_views import live_training_css, live_training_html
 from fmnist_demo.i18n import N_, _, ngettext
 from fmnist_demo.inside_plots import inside_css
+from fmnist_demo.jobs import JobError, busy_sentence
 from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_rows
 from fmnist_demo.pages._dataset import dataset, dataset_problem
 from fmnist_demo.pages._figures import show_figure
@@ -41,7 +42,7 @@ from fmnist_demo.pages._user_model_ui import (
 )
 from fmnist_demo.pages._visitor_time import visitor_clock
 from fmnist_demo.plots import figure_png, screen_width, training_curves_figure
-from fmnist_demo.training import NOT_STARTED, StopReason, TrainingJob, TrainSettings
+from fmnist_demo.training import StopReason, TrainingJob, TrainSettings
 from fmnist_demo.user_model import TrainingOutcome
 
 DEFAULTS = TrainSettings()
@@ -184,16 +185,14 @@ def start_training() -> None:
     subset = state["train_subset"]
     job = TrainingJob(x_train[:subset], y_train[:subset], settings)
     token = model_token()
-    if training_slot().start(token, job):
+    slot = training_slot()
+    if slot.start(token, job):
         state.pop(RESULT_KEY, None)
         state[JOB_KEY] = job
         # in the address from the start: a reload during the training finds it as this browser's
         st.query_params[MODEL_PARAM] = token
-    else:
-        state[START_PROBLEM_KEY] = (
-            _("Another visitor started a training a moment ago; please try again in a minute."),
-            False,
-        )
+    else:  # someone started a training or a teaching a moment ago
+        state[START_PROBLEM_KEY] = (busy_message(slot), False)
 
 
 def stop_training() -> None:
@@ -276,8 +275,9 @@ def show_result(res: TrainingOutcome) -> None:
     """The outcome of this visitor's last training, in plain words."""
     done = res.epochs_done
     if res.error:
-        if str(res.error).startswith(NOT_STARTED):
-            message = _(NOT_STARTED)
+        error = res.error
+        if isinstance(error, JobError) and error.message_id is not None:
+            message = _(error.message_id)
         else:
             # NOTE: {problem} is the system's own description of the error, often in English
             message = _("Training stopped because of an unexpected problem: {problem}").format(
@@ -399,7 +399,10 @@ def download_controls() -> None:
 
 
 def busy_message(slot) -> str:
-    """What a visitor reads while someone else's training holds the server's one slot."""
+    """What a visitor reads while someone else's training or teaching holds the server's one
+    slot."""
+    if not isinstance(slot.job, TrainingJob):  # a teaching, from the Catalogue page
+        return busy_sentence(visitor_clock(slot.started_at) if slot.started_at else None)
     if slot.started_at:
         # NOTE: {time} is a clock time such as "14:05"
         started = _("Another visitor is training a model right now (started at {time}).").format(
