@@ -13,6 +13,7 @@ from fmnist_demo.jobs import NOT_STARTED, JobError, JobSlot, NotStarted
 from fmnist_demo.teach_learning import LearnProgress
 from fmnist_demo.training import TrainingJob, TrainSettings
 from fmnist_demo.trial_learning import TeachJob
+from fmnist_demo.user_model import TrainingOutcome
 
 
 def _no_thread(job, monkeypatch) -> None:
@@ -70,7 +71,7 @@ def test_a_teaching_and_a_training_share_the_one_slot() -> None:
 
 
 def test_train_live_says_it_could_not_start_in_the_visitor_language() -> None:
-    result = {"history": [], "error": NotStarted("can't start new thread")}
+    result = TrainingOutcome(error=NotStarted("can't start new thread"))
     at = open_app("train_live", lang="bn", session={"train_result": result})
     errors = [e.value for e in at.error]
     assert errors == ["সার্ভার এই মুহূর্তে এটি শুরু করতে পারল না; অনুগ্রহ করে এক মিনিট পরে আবার চেষ্টা করুন।"]
