@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import trial_learning as tl
-from fmnist_demo.catalogue import PHOTO_MODELS, CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
+from fmnist_demo.catalogue_schema import PHOTO_MODELS
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 CATALOGUE = "fmnist_demo/pages/catalogue.py"

@@ -14,7 +14,8 @@ from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import trial_learning as tl
-from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.pages._common import training_slot
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
@@ -170,7 +171,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
 
 
 def _teach_section_alone() -> None:
-    from fmnist_demo.pages._catalogue_ui import get_store
+    from fmnist_demo.pages._catalogue_store import get_store
     from fmnist_demo.pages._language import start_language
     from fmnist_demo.pages._photo_model_ui import teach_section
 

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from fmnist_demo import trial_learning as tl
-from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.data import CLASS_NAMES
 
 TROUSER, BAG = 1, 8

@@ -21,11 +21,13 @@ import streamlit as st
 from fmnist_demo import i18n
 from fmnist_demo import trial_learning as tl
 from fmnist_demo.assets import unseen_figures
-from fmnist_demo.catalogue import CatalogueError, CatalogueStore, PhotoModelEntry
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_errors import CatalogueError
+from fmnist_demo.catalogue_photo_models import PhotoModelEntry
 from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
 from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _, ngettext
-from fmnist_demo.pages._catalogue_ui import get_store
+from fmnist_demo.pages._catalogue_store import get_store
 from fmnist_demo.pages._common import (
     dataset,
     session_id,
