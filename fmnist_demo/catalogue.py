@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from fmnist_demo.catalogue_database import as_utc
-from fmnist_demo.catalogue_errors import EditConflict, RecordDeleted, RecordNotFound
+from fmnist_demo.catalogue_errors import RecordNotFound
 from fmnist_demo.catalogue_photo_models import PhotoModelStore
 from fmnist_demo.catalogue_records import (
     BENGALI_DIGITS,
@@ -28,7 +28,9 @@ from fmnist_demo.catalogue_records import (
     WESTERN_DIGITS,
     CatalogueRecord,
     ClassResult,
+    EditConflict,
     NewRecord,
+    RecordDeleted,
     TrialSummary,
     class_label,
     clean_name,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from fmnist_demo import i18n
-from fmnist_demo.catalogue_errors import InvalidEntry
+from fmnist_demo.catalogue_errors import CatalogueError, InvalidEntry, RecordNotFound
 from fmnist_demo.catalogue_pictures import model_input_bytes, thumbnail_for
 from fmnist_demo.data import CLASS_NAMES, IMAGE_SIZE, NUM_CLASSES
 from fmnist_demo.formatting import percent
@@ -132,6 +132,29 @@ class TrialSummary:
             "The model was right for {right} of {total} items ({share}).",
             self.items,
         ).format(right=self.accepted, total=self.items, share=percent(self.accepted / self.items))
+
+
+# -- what a change can run into ------------------------------------------------------------------
+
+
+class RecordDeleted(RecordNotFound):
+    """The record was deleted (it is in the bin); `record` is how it was when deleted."""
+
+    def __init__(self, message: str, record: CatalogueRecord) -> None:
+        super().__init__(message)
+        self.record = record
+
+
+class EditConflict(CatalogueError):
+    """Someone else saved a newer change to the same fields; nothing was written.
+
+    `current` is the record as it is now, `fields` the fields both changed.
+    """
+
+    def __init__(self, message: str, current: CatalogueRecord, fields: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.current = current
+        self.fields = fields
 
 
 # -- checks -------------------------------------------------------------------------------------

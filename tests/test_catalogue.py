@@ -21,12 +21,11 @@ from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_errors import (
     CatalogueError,
     CatalogueUnavailable,
-    EditConflict,
     InvalidEntry,
-    RecordDeleted,
     RecordNotFound,
 )
 from fmnist_demo.catalogue_pictures import make_thumbnail
+from fmnist_demo.catalogue_records import EditConflict, RecordDeleted
 
 WRITERS = 8
 SAVES_PER_WRITER = 50

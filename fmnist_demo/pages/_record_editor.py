@@ -16,8 +16,14 @@ from typing import Any
 import streamlit as st
 
 from fmnist_demo.catalogue import BIN_KEEP_DAYS, CatalogueStore
-from fmnist_demo.catalogue_errors import CatalogueError, EditConflict, RecordDeleted
-from fmnist_demo.catalogue_records import NAME_MAX_CHARS, NOTE_MAX_CHARS, CatalogueRecord
+from fmnist_demo.catalogue_errors import CatalogueError
+from fmnist_demo.catalogue_records import (
+    NAME_MAX_CHARS,
+    NOTE_MAX_CHARS,
+    CatalogueRecord,
+    EditConflict,
+    RecordDeleted,
+)
 from fmnist_demo.catalogue_view import (
     bin_line,
     comparison_rows,
