@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from fmnist_demo.catalogue_access import Outcome, PasscodeGate, passcode_digest
-from fmnist_demo.i18n import _, ngettext
+from fmnist_demo.i18n import _
 from fmnist_demo.pages._catalogue_store import app_secret
 
 UNLOCKED_KEY = "catalogue_unlocked"  # the digest of the passcode this visit was unlocked with
@@ -80,38 +80,10 @@ def unlock_controls(key: str, why: str) -> None:
     if attempt.right:
         st.session_state[UNLOCKED_KEY] = passcode_digest(passcode)
         st.rerun()
-    wait = attempt.wait_s
-    if attempt.outcome is Outcome.IN_LINE:
-        st.warning(
-            ngettext(
-                "Many wrong passcodes have been tried on this app lately, so tries take turns. "
-                "Try again in {n} second: you keep your place in line.",
-                "Many wrong passcodes have been tried on this app lately, so tries take turns. "
-                "Try again in {n} seconds: you keep your place in line.",
-                wait,
-            ).format(n=wait),
-            icon=":material/hourglass_top:",
-        )
-    elif attempt.outcome is Outcome.TOO_SOON:
-        st.warning(
-            ngettext(
-                "A wrong passcode was tried moments ago, so tries are paused: wait {n} second, "
-                "then try again.",
-                "A wrong passcode was tried moments ago, so tries are paused: wait {n} seconds, "
-                "then try again.",
-                wait,
-            ).format(n=wait),
-            icon=":material/hourglass_top:",
-        )
-    else:
-        st.error(
-            ngettext(
-                "That is not the staff passcode. You can try again in {n} second.",
-                "That is not the staff passcode. You can try again in {n} seconds.",
-                wait,
-            ).format(n=wait),
-            icon=":material/lock:",
-        )
+    if attempt.outcome is Outcome.WRONG:
+        st.error(attempt.sentence(), icon=":material/lock:")
+    else:  # refused before comparing: wait, or take turns
+        st.warning(attempt.sentence(), icon=":material/hourglass_top:")
 
 
 def access_note() -> None:
