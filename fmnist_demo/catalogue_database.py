@@ -107,8 +107,18 @@ def _sqlite_before_execute(conn: sa.Connection, *_args: Any) -> None:
         deadline[0] = time.monotonic() + STATEMENT_TIMEOUT_S
 
 
+def _listens(listeners: Any, fn: Callable[..., Any]) -> bool:
+    """Whether `fn` is among these listeners of this very engine (its pool's or its dialect's).
+
+    Not sa.event.contains(): its register is keyed by id(engine), and an engine freed while its
+    dialect or pool lives on (a pooled connection, an error's traceback) leaves its key behind, so
+    a new engine made at the same address looked as if it had the listener and went without.
+    """
+    return fn in list(listeners)
+
+
 def _prepare_sqlite(engine: sa.Engine) -> None:
-    if not sa.event.contains(engine, "connect", _sqlite_on_connect):
+    if not _listens(engine.pool.dispatch.connect, _sqlite_on_connect):
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         sa.event.listen(engine, "begin", _sqlite_on_begin)
         sa.event.listen(engine, "before_cursor_execute", _sqlite_before_execute)
@@ -232,7 +242,7 @@ def _prepare_postgres(engine: sa.Engine) -> None:
     if engine.dialect.driver != "psycopg2":
         return
     _bound_postgres_waits()
-    if not sa.event.contains(engine, "do_connect", _postgres_on_connect):
+    if not _listens(engine.dialect.dispatch.do_connect, _postgres_on_connect):
         sa.event.listen(engine, "do_connect", _postgres_on_connect)
         engine.dispose()  # connections opened before the listener would miss its settings
 

@@ -618,3 +618,19 @@ def test_a_database_fault_is_explained_in_bengali(tmp_path: Path, bengali) -> No
     with pytest.raises(CatalogueUnavailable) as caught:
         store.add(predicted=0, confidence=0.5)
     assert str(caught.value) == ("ক্যাটালগ তার ডেটাবেস খুলতে পারল না: ডেটাবেসের ফাইলটি খোলা যাচ্ছে না।")
+
+
+def test_every_sqlite_engine_made_elsewhere_gets_the_guards(tmp_path: Path) -> None:
+    # As the PostgreSQL test in test_catalogue_frozen_db.py: each new engine, wherever it lands,
+    # gets the store's guards (busy_timeout, WAL), even while old engines' pools live on. (SQLite
+    # was spared the fault in practice: the store's dispose() drops the pool its key was left on.)
+    kept = []
+    for n in range(100):
+        engine = sa.create_engine(_url(tmp_path / "catalogue.sqlite3"))
+        CatalogueStore(engine)
+        with engine.connect() as conn:
+            busy = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            assert busy == catalogue_database.SQLITE_BUSY_TIMEOUT_S * 1000, n
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal", n
+        kept.append(engine.pool)
+        del engine

@@ -19,6 +19,7 @@ from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_errors import CatalogueUnavailable
 
 BOUND_S = 8  # a call must have returned or raised by then (DB_SILENCE_S is 3 s)
+ENGINES_MADE_ELSEWHERE = 200  # enough for new engines to land where freed ones were, many times
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -106,6 +107,27 @@ def test_an_engine_made_elsewhere_gets_the_same_bounds(
         assert isinstance(error, CatalogueUnavailable), error
     finally:
         engine.dispose()
+
+
+def test_every_engine_made_elsewhere_gets_the_bounds_where_an_old_one_lived(
+    postgres_url: str,
+) -> None:
+    # st.connection makes a new engine whenever the secrets change; an old one may be freed while
+    # its dialect lives on (a pooled connection, an error's traceback). SQLAlchemy's register of
+    # listeners is keyed by id(engine), so asking it made a new engine at the old one's address
+    # look bounded already: it went without (statement_timeout 0, no bounded connect).
+    kept = []
+    unbounded = []
+    for n in range(ENGINES_MADE_ELSEWHERE):
+        engine = sa.create_engine(postgres_url)
+        CatalogueStore(engine)
+        with engine.connect() as conn:
+            if conn.scalar(sa.text("SHOW statement_timeout")) != "10s":
+                unbounded.append(n)
+        kept.append(engine.dialect)
+        engine.dispose()
+        del engine
+    assert unbounded == []
 
 
 def test_the_server_cancels_a_statement_that_runs_too_long(
