@@ -171,7 +171,8 @@ def _development_figures(base: Any, model: Any) -> dict[str, Any]:
 
 def poisoned_teaching(folder: Path) -> dict[str, Any]:
     """The issue's case: 150 real T-shirt photos confirmed as "Shirt", taught as the page does."""
-    from fmnist_demo.catalogue import CatalogueStore, NewRecord
+    from fmnist_demo.catalogue import CatalogueStore
+    from fmnist_demo.catalogue_records import NewRecord
     from fmnist_demo.data import load_fashion_mnist
     from fmnist_demo.model import load_photo_model
     from fmnist_demo.teach_learning import load_replay
@@ -215,7 +216,7 @@ def damage_row(store: Any, kind: str) -> int:
     import keras
     import sqlalchemy as sa
 
-    from fmnist_demo.catalogue import PHOTO_MODELS
+    from fmnist_demo.catalogue_schema import PHOTO_MODELS
     from fmnist_demo.model import load_photo_model
     from fmnist_demo.taught_models import model_to_bytes
 
@@ -254,7 +255,9 @@ def damaged_pages(folder: Path) -> tuple[int, int, list[str]]:
 
     from streamlit.testing.v1 import AppTest
 
-    from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore, NewRecord
+    from fmnist_demo.catalogue import CatalogueStore
+    from fmnist_demo.catalogue_database import DB_ENV_VAR
+    from fmnist_demo.catalogue_records import NewRecord
 
     app = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
     ran, tried, failures = 0, 0, []
@@ -314,7 +317,7 @@ FROZEN_WAIT_S = 60  # how long the frozen-database run may take before it counts
 DECODE_PROBE = """
 import sys
 from pathlib import Path
-from fmnist_demo import catalogue, photo
+from fmnist_demo import catalogue_pictures, photo
 
 data = Path(sys.argv[1]).read_bytes()
 
@@ -327,7 +330,7 @@ Path("/proc/self/clear_refs").write_text("5")
 before = kb("VmRSS")
 try:
     photo.prepare(data)
-    catalogue.make_thumbnail(data)
+    catalogue_pictures.make_thumbnail(data)
     outcome = "decoded"
 except ValueError as exc:
     outcome = "refused: " + str(exc)

@@ -34,7 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fmnist_demo.assets import PHOTO_MODEL_PATH, read_card
-from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.data import load_fashion_mnist
 from fmnist_demo.model import load_model, load_photo_model
 from fmnist_demo.photo_training import learnt_from, photo_inputs, read_labelled

@@ -40,6 +40,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from fmnist_demo.i18n import ngettext
+
 FIRST_WAIT_S = 1.0  # seconds before another try, after one wrong try
 LONGEST_WAIT_S = 60.0  # the wait stops doubling here
 MAX_DOUBLINGS = math.ceil(math.log2(LONGEST_WAIT_S / FIRST_WAIT_S))  # 6: 64 s is past the longest
@@ -71,6 +73,33 @@ class Attempt:
     def right(self) -> bool:
         """True when the passcode was right."""
         return self.outcome is Outcome.RIGHT
+
+    def sentence(self) -> str:
+        """Why a refused try was refused and when to try again, in the visitor's language."""
+        wait = self.wait_s
+        if self.outcome is Outcome.IN_LINE:
+            text = ngettext(
+                "Many wrong passcodes have been tried on this app lately, so tries take turns. "
+                "Try again in {n} second: you keep your place in line.",
+                "Many wrong passcodes have been tried on this app lately, so tries take turns. "
+                "Try again in {n} seconds: you keep your place in line.",
+                wait,
+            )
+        elif self.outcome is Outcome.TOO_SOON:
+            text = ngettext(
+                "A wrong passcode was tried moments ago, so tries are paused: wait {n} second, "
+                "then try again.",
+                "A wrong passcode was tried moments ago, so tries are paused: wait {n} seconds, "
+                "then try again.",
+                wait,
+            )
+        else:
+            text = ngettext(
+                "That is not the staff passcode. You can try again in {n} second.",
+                "That is not the staff passcode. You can try again in {n} seconds.",
+                wait,
+            )
+        return text.format(n=wait)
 
 
 def passcode_digest(passcode: str) -> str:

@@ -19,7 +19,8 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from fmnist_demo import i18n
-from fmnist_demo.catalogue import CatalogueRecord, thumbnail_data_url
+from fmnist_demo.catalogue_pictures import thumbnail_data_url
+from fmnist_demo.catalogue_records import CatalogueRecord
 from fmnist_demo.data import kind_name
 from fmnist_demo.formatting import confidence
 
@@ -158,6 +159,8 @@ def table_rows(
             "name": r.name,
             "predicted": kind_name(r.predicted),
             "confidence": confidence(r.confidence),
+            # "Sneaker, 89 %": the model's answer and how sure it was, in one short column.
+            "model": f"{kind_name(r.predicted)}, {confidence(r.confidence)}",
             "right": r.accepted,
             "saved": local_time(r.created_at, zone),
             "note": r.note,

@@ -81,7 +81,8 @@ def _run_from_repo_root(monkeypatch):
 @pytest.fixture
 def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A fresh file-backed catalogue store that the pages use too (through FMNIST_CATALOGUE_DB)."""
-    from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+    from fmnist_demo.catalogue import CatalogueStore
+    from fmnist_demo.catalogue_database import DB_ENV_VAR
 
     path = tmp_path / "catalogue.sqlite3"
     monkeypatch.setenv(DB_ENV_VAR, str(path))
@@ -176,7 +177,8 @@ def catalogue_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def any_db(catalogue_url: str, monkeypatch: pytest.MonkeyPatch):
     """Like `db`, once on SQLite and once on PostgreSQL: the pages use it too."""
-    from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+    from fmnist_demo.catalogue import CatalogueStore
+    from fmnist_demo.catalogue_database import DB_ENV_VAR
 
     monkeypatch.setenv(DB_ENV_VAR, catalogue_url)
     with CatalogueStore(catalogue_url) as store:

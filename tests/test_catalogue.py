@@ -16,17 +16,16 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from fmnist_demo import catalogue
-from fmnist_demo.catalogue import (
+from fmnist_demo import catalogue, catalogue_database, catalogue_records, catalogue_schema
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_errors import (
     CatalogueError,
-    CatalogueStore,
     CatalogueUnavailable,
-    EditConflict,
     InvalidEntry,
-    RecordDeleted,
     RecordNotFound,
-    make_thumbnail,
 )
+from fmnist_demo.catalogue_pictures import make_thumbnail
+from fmnist_demo.catalogue_records import EditConflict, RecordDeleted
 
 WRITERS = 8
 SAVES_PER_WRITER = 50
@@ -60,7 +59,7 @@ def test_fresh_database_is_empty_and_versioned(store: CatalogueStore) -> None:
     summary = store.trial_summary()
     assert (summary.items, summary.accepted, summary.accuracy) == (0, 0, None)
     assert summary.sentence() == "No items have been catalogued yet."
-    assert store.schema_version() == catalogue.SCHEMA_VERSION
+    assert store.schema_version() == catalogue_schema.SCHEMA_VERSION
 
 
 def test_add_and_get_keeps_every_field(store: CatalogueStore) -> None:
@@ -214,7 +213,9 @@ def test_the_bin_is_emptied_after_its_days(store: CatalogueStore) -> None:
     long_ago = datetime.now(UTC) - timedelta(days=catalogue.BIN_KEEP_DAYS + 1)
     with store.engine.begin() as conn:
         conn.execute(
-            catalogue.ITEMS.update().where(catalogue.ITEMS.c.id == old).values(deleted_at=long_ago)
+            catalogue_schema.ITEMS.update()
+            .where(catalogue_schema.ITEMS.c.id == old)
+            .values(deleted_at=long_ago)
         )
     store.delete(store.add(predicted=3, confidence=0.5))  # any delete empties the old part
     assert old not in [r.id for r in store.binned()]
@@ -320,7 +321,7 @@ def test_add_many_is_all_or_nothing(store: CatalogueStore) -> None:
     ids = store.add_many(
         [
             {"predicted": 1, "confidence": 0.5, "name": "a"},
-            catalogue.new_record(predicted=2, confidence=0.6, confirmed=3, name="b"),
+            catalogue_records.new_record(predicted=2, confidence=0.6, confirmed=3, name="b"),
         ]
     )
     assert [store.get(i).name for i in ids] == ["a", "b"]
@@ -346,9 +347,9 @@ def test_a_version_1_database_is_migrated_and_keeps_its_records(catalogue_url: s
     # A database as the previous release left it: schema 1, one record.
     engine = sa.create_engine(catalogue_url)
     with engine.begin() as conn:
-        catalogue.SCHEMA_TABLE.create(conn)
-        catalogue._migrate_to_1(conn)
-        conn.execute(catalogue.SCHEMA_TABLE.insert().values(id=1, version=1))
+        catalogue_schema.SCHEMA_TABLE.create(conn)
+        catalogue_schema._migrate_to_1(conn)
+        conn.execute(catalogue_schema.SCHEMA_TABLE.insert().values(id=1, version=1))
         now = datetime.now(UTC)
         conn.exec_driver_sql(
             "INSERT INTO catalogue_items (created_at, updated_at, predicted, confidence, "
@@ -360,7 +361,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_records(catalogue_url: s
         )
     engine.dispose()
     with CatalogueStore(catalogue_url) as store:
-        assert store.schema_version() == catalogue.SCHEMA_VERSION == 3
+        assert store.schema_version() == catalogue_schema.SCHEMA_VERSION == 3
         (record,) = store.records()
         assert (record.name, record.note, record.confirmed) == ("old one", "kept", 4)
         assert (record.version, record.deleted_at, record.file_name) == (1, None, "")
@@ -376,7 +377,7 @@ def test_reopening_a_file_keeps_the_records(tmp_path: Path) -> None:
     with CatalogueStore(_url(path)) as again:
         assert again.count() == 1
         assert again.get(record_id) == saved
-        assert again.schema_version() == catalogue.SCHEMA_VERSION
+        assert again.schema_version() == catalogue_schema.SCHEMA_VERSION
         assert again.add(predicted=4, confidence=0.5) > record_id
 
 
@@ -384,8 +385,8 @@ def test_default_url_comes_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "nested" / "dir" / "cat.sqlite3"
-    monkeypatch.setenv(catalogue.DB_ENV_VAR, str(path))
-    assert catalogue.default_url() == f"sqlite:///{path}"
+    monkeypatch.setenv(catalogue_database.DB_ENV_VAR, str(path))
+    assert catalogue_database.default_url() == f"sqlite:///{path}"
     with CatalogueStore() as store:
         store.add(predicted=0, confidence=1.0)
     assert path.is_file()
@@ -416,7 +417,7 @@ def test_a_locked_sqlite_file_answers_within_seconds(tmp_path: Path) -> None:
     # so within a few seconds (it used to wait about two minutes); pytest-timeout guards this.
     path = tmp_path / "locked.sqlite3"
     CatalogueStore(_url(path)).count()  # create the schema
-    assert (catalogue.LOCKED_RETRIES + 1) * catalogue.SQLITE_BUSY_TIMEOUT_S <= 5
+    assert (catalogue_database.LOCKED_RETRIES + 1) * catalogue_database.SQLITE_BUSY_TIMEOUT_S <= 5
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
@@ -579,7 +580,11 @@ def test_a_kind_named_in_bengali_is_read_back(store: CatalogueStore, bengali) ->
     # A table on the Classify page names kinds in the visitor's language.
     record = store.get(store.add(predicted=9, confidence=0.5, confirmed="স্যান্ডেল"))
     assert (record.confirmed, record.confirmed_name) == (5, "Sandal")  # stored by label
-    assert catalogue.class_label("অ্যাঙ্কেল বুট") == catalogue.class_label("Ankle boot") == 9
+    assert (
+        catalogue_records.class_label("অ্যাঙ্কেল বুট")
+        == catalogue_records.class_label("Ankle boot")
+        == 9
+    )
 
 
 def test_conflicts_and_the_bin_are_explained_in_bengali(store: CatalogueStore, bengali) -> None:
@@ -613,3 +618,19 @@ def test_a_database_fault_is_explained_in_bengali(tmp_path: Path, bengali) -> No
     with pytest.raises(CatalogueUnavailable) as caught:
         store.add(predicted=0, confidence=0.5)
     assert str(caught.value) == ("ক্যাটালগ তার ডেটাবেস খুলতে পারল না: ডেটাবেসের ফাইলটি খোলা যাচ্ছে না।")
+
+
+def test_every_sqlite_engine_made_elsewhere_gets_the_guards(tmp_path: Path) -> None:
+    # As the PostgreSQL test in test_catalogue_frozen_db.py: each new engine, wherever it lands,
+    # gets the store's guards (busy_timeout, WAL), even while old engines' pools live on. (SQLite
+    # was spared the fault in practice: the store's dispose() drops the pool its key was left on.)
+    kept = []
+    for n in range(100):
+        engine = sa.create_engine(_url(tmp_path / "catalogue.sqlite3"))
+        CatalogueStore(engine)
+        with engine.connect() as conn:
+            busy = conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+            assert busy == catalogue_database.SQLITE_BUSY_TIMEOUT_S * 1000, n
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal", n
+        kept.append(engine.pool)
+        del engine

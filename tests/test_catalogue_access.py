@@ -12,6 +12,7 @@ from fmnist_demo.catalogue_access import (
     LONGEST_WAIT_S,
     PLACE_KEPT_S,
     SERVER_BURST,
+    Attempt,
     Outcome,
     PasscodeGate,
     passcode_digest,
@@ -235,3 +236,11 @@ def test_a_place_in_line_is_kept_while_there_and_given_up_when_gone() -> None:
     assert gate.check("tulip-42", "tulip-42", visitor="staff").outcome is Outcome.IN_LINE
     clock.now += PLACE_KEPT_S  # "gone" has not come back: the place is given up
     assert gate.check("tulip-42", "tulip-42", visitor="staff").right
+
+
+def test_a_refused_try_says_why_and_how_long_to_wait() -> None:
+    assert Attempt(Outcome.WRONG, 1).sentence() == (
+        "That is not the staff passcode. You can try again in 1 second."
+    )
+    assert "wait 4 seconds" in Attempt(Outcome.TOO_SOON, 4).sentence()
+    assert "you keep your place in line" in Attempt(Outcome.IN_LINE, 72).sentence()

@@ -14,10 +14,12 @@ import pytest
 import sqlalchemy as sa
 from db_proxy import FreezableProxy
 
-from fmnist_demo import catalogue
-from fmnist_demo.catalogue import CatalogueStore, CatalogueUnavailable
+from fmnist_demo import catalogue_database
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_errors import CatalogueUnavailable
 
 BOUND_S = 8  # a call must have returned or raised by then (DB_SILENCE_S is 3 s)
+ENGINES_MADE_ELSEWHERE = 200  # enough for new engines to land where freed ones were, many times
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,7 +101,7 @@ def test_an_engine_made_elsewhere_gets_the_same_bounds(
         assert store.count() == 0
         with engine.connect() as conn:
             timeout = conn.scalar(sa.text("SHOW statement_timeout"))
-        assert timeout == f"{catalogue.STATEMENT_TIMEOUT_S}s"
+        assert timeout == f"{catalogue_database.STATEMENT_TIMEOUT_S}s"
         proxy.freeze()
         _took, error = _within(BOUND_S, store.count)
         assert isinstance(error, CatalogueUnavailable), error
@@ -107,11 +109,32 @@ def test_an_engine_made_elsewhere_gets_the_same_bounds(
         engine.dispose()
 
 
+def test_every_engine_made_elsewhere_gets_the_bounds_where_an_old_one_lived(
+    postgres_url: str,
+) -> None:
+    # st.connection makes a new engine whenever the secrets change; an old one may be freed while
+    # its dialect lives on (a pooled connection, an error's traceback). SQLAlchemy's register of
+    # listeners is keyed by id(engine), so asking it made a new engine at the old one's address
+    # look bounded already: it went without (statement_timeout 0, no bounded connect).
+    kept = []
+    unbounded = []
+    for n in range(ENGINES_MADE_ELSEWHERE):
+        engine = sa.create_engine(postgres_url)
+        CatalogueStore(engine)
+        with engine.connect() as conn:
+            if conn.scalar(sa.text("SHOW statement_timeout")) != "10s":
+                unbounded.append(n)
+        kept.append(engine.dialect)
+        engine.dispose()
+        del engine
+    assert unbounded == []
+
+
 def test_the_server_cancels_a_statement_that_runs_too_long(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The server's own bound (a lock held too long, a runaway query), with a plain message.
-    monkeypatch.setattr(catalogue, "STATEMENT_TIMEOUT_S", 1)
+    monkeypatch.setattr(catalogue_database, "STATEMENT_TIMEOUT_S", 1)
     with CatalogueStore(postgres_url) as store:
         took, error = _within(
             BOUND_S,
@@ -137,7 +160,7 @@ def test_classify_classifies_while_the_database_is_frozen(
     from fmnist_demo.pages._photo_model_ui import _adopted_entry
 
     proxy, url = proxied
-    monkeypatch.setenv(catalogue.DB_ENV_VAR, url)
+    monkeypatch.setenv(catalogue_database.DB_ENV_VAR, url)
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=BOUND_S + 30)
     at.run()
     at.switch_page("fmnist_demo/pages/classify.py").run()  # the database answers here
@@ -162,7 +185,7 @@ def test_sqlite_stops_a_statement_that_runs_too_long(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # SQLite has no server to cancel a runaway statement: the store interrupts it itself.
-    monkeypatch.setattr(catalogue, "STATEMENT_TIMEOUT_S", 1)
+    monkeypatch.setattr(catalogue_database, "STATEMENT_TIMEOUT_S", 1)
     endless = (
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
     )

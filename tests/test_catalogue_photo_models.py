@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from fmnist_demo import catalogue
-from fmnist_demo.catalogue import CatalogueStore, RecordNotFound
+from fmnist_demo import catalogue_photo_models, catalogue_schema
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_errors import RecordNotFound
 
 
 @pytest.fixture
@@ -73,8 +74,8 @@ def test_a_damaged_card_is_read_as_none_not_an_error(store: CatalogueStore) -> N
     model_id = store.save_photo_model(_blob(1, 100), {"n": 1}, adopt=True)
     with store._engine.begin() as conn:  # as another program or a damaged disk leaves it
         conn.execute(
-            sa.update(catalogue.PHOTO_MODELS)
-            .where(catalogue.PHOTO_MODELS.c.id == model_id)
+            sa.update(catalogue_schema.PHOTO_MODELS)
+            .where(catalogue_schema.PHOTO_MODELS.c.id == model_id)
             .values(card="{not json")
         )
     (entry,) = store.photo_models()
@@ -90,8 +91,10 @@ def test_old_models_nobody_uses_are_removed(store: CatalogueStore) -> None:
     for n in range(1, 6):
         store.save_photo_model(_blob(n, 100), {"n": n}, adopt=False)
     kept = [e.card["n"] for e in store.photo_models()]
-    assert kept[: catalogue.KEEP_PHOTO_MODELS] == [5, 4, 3]
-    assert 0 in kept and len(kept) == catalogue.KEEP_PHOTO_MODELS + 1  # the one in use stays
+    assert kept[: catalogue_photo_models.KEEP_PHOTO_MODELS] == [5, 4, 3]
+    assert (
+        0 in kept and len(kept) == catalogue_photo_models.KEEP_PHOTO_MODELS + 1
+    )  # the one in use stays
     assert store.adopted_photo_model().id == adopted
 
 
@@ -125,13 +128,13 @@ def test_a_version_2_database_gets_the_new_table_on_first_use(catalogue_url: str
     # A database as the previous release left it: schema 2, one record, no photo models table.
     engine = sa.create_engine(catalogue_url)
     with engine.begin() as conn:
-        catalogue.SCHEMA_TABLE.create(conn)
-        catalogue._migrate_to_1(conn)
-        catalogue._migrate_to_2(conn)
-        conn.execute(catalogue.SCHEMA_TABLE.insert().values(id=1, version=2))
+        catalogue_schema.SCHEMA_TABLE.create(conn)
+        catalogue_schema._migrate_to_1(conn)
+        catalogue_schema._migrate_to_2(conn)
+        conn.execute(catalogue_schema.SCHEMA_TABLE.insert().values(id=1, version=2))
         now = datetime.now(UTC)
         conn.execute(
-            catalogue.ITEMS.insert().values(
+            catalogue_schema.ITEMS.insert().values(
                 created_at=now,
                 updated_at=now,
                 predicted=1,
@@ -145,7 +148,7 @@ def test_a_version_2_database_gets_the_new_table_on_first_use(catalogue_url: str
     engine.dispose()
     with CatalogueStore(catalogue_url) as store:
         assert store.adopted_photo_model() is None  # the first use migrates
-        assert store.schema_version() == catalogue.SCHEMA_VERSION == 3
+        assert store.schema_version() == catalogue_schema.SCHEMA_VERSION == 3
         assert store.count() == 1
         model_id = store.save_photo_model(b"keras bytes", {"n": 1}, adopt=True)
         assert store.photo_model_bytes(model_id) == b"keras bytes"

@@ -10,8 +10,10 @@ from apptest import open_app
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
-from fmnist_demo.pages._catalogue_ui import ANOTHER, item_key
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_database import DB_ENV_VAR
+from fmnist_demo.catalogue_saving import ANOTHER
+from fmnist_demo.pages._save_controls import item_key
 
 PREFIX = "classify-save"
 
@@ -27,7 +29,8 @@ def _classified(count: int, file_name: str = "item-{i}.png", lang: str = "en") -
     from PIL import Image
 
     from fmnist_demo import i18n
-    from fmnist_demo.pages._catalogue_ui import item_controls, save_controls
+    from fmnist_demo.catalogue_saving import ClassifiedItem
+    from fmnist_demo.pages._save_controls import item_controls, save_controls
 
     i18n.set_language(lang)
     items = []
@@ -35,16 +38,16 @@ def _classified(count: int, file_name: str = "item-{i}.png", lang: str = "en") -
         photo = io.BytesIO()
         Image.new("RGB", (400, 300), (40 * i, 90, 160)).save(photo, format="PNG")
         items.append(
-            {
-                "id": f"photo-{i}",
-                "predicted": 7 + i % 3,  # Sneaker, Bag, Ankle boot
-                "confidence": 0.6 + 0.1 * i,
-                "sure": i == 0,
-                "offered": (7 + i % 3, 5),  # ..., then Sandal
-                "model_input": np.full((28, 28), 0.1 * i, dtype=np.float32),
-                "photo": photo.getvalue(),
-                "file_name": file_name.format(i=i),
-            }
+            ClassifiedItem(
+                id=f"photo-{i}",
+                predicted=7 + i % 3,  # Sneaker, Bag, Ankle boot
+                confidence=0.6 + 0.1 * i,
+                sure=i == 0,
+                offered=(7 + i % 3, 5),  # ..., then Sandal
+                model_input=np.full((28, 28), 0.1 * i, dtype=np.float32),
+                photo=photo.getvalue(),
+                file_name=file_name.format(i=i),
+            )
         )
     for item in items:
         item_controls(item, key_prefix="classify-save")

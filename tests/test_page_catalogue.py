@@ -20,8 +20,9 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Selectbox
 
-from fmnist_demo.catalogue import DB_ENV_VAR, CatalogueStore
+from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_access import SERVER_BURST, PasscodeGate, passcode_digest
+from fmnist_demo.catalogue_database import DB_ENV_VAR
 
 APP = Path(__file__).resolve().parent.parent / "streamlit_app.py"
 PAGE = "fmnist_demo/pages/catalogue.py"
@@ -518,7 +519,7 @@ def test_the_right_passcode_unlocks_for_the_visit(any_db: CatalogueStore) -> Non
 
 def _frozen_gate(passcode: str) -> PasscodeGate:
     """The server's gate for this passcode, on a clock that stands still: waits never run out."""
-    from fmnist_demo.pages._catalogue_ui import _gate
+    from fmnist_demo.pages._staff_lock import _gate
 
     gate = _gate(passcode_digest(passcode))
     frozen = time.monotonic()
@@ -666,7 +667,7 @@ def test_markdown_in_a_name_is_shown_as_text(any_db: CatalogueStore) -> None:
 
 
 def test_plain_keeps_user_text_out_of_markdown() -> None:
-    from fmnist_demo.pages._catalogue_ui import ZERO_WIDTH_SPACE, plain
+    from fmnist_demo.markdown_text import ZERO_WIDTH_SPACE, plain
 
     assert plain("SKU-1042 blue tee, 50% off") == "SKU-1042 blue tee, 50% off"
     assert plain("**bold** _it_ `code` $x$ <b>") == (

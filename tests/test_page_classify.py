@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import photo
 from fmnist_demo.data import CLASS_NAMES, kind_name
-from fmnist_demo.pages._catalogue_ui import item_key
+from fmnist_demo.pages._save_controls import item_key
 from fmnist_demo.pages._user_model_ui import USER_MODEL_KEY
 from fmnist_demo.user_model import UserModel
 
@@ -177,7 +177,7 @@ def _three(at: AppTest) -> dict[str, str]:
 
 
 def test_only_a_sure_verdict_is_ticked_and_a_not_sure_one_asks_for_one_tap(page, db):
-    from fmnist_demo.pages._catalogue_ui import ANOTHER
+    from fmnist_demo.catalogue_saving import ANOTHER
 
     ids = _three(page)
     results = {k[0]: v for k, v in page.session_state["classify_results"].items()}
@@ -249,7 +249,7 @@ def test_saved_means_the_view_changes_at_once_and_says_who_left_what_out(page, d
 
 
 def test_a_database_that_cannot_save_keeps_the_items_to_save_later(page, db, tmp_path, monkeypatch):
-    from fmnist_demo.catalogue import DB_ENV_VAR
+    from fmnist_demo.catalogue_database import DB_ENV_VAR
 
     ids = _three(page)
     page.text_input(key=item_key("classify", ids["trousers.jpg"], "name")).input("TR-1").run()

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.pages._catalogue_ui import plain
+from fmnist_demo.markdown_text import plain
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 NAME = "**big** [offer](http://evil.example) `x`_1.jpg"  # emphasis, a link, code

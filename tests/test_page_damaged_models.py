@@ -12,7 +12,9 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from fmnist_demo.catalogue import PHOTO_MODELS, CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
+from fmnist_demo.catalogue_schema import PHOTO_MODELS
 from fmnist_demo.taught_models import model_to_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")

@@ -14,7 +14,8 @@ from apptest import open_app
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo import trial_learning
-from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.pages._training_slot import training_slot
 from fmnist_demo.taught_models import model_to_bytes
 from fmnist_demo.teach_learning import TeachSettings
@@ -174,7 +175,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
 
 
 def _teach_section_alone() -> None:
-    from fmnist_demo.pages._catalogue_ui import get_store
+    from fmnist_demo.pages._catalogue_store import get_store
     from fmnist_demo.pages._language import start_language
     from fmnist_demo.pages._photo_model_ui import teach_section
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from fmnist_demo import catalogue, photo
+from fmnist_demo import catalogue_pictures, photo
 
 ROOT = Path(__file__).resolve().parent.parent
 LARGE = 7000  # pixels a side: 49 megapixels, under the 50-megapixel limit
@@ -58,7 +58,7 @@ def test_a_tiny_file_of_a_huge_picture_is_refused_before_it_is_decoded(make) -> 
 PROBE = """
 import sys
 from pathlib import Path
-from fmnist_demo import catalogue, photo
+from fmnist_demo import catalogue_pictures, photo
 
 def kb(field):
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -70,7 +70,7 @@ Path("/proc/self/clear_refs").write_text("5")  # the peak counts from here
 before = kb("VmRSS")
 try:
     photo.prepare(data)
-    catalogue.make_thumbnail(data)
+    catalogue_pictures.make_thumbnail(data)
 except ValueError:
     pass
 print((kb("VmHWM") - before) / 1024)
@@ -150,7 +150,7 @@ def test_deep_pictures_keep_a_thumbnail_of_what_the_model_saw(name: str) -> None
     data = _deep_pictures()[name]
     prepared = photo.prepare(data)  # the float one used to be "all one colour"
     assert prepared.separated
-    thumb = np.asarray(Image.open(io.BytesIO(catalogue.make_thumbnail(data))).convert("L"))
+    thumb = np.asarray(Image.open(io.BytesIO(catalogue_pictures.make_thumbnail(data))).convert("L"))
     # a light floor and a dark item, as the pipeline's preview shows: not one white or black square
     assert thumb.std() > 30, (thumb.min(), thumb.max())
     preview = prepared.preview.mean(axis=2)

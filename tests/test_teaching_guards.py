@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.model import ModelUnavailable
 from fmnist_demo.taught_models import (

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fmnist_demo.catalogue import CatalogueStore, NewRecord
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.data import CLASS_NAMES
 from fmnist_demo.make_replay_set import make_replay
 from fmnist_demo.taught_models import model_from_bytes, read_card, summary_sentence

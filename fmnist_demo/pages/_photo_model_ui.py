@@ -20,12 +20,14 @@ import streamlit as st
 
 from fmnist_demo import i18n
 from fmnist_demo.assets import unseen_figures
-from fmnist_demo.catalogue import CatalogueError, CatalogueStore, PhotoModelEntry
+from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_errors import CatalogueError
+from fmnist_demo.catalogue_photo_models import PhotoModelEntry
 from fmnist_demo.data import NUM_CLASSES, DatasetUnavailable, kind_name
 from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.jobs import busy_sentence
-from fmnist_demo.pages._catalogue_ui import get_store
+from fmnist_demo.pages._catalogue_store import get_store
 from fmnist_demo.pages._dataset import dataset
 from fmnist_demo.pages._language import start_language
 from fmnist_demo.pages._shipped_models import shipped_card, shipped_photo_model

@@ -44,3 +44,12 @@ def tap_targets() -> None:
         f"<style>@media (max-width: {NARROW_PX}px) {{ {TAP_TARGETS} {{ min-height: {TAP_PX}px;"
         " box-sizing: border-box; align-items: center; } }</style>"
     )
+
+
+def on_a_phone() -> bool:
+    """True when the visitor's browser says it is a phone ("Mobi" in its user agent)."""
+    try:
+        agent = st.context.headers.get("User-Agent") or ""
+    except (AttributeError, RuntimeError):  # no browser, e.g. a script run
+        return False
+    return "Mobi" in agent

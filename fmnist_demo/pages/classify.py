@@ -15,20 +15,16 @@ import streamlit as st
 from PIL import Image
 
 from fmnist_demo import i18n, photo
+from fmnist_demo.catalogue_saving import ClassifiedItem, status_words
 from fmnist_demo.data import kind_name, kind_names
 from fmnist_demo.formatting import confidence
 from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
-from fmnist_demo.pages._catalogue_ui import (
-    item_controls,
-    item_status,
-    on_a_phone,
-    plain,
-    save_controls,
-    status_words,
-)
+from fmnist_demo.markdown_text import plain
 from fmnist_demo.pages._inside_ui import photo_why
 from fmnist_demo.pages._photo_model_ui import active_photo_model
+from fmnist_demo.pages._save_controls import item_controls, item_status, save_controls
+from fmnist_demo.pages._screen import on_a_phone
 from fmnist_demo.pages._user_model_ui import current_user_model
 from fmnist_demo.pages._visitor_time import visitor_clock
 from fmnist_demo.photo_model import (
@@ -282,27 +278,27 @@ def show_result(
         st.html(probability_bars_html(result.probabilities, other=result.other))
 
 
-def catalogue_item(file_id: str, entry: KeptPhoto) -> dict:
+def catalogue_item(file_id: str, entry: KeptPhoto) -> ClassifiedItem:
     """A kept photo as the catalogue's save controls take it."""
     result = entry.result
-    return {
-        "id": file_id,
-        "predicted": result.predicted,
-        "confidence": result.confidence,
-        "sure": result.verdict is Verdict.SURE,
-        "offered": result.offered,
-        "none_of_the_ten": result.verdict is Verdict.OTHER,
-        "model_input": np.asarray(result.prepared.model_input),
-        "photo": Image.fromarray(result.prepared.preview),  # the thumbnail is made from it
-        "file_name": entry.name,
-        "state": entry.state,
-    }
+    return ClassifiedItem(
+        id=file_id,
+        predicted=result.predicted,
+        confidence=result.confidence,
+        sure=result.verdict is Verdict.SURE,
+        offered=result.offered,
+        none_of_the_ten=result.verdict is Verdict.OTHER,
+        model_input=np.asarray(result.prepared.model_input),
+        photo=Image.fromarray(result.prepared.preview),  # the thumbnail is made from it
+        file_name=entry.name,
+        choices=entry.state,  # kept with the photo: a reload brings the choices back
+    )
 
 
 def photo_card(
     file_id: str,
     entry: KeptPhoto,
-    item: dict,
+    item: ClassifiedItem,
     yours: Any,
     user: Any,
     visit: Visit,
