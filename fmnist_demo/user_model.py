@@ -167,7 +167,7 @@ class ActiveModel:
 
     loaded: Any
     label: str
-    kind: str  # SHIPPED or YOURS
+    origin: str  # SHIPPED or YOURS: whose model it is
     # the shipped model is loaded (and TensorFlow imported) only when a page first asks for it:
     # Results shows the shipped model's answers without it
     load: Callable[[], Any] | None = None
@@ -176,7 +176,7 @@ class ActiveModel:
     @property
     def shipped(self) -> bool:
         """Whether it is the model shipped with the app (not the visitor's)."""
-        return self.kind == SHIPPED
+        return self.origin == SHIPPED
 
     @property
     def model(self) -> Any:

@@ -666,7 +666,7 @@ def _model_words(lang: str, gone: bool) -> None:
     )  # fmt: skip
     st.session_state[_user_model_ui.MODEL_CHOICE_KEY] = "yours"
     active = _model_choice.chapter_model_choice(key="words_model")
-    assert active.model is model and active.kind == "yours"
+    assert active.model is model and active.origin == "yours"
 
 
 @pytest.mark.parametrize("lang", ["en", "bn"])

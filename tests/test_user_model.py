@@ -104,8 +104,8 @@ def test_a_training_that_never_began_leaves_an_error_and_no_model(fmnist):
 
 def test_the_active_model_says_whose_it_is():
     user = UserModel(model=None, token="t", trained_at="14:05", hidden_units=8, epochs=1)
-    shipped = ActiveModel(loaded=None, label="shipped model", kind=SHIPPED, load=lambda: "loaded")
-    yours = ActiveModel(loaded="keras model", label="your model", kind=YOURS, user=user)
+    shipped = ActiveModel(loaded=None, label="shipped model", origin=SHIPPED, load=lambda: "loaded")
+    yours = ActiveModel(loaded="keras model", label="your model", origin=YOURS, user=user)
     assert shipped.shipped and not yours.shipped and yours.user is user
     assert shipped.model == "loaded" and yours.model == "keras model"  # loaded when asked for
 

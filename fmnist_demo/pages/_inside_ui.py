@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from fmnist_demo import inside
+from fmnist_demo import i18n, inside
 from fmnist_demo.data import kind_name
 from fmnist_demo.i18n import _
 from fmnist_demo.inside_plots import (
@@ -23,6 +23,7 @@ from fmnist_demo.inside_plots import (
     units_grid_width,
     why_html,
 )
+from fmnist_demo.pages._language import in_visitor_language
 
 LIVE_GRID_KEY = "inside_live_grid"  # ((weights version, all units, language), its HTML)
 KINDS_KEY = "inside_kinds"  # (the visitor's model, its KindPictures)
@@ -70,12 +71,9 @@ def live_units(job_key: str) -> None:
 
 
 @st.fragment(run_every=LIVE_UNITS_POLL_S)
+@in_visitor_language
 def _live_grid(job_key: str) -> None:
     """The grid of the running training's units, as of its latest weights."""
-    from fmnist_demo import i18n
-    from fmnist_demo.pages._language import start_language
-
-    start_language()  # the fragment's own reruns do not run the entry
     job = st.session_state.get(job_key)
     if job is None:
         return

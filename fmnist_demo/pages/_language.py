@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -29,6 +33,19 @@ def start_language() -> str:
     if LANG_KEY not in state:
         state[LANG_KEY] = first_language(st.query_params.get(LANG_PARAM), st.context.locale)
     return set_language(state[LANG_KEY])
+
+
+def in_visitor_language(run: Callable[..., Any]) -> Callable[..., Any]:
+    """A button's callback or a fragment, run in the visitor's language: the one way to set it
+    where the entry has not (callbacks run before the page's script; a fragment's own reruns run
+    only the fragment)."""
+
+    @functools.wraps(run)
+    def in_language(*args: Any, **kwargs: Any) -> Any:
+        start_language()
+        return run(*args, **kwargs)
+
+    return in_language
 
 
 def language_picker() -> None:

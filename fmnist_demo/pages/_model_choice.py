@@ -38,7 +38,7 @@ def _shipped_label(photo: bool) -> str:
 
 def _choose(photo: bool, key: str) -> ActiveModel:
     user = current_user_model()
-    shipped = ActiveModel(loaded=None, label=_shipped_label(photo), kind=SHIPPED)
+    shipped = ActiveModel(loaded=None, label=_shipped_label(photo), origin=SHIPPED)
     choice_key = PHOTO_CHOICE_KEY if photo else MODEL_CHOICE_KEY
     choice = st.session_state.get(choice_key, SHIPPED)
     if user is not None:
@@ -65,7 +65,7 @@ def _choose(photo: bool, key: str) -> ActiveModel:
         st.caption(
             ":material/model_training: " + _("Active model: **{model}**").format(model=label)
         )
-        return ActiveModel(loaded=user.model, label=label, kind=YOURS, user=user)
+        return ActiveModel(loaded=user.model, label=label, origin=YOURS, user=user)
     st.caption(
         ":material/inventory_2: " + _("Active model: **{model}**").format(model=shipped.label)
     )

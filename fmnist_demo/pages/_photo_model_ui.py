@@ -10,8 +10,6 @@ Train live).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +27,8 @@ from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.jobs import busy_sentence
 from fmnist_demo.pages._catalogue_store import get_store
 from fmnist_demo.pages._dataset import dataset
-from fmnist_demo.pages._language import start_language
+from fmnist_demo.pages._flash import leave_flash, show_flash, take_flash
+from fmnist_demo.pages._language import in_visitor_language
 from fmnist_demo.pages._shipped_models import shipped_card, shipped_photo_model
 from fmnist_demo.pages._training_slot import session_id, training_slot
 from fmnist_demo.pages._visitor_time import visitor_clock, visitor_zone
@@ -54,7 +53,7 @@ from fmnist_demo.teach_scores import (
 from fmnist_demo.trial_learning import TeachJob, TeachOutcome, teach_from_store
 
 TEACH_JOB_KEY = "teach_job"  # this visitor's TeachJob while it runs
-TEACH_FLASH_KEY = "teach_flash"  # (message, kind) to show after a run ended or a choice was made
+TEACH_FLASH_KEY = "teach_flash"  # a Flash to show after a run ended or a choice was made
 POLL_S = 0.5  # seconds between live progress redraws
 ADOPTED_TTL_S = 10  # how long one server process trusts its reading of which model is in use
 
@@ -191,25 +190,11 @@ def forget_in_use() -> None:
 # -- actions --------------------------------------------------------------------------------------
 
 
-def _in_visitor_language(callback: Callable[..., None]) -> Callable[..., None]:
-    """A button's callback, run in the visitor's language.
-
-    Callbacks run before the page's script, so before the entry has set this run's language.
-    """
-
-    @functools.wraps(callback)
-    def run(*args: Any, **kwargs: Any) -> None:
-        start_language()
-        callback(*args, **kwargs)
-
-    return run
+def _flash(message: str, box: str = "success") -> None:
+    leave_flash(TEACH_FLASH_KEY, message, box=box)
 
 
-def _flash(message: str, kind: str = "success") -> None:
-    st.session_state[TEACH_FLASH_KEY] = (message, kind)
-
-
-@_in_visitor_language
+@in_visitor_language
 def _start_teaching() -> None:
     """The Teach button: start this visitor's teaching in the server's one slot.
 
@@ -304,7 +289,7 @@ def _outcome_message(card: TaughtModelCard) -> tuple[str, str]:
     return text.format(comparison=sentence), "info"
 
 
-@_in_visitor_language
+@in_visitor_language
 def _adopt(model_id: int | None) -> None:
     try:
         get_store().adopt_photo_model(model_id)
@@ -556,11 +541,9 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
             "whether it got better."
         ).format(nth=ordinal(HOLD_OUT_EVERY))
     )
-    flash = st.session_state.pop(TEACH_FLASH_KEY, None)
+    flash = take_flash(TEACH_FLASH_KEY)
     if flash is not None:
-        message, kind = flash
-        boxes = {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}
-        boxes[kind](message)
+        show_flash(flash)
 
     records = teach_records(store.teaching_rows())
     ready = readiness(records)

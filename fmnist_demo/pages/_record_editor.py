@@ -34,7 +34,7 @@ from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.formatting import confidence
 from fmnist_demo.i18n import _, ngettext
 from fmnist_demo.pages._flash import leave_flash, show_flash, take_flash
-from fmnist_demo.pages._language import start_language
+from fmnist_demo.pages._language import in_visitor_language
 
 FLASH_KEY = "catalogue_flash"  # a Flash to show after a change and a rerun
 # The record the editor shows. The picker and the records table both follow it; it is changed
@@ -86,10 +86,8 @@ def flash_message(store: CatalogueStore | None, place: str | None = None) -> Non
     )
 
 
+@in_visitor_language  # a button callback, like _undo_delete: the message in the visitor's words
 def _restore(store: CatalogueStore, record_id: int, place: str = AT_BIN) -> None:
-    # A button callback, like _undo_delete. Callbacks run before the page (and the entry) does,
-    # so the visitor's language is set here for the message and any error from the store.
-    start_language()
     try:
         store.restore(record_id)
     except CatalogueError as exc:

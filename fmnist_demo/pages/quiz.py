@@ -48,7 +48,7 @@ def test_picture(index: int) -> bytes:
 def model_key(active: ActiveModel) -> str:
     """Which model a round was chosen for: a new model means a new round. The shipped model is
     one per server: it is not loaded (nor TensorFlow imported) only to be named here."""
-    return active.kind if active.shipped else f"{active.kind}:{id(active.model)}"
+    return active.origin if active.shipped else f"{active.origin}:{id(active.model)}"
 
 
 def current_round(active: ActiveModel, probs: np.ndarray, labels: np.ndarray) -> QuizRound:

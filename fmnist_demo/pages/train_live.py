@@ -28,7 +28,7 @@ from fmnist_demo.model import HIDDEN_CHOICES, build_model, model_bytes, summary_
 from fmnist_demo.pages._dataset import dataset, dataset_problem
 from fmnist_demo.pages._figures import show_figure
 from fmnist_demo.pages._inside_ui import live_units, units_section
-from fmnist_demo.pages._language import start_language
+from fmnist_demo.pages._language import in_visitor_language
 from fmnist_demo.pages._training_slot import training_slot
 from fmnist_demo.pages._user_model_ui import (
     JOB_KEY,
@@ -165,6 +165,7 @@ def chosen_settings(hidden: int, epochs: int, early: bool, target: int) -> Train
     )
 
 
+@in_visitor_language
 def start_training() -> None:
     """The Train button: start this visitor's training in the server's one slot.
 
@@ -172,7 +173,6 @@ def start_training() -> None:
     while the first epoch trains. A problem is kept in START_PROBLEM_KEY for that run to show, as
     (message, is_error).
     """
-    start_language()  # a callback runs before the entry sets the language
     state = st.session_state
     settings = chosen_settings(
         state["train_hidden"], state["train_epochs"], state["train_early"], state["train_target"]
@@ -203,9 +203,9 @@ def stop_training() -> None:
 
 
 @st.fragment(run_every=POLL_S)
+@in_visitor_language
 def live_view() -> None:
     """Progress, current figures and curves of the running job, redrawn five times a second."""
-    start_language()  # the fragment's own reruns do not run the entry
     job = st.session_state.get(JOB_KEY)
     if job is None:
         return
