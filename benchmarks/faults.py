@@ -293,7 +293,7 @@ def measure_teaching() -> dict[str, Any]:
     """poisoned_adopted and damaged_rows_pages_ok."""
     import tempfile
 
-    from fmnist_demo.pages._photo_model_ui import forget_in_use
+    from fmnist_demo.pages._photo_model_in_use import forget_in_use
 
     with tempfile.TemporaryDirectory() as folder:
         poisoned = poisoned_teaching(Path(folder))
@@ -431,7 +431,7 @@ def _classify_times(server_url: str) -> tuple[float | None, float | None]:
     proxy, through = FreezableProxy.for_url(url.render_as_string(hide_password=False))
     os.environ["FMNIST_CATALOGUE_DB"] = through
     try:
-        from fmnist_demo.pages._photo_model_ui import _adopted_entry
+        from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=FROZEN_WAIT_S)
         at.run()

@@ -157,7 +157,7 @@ def test_classify_classifies_while_the_database_is_frozen(
     from PIL import Image
     from streamlit.testing.v1 import AppTest
 
-    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+    from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
     proxy, url = proxied
     monkeypatch.setenv(catalogue_database.DB_ENV_VAR, url)

@@ -90,7 +90,7 @@ def test_the_catalogue_says_the_shipped_model_is_in_use_and_goes_back(
 
 @pytest.mark.parametrize("kind", DAMAGED)
 def test_classify_uses_the_shipped_model_and_says_why(db: CatalogueStore, kind: str) -> None:
-    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+    from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
     _damage(db, kind)
     _adopted_entry.clear()  # as another server process would, within ADOPTED_TTL_S
@@ -109,7 +109,7 @@ def test_classify_uses_the_shipped_model_and_says_why(db: CatalogueStore, kind: 
 def test_classify_keeps_working_whatever_the_database_raises(
     db: CatalogueStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+    from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
     def broken(self: CatalogueStore) -> None:
         raise RuntimeError("the driver gave up")  # not a CatalogueError
@@ -124,7 +124,7 @@ def test_classify_keeps_working_whatever_the_database_raises(
 def test_both_pages_tell_the_same_story_in_bengali(db: CatalogueStore) -> None:
     from i18n_check import latin_words
 
-    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+    from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
     db.add_many([NewRecord(predicted=1, confidence=0.9, confirmed=1)])
     _damage(db, "blob_not_a_model")

@@ -142,7 +142,7 @@ def test_a_kept_model_that_was_not_better_can_be_chosen(
 def _classify_stand_in() -> None:
     import streamlit as st
 
-    from fmnist_demo.pages._photo_model_ui import active_photo_model
+    from fmnist_demo.pages._photo_model_in_use import active_photo_model
 
     model, description = active_photo_model()
     st.write(f"{model.name}: {description}")
@@ -160,7 +160,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
         "after": {"per_kind": {"Bag": [41, 50]}},
     }
     db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=True)
-    from fmnist_demo.pages._photo_model_ui import _adopted_entry
+    from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
     _adopted_entry.clear()  # another server process would see it within ADOPTED_TTL_S
     at = AppTest.from_function(_classify_stand_in, default_timeout=60).run()
@@ -177,7 +177,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
 def _teach_section_alone() -> None:
     from fmnist_demo.pages._catalogue_store import get_store
     from fmnist_demo.pages._language import start_language
-    from fmnist_demo.pages._photo_model_ui import teach_section
+    from fmnist_demo.pages._teach_section import teach_section
 
     start_language()  # as the entry does: here from the link's ?lang=
     teach_section(get_store(), changing=True)

@@ -96,7 +96,7 @@ def test_the_server_never_imports_the_command() -> None:
     import sys
 
     code = (
-        "import sys; import fmnist_demo.trial_learning, fmnist_demo.pages._photo_model_ui; "
+        "import sys; import fmnist_demo.trial_learning, fmnist_demo.pages._teach_section; "
         "print('fmnist_demo.make_reference_set' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

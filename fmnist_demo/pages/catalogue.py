@@ -31,7 +31,6 @@ from fmnist_demo.data import NUM_CLASSES, kind_name
 from fmnist_demo.html_views import trial_bars_html
 from fmnist_demo.i18n import _
 from fmnist_demo.pages._catalogue_store import get_store
-from fmnist_demo.pages._photo_model_ui import teach_section
 from fmnist_demo.pages._record_editor import (
     SELECTED_KEY,
     bin_section,
@@ -41,6 +40,7 @@ from fmnist_demo.pages._record_editor import (
 )
 from fmnist_demo.pages._screen import on_a_phone
 from fmnist_demo.pages._staff_lock import access_note, may_change, staff_passcode, unlock_controls
+from fmnist_demo.pages._teach_section import teach_section
 from fmnist_demo.pages._visitor_time import visitor_zone
 
 TABLE_KEY = "cat_records"

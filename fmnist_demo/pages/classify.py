@@ -22,7 +22,7 @@ from fmnist_demo.html_views import probability_bars_html
 from fmnist_demo.i18n import N_, _
 from fmnist_demo.markdown_text import plain
 from fmnist_demo.pages._inside_ui import photo_why
-from fmnist_demo.pages._photo_model_ui import active_photo_model
+from fmnist_demo.pages._photo_model_in_use import active_photo_model
 from fmnist_demo.pages._save_controls import item_controls, item_status, save_controls
 from fmnist_demo.pages._screen import on_a_phone
 from fmnist_demo.pages._user_model_ui import current_user_model
