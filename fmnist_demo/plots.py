@@ -210,6 +210,17 @@ def screen_width(fig: Figure) -> int:
     return round(fig.get_figwidth() * SCREEN_DPI)
 
 
+def settle_ipython_check() -> None:
+    """Let matplotlib look for IPython now, before another thread may be importing it.
+
+    matplotlib looks once per kind of canvas, when the first one is made; one that looks while
+    another thread is halfway through importing IPython (Keras imports it where it is installed,
+    so the server's TensorFlow preload does) fails with "partially initialized module 'IPython'
+    has no attribute 'version_info'". Call it before starting such an import.
+    """
+    FigureCanvasAgg(Figure())  # also makes the base canvas every Figure starts with
+
+
 def figure_png(fig: Figure) -> bytes:
     """The figure as PNG bytes, PNG_DENSITY pixels per screen pixel; show it screen_width wide.
 

@@ -733,3 +733,27 @@ def test_gallery_draws_no_box_for_a_character_its_font_lacks(lang, phone, monkey
     for text, font in drawn:
         blanks = {c for c in text if c.isspace()}
         assert all(font.getmask(c).getbbox() is None for c in blanks), text  # nothing drawn
+
+
+def test_a_figure_drawn_while_ipython_is_half_imported_works_after_the_settling() -> None:
+    """The server's TensorFlow preload imports Keras, which imports IPython where installed; a
+    page drawing its first figure meanwhile found IPython half imported and failed. The preload
+    lets matplotlib look first (settle_ipython_check), so a figure drawn later never looks again."""
+    import subprocess
+    import sys
+
+    half_imported = (
+        "import sys, types; from fmnist_demo import plots; {settle}"
+        "sys.modules['IPython'] = types.ModuleType('IPython');"  # as while another thread imports it
+        "fig = plots.Figure(); fig.add_subplot().plot([0, 1]); plots.figure_png(fig); print('drawn')"
+    )
+    for settle, works in (("plots.settle_ipython_check();", True), ("", False)):
+        run = subprocess.run(
+            [sys.executable, "-c", half_imported.format(settle=settle)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert ("drawn" in run.stdout) is works, run.stderr[-500:]
+        if not works:
+            assert "version_info" in run.stderr

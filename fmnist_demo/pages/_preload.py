@@ -20,6 +20,9 @@ def preload_tensorflow() -> threading.Thread | None:
         return None
 
     def load() -> None:
+        from fmnist_demo.plots import settle_ipython_check
+
+        settle_ipython_check()  # before Keras imports IPython: a page may be drawing a figure
         import fmnist_demo.model  # noqa: F401  (TensorFlow and Keras)
 
     thread = threading.Thread(target=load, name="fmnist-preload", daemon=True)
