@@ -744,8 +744,10 @@ def test_a_figure_drawn_while_ipython_is_half_imported_works_after_the_settling(
 
     half_imported = (
         "import sys, types; from fmnist_demo import plots; {settle}"
-        "sys.modules['IPython'] = types.ModuleType('IPython');"  # as while another thread imports it
-        "fig = plots.Figure(); fig.add_subplot().plot([0, 1]); plots.figure_png(fig); print('drawn')"
+        # IPython as it is while another thread imports it: no version_info yet
+        "sys.modules['IPython'] = types.ModuleType('IPython');"
+        "fig = plots.Figure(); fig.add_subplot().plot([0, 1]);"
+        "plots.figure_png(fig); print('drawn')"
     )
     for settle, works in (("plots.settle_ipython_check();", True), ("", False)):
         run = subprocess.run(
