@@ -21,6 +21,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 BROWSER_FIXTURES = {"browser", "app_url"}
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every AppTest in this process shares one scan for Streamlit components (apptest.py)."""
+    from apptest import scan_components_once
+
+    scan_components_once()
+
+
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every browser test slow, wherever it is written."""
