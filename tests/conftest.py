@@ -19,14 +19,60 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # several processes, a model measured on hundreds of photos, and (marked here, by the fixtures
 # they use) every test that drives a real browser against the app served by `streamlit run`.
 BROWSER_FIXTURES = {"browser", "app_url"}
+# Browser tests live in files named so: the test workers run them one after another in one
+# worker (they share one server, and two Chromiums at once would starve each other's pages).
+BROWSER_FILES = "test_browser"
+# A run of the whole suite uses this many test workers (pytest-xdist), each a process of its own;
+# the suite was checked for isolation with two at once (PostgreSQL schemas, ports, training slots,
+# files), the processors of the machines it runs on (a developer's, CI's, Community Cloud's).
+WORKERS = 2
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every AppTest in this process shares one scan for Streamlit components (apptest.py)."""
+    from apptest import scan_components_once
+
+    scan_components_once()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto` (pyproject.toml): WORKERS for the whole suite or a tier of it, none (the tests
+    run in this process, as without xdist) when the command names files or tests, or on one
+    processor. PYTEST_XDIST_AUTO_NUM_WORKERS, or `-n N` on the command line, decides instead."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS", "").strip().isdigit():
+        return int(os.environ["PYTEST_XDIST_AUTO_NUM_WORKERS"])
+    whole_suite = config.args_source is not pytest.Config.ArgsSource.ARGS or all(
+        Path(arg).resolve() == Path(__file__).parent for arg in config.args
+    )
+    return min(WORKERS, os.cpu_count() or 1) if whole_suite and (os.cpu_count() or 1) > 1 else 0
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile` (pyproject.toml), where all browser test files count as one file."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return BROWSER_FILES if Path(path).name.startswith(BROWSER_FILES) else path
+
+    return BrowserFilesTogether(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every browser test slow, wherever it is written."""
+    """Mark every browser test slow; and fail a browser test outside the browser files."""
     for item in items:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+            if not item.path.name.startswith(BROWSER_FILES):
+                raise pytest.UsageError(
+                    f"{item.nodeid} drives a browser: move it to a {BROWSER_FILES}*.py file"
+                )
 
 
 @pytest.fixture(scope="session")
@@ -185,10 +231,11 @@ def any_db(catalogue_url: str, monkeypatch: pytest.MonkeyPatch):
         yield store
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
     """The app served by `streamlit run` on a free loopback port, with its own SQLite catalogue,
-    one per browser test file."""
+    shared by the browser test files (a file that needs a server of its own, with records or
+    secrets of its own, defines its own `app_url`)."""
     from fmnist_demo.serve import running_app
 
     db = tmp_path_factory.mktemp("db") / "catalogue.sqlite3"
@@ -198,7 +245,8 @@ def app_url(tmp_path_factory, fmnist) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium through Playwright, one per browser test file."""
+    """Debian's headless Chromium through Playwright, one per browser test file (Playwright's
+    synchronous API runs one at a time: files with a browser of their own start theirs)."""
     from browser import CHROMIUM, sync_playwright
 
     with sync_playwright() as p:

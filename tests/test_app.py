@@ -163,9 +163,7 @@ def test_a_reload_during_training_sees_its_own_training_and_gets_its_model(fmnis
     job = at.session_state["train_job"]
     token = at.query_params["model"]  # in the address from the start
     assert token and training_slot().owner == token
-    while job.latest is None or job.latest.epoch < 2:  # one epoch has finished
-        job.touch()
-        job.done.wait(0.01)
+    watch_until(job, lambda: job.latest is not None and job.latest.epoch >= 2, "epoch 1's end")
     # The reload: a new session with the same address, while the training runs.
     again = _app()
     again.query_params["model"] = token
@@ -189,8 +187,7 @@ def test_a_reload_just_after_training_ended_finds_its_model(fmnist):
     at.button(key="train_start").click().run()
     token = at.query_params["model"]
     job = at.session_state["train_job"]
-    while not job.done.wait(0.05):  # ends before the old page collects it
-        job.touch()
+    watch_to_the_end(job)  # it ends before the old page collects it
     again = _app()
     again.query_params["model"] = token
     again.switch_page(TRAIN_PAGE).run()
