@@ -93,6 +93,7 @@ def test_the_app_never_imports_a_command() -> None:
     assert not reached & set(ASSET_COMMANDS)
 
 
+@pytest.mark.slow  # a process of its own each, importing TensorFlow
 @pytest.mark.parametrize("command", ASSET_COMMANDS[:3])
 def test_each_asset_command_runs_with_python_m(command: str) -> None:
     out = subprocess.run(

@@ -91,18 +91,6 @@ def test_the_shipped_reference_set_is_small_labelled_and_never_the_development_p
     assert REFERENCE_PATH.stat().st_size < 1_000_000
 
 
-def test_the_server_never_imports_the_command() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; import fmnist_demo.trial_learning, fmnist_demo.pages._teach_section; "
-        "print('fmnist_demo.make_reference_set' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
-
-
 def test_the_reference_command_on_a_tiny_folder(tmp_path: Path, fmnist) -> None:
     from fmnist_demo.make_reference_set import main
     from fmnist_demo.photo_training import read_labelled
