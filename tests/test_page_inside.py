@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from i18n_check import latin_words
 from streamlit.testing.v1 import AppTest
+from waiting import watch_until
 
 from fmnist_demo.data import is_available
 from fmnist_demo.pages._training_slot import training_slot
@@ -54,10 +55,9 @@ def _units_shown(grid: str) -> int:
 
 
 def _wait_for_epoch(job, epoch: int) -> None:
-    """Until the job is in `epoch` (earlier epochs finished), watching it as the page does."""
-    while job.latest is None or job.latest.epoch < epoch:
-        job.touch()
-        assert not job.done.wait(0.01), "the training ended too early"
+    """Until the job is in `epoch` (earlier epochs finished), watching it as the page does; fails
+    at once when the training ends first, or at the deadline."""
+    watch_until(job, lambda: job.latest is not None and job.latest.epoch >= epoch, f"epoch {epoch}")
 
 
 @pytest.mark.slow
