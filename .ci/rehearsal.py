@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import create_engine, inspect, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +110,9 @@ def open_every_page(page: Page, url: str, shots: Path, lang: str = "en") -> list
     return seen
 
 
-def save_a_photo(page: Page, url: str, photo: Path, passcode: str, marker: str) -> None:
+def save_a_photo(
+    page: Page, url: str, photo: Path, passcode: str, marker: str, shots: Path
+) -> None:
     """Classify one photo, unlock the catalogue, save the item under the name `marker`."""
     page.goto(url + "/classify", wait_until="domcontentloaded")
     settle(page)
@@ -117,12 +120,22 @@ def save_a_photo(page: Page, url: str, photo: Path, passcode: str, marker: str) 
     if tab.count():
         tab.first.click()
         page.wait_for_function(IDLE, timeout=TIMEOUT_MS)  # an upload sent mid-rerun is lost
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
-        str(photo)
-    )
+    uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
+    uploader.set_input_files(str(photo))
     save = page.get_by_role("button", name=re.compile("catalogue|save", re.IGNORECASE))
     passcode_box = page.locator(PASSCODE_INPUT)
-    save.or_(passcode_box).filter(visible=True).first.wait_for(timeout=TIMEOUT_MS)
+    answer = save.or_(passcode_box).filter(visible=True).first
+    try:
+        answer.wait_for(timeout=60_000)
+    except PlaywrightTimeout:
+        # Seen now and then: the page shows no verdict for the upload. Said here and kept as a
+        # picture; the photo is sent once more, as a person would, so the rest is rehearsed.
+        page.screenshot(path=str(shots / "upload-not-answered.png"), full_page=True)
+        print("  NOTE: no verdict 60 s after the upload; sent again (upload-not-answered.png)")
+        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
+            str(photo)
+        )
+        answer.wait_for(timeout=TIMEOUT_MS)
     check(page, f"Classify {photo.name}")
     if passcode_box.count():
         passcode_box.first.fill(passcode)
@@ -215,7 +228,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             open_every_page(page, server.url, shots)
             open_every_page(page, server.url, shots, lang="bn")  # the compiled catalogues ship
-            save_a_photo(page, server.url, photo, args.passcode, marker)
+            save_a_photo(page, server.url, photo, args.passcode, marker, shots)
             browser.close()
         table, row = find_in_database(args.db_url, marker)
         print(f"  found in PostgreSQL, table {table}: {row}", flush=True)
