@@ -52,23 +52,26 @@ PHONE_CAMERA_WIDTH = 220  # pixels of the camera's picture on a phone (a 390-pix
 SHOWN_KEY = "classify_shown_newest"  # the newest photo already brought into sight
 # Bring the newest card's verdict wholly into sight if it is not (a phone scrolled to the camera's
 # button leaves it below the screen's edge), the card's top just under the app's header; checked
-# each frame for a second and a half, as the pictures above it may still be settling. It gives up
-# as soon as the person scrolls, taps, clicks or types: the page never moves under their finger
-# (a tap on a kind could land on another, or on nothing). Our own fixed script: no visitor's
-# input in it.
+# each frame until the verdict has stood still for a second and a half (at most six seconds), as
+# the pictures above it may still be settling on a slow phone. It gives up as soon as the person
+# touches the page (a wheel, a touch, a press or a key), so the page never moves under their finger
+# (a tap on a kind could land on another, or on nothing). A scroll event alone does not count: the
+# browser sends those too when the page's height changes. Our own fixed script: no visitor's input.
 SHOW_NEWEST_JS = (
-    "<script>(() => { const end = performance.now() + 1500; let oursUntil = 0, done = false;"
-    " const events = ['scroll', 'wheel', 'touchstart', 'pointerdown', 'keydown'];"
-    " const person = (e) => { if (e.type !== 'scroll' || performance.now() > oursUntil)"
-    " done = true; };"
+    "<script>(() => { const start = performance.now(); let end = start + 6000, done = false;"
+    " const events = ['wheel', 'touchstart', 'touchmove', 'pointerdown', 'keydown'];"
+    " const person = () => { done = true; };"
     " events.forEach((t) => document.addEventListener(t, person, {capture: true, passive: true}));"
     " const finish = () => events.forEach((t) => document.removeEventListener(t, person, true));"
+    " let last = null;"
     " const look = () => { if (done) return finish();"
     " const card = document.querySelector('.st-key-classify-newest');"
     " const said = card && card.querySelector('[data-testid=stAlert]');"
-    " if (said) { const box = said.getBoundingClientRect();"
-    " if (box.top < 0 || box.bottom > window.innerHeight) { oursUntil = performance.now() + 200;"
-    " card.style.scrollMarginTop = '64px'; card.scrollIntoView({block: 'start'}); } }"
+    " if (said) { const box = said.getBoundingClientRect(), now = performance.now();"
+    " if (last === null || box.top !== last) end = Math.min(start + 6000, now + 1500);"
+    " last = box.top;"
+    " if (box.top < 0 || box.bottom > window.innerHeight)"
+    " { card.style.scrollMarginTop = '64px'; card.scrollIntoView({block: 'start'}); } }"
     " if (performance.now() < end) requestAnimationFrame(look); else finish(); };"
     " requestAnimationFrame(look); })();</script>"
 )
