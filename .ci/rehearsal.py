@@ -118,24 +118,17 @@ def save_a_photo(
     settle(page)
     tab = page.get_by_role("tab", name=re.compile("upload", re.IGNORECASE))
     if tab.count():
-        tab.first.click()
-        page.wait_for_function(IDLE, timeout=TIMEOUT_MS)  # an upload sent mid-rerun is lost
+        tab.first.click()  # the file is picked at once, while the tab's run may still go on
     uploader = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
     uploader.set_input_files(str(photo))
     save = page.get_by_role("button", name=re.compile("catalogue|save", re.IGNORECASE))
     passcode_box = page.locator(PASSCODE_INPUT)
     answer = save.or_(passcode_box).filter(visible=True).first
     try:
-        answer.wait_for(timeout=60_000)
-    except PlaywrightTimeout:
-        # Seen now and then: the page shows no verdict for the upload. Said here and kept as a
-        # picture; the photo is sent once more, as a person would, so the rest is rehearsed.
-        page.screenshot(path=str(shots / "upload-not-answered.png"), full_page=True)
-        print("  NOTE: no verdict 60 s after the upload; sent again (upload-not-answered.png)")
-        page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
-            str(photo)
-        )
         answer.wait_for(timeout=TIMEOUT_MS)
+    except PlaywrightTimeout:
+        page.screenshot(path=str(shots / "upload-not-answered.png"), full_page=True)
+        raise RehearsalFailed("no verdict for the upload (upload-not-answered.png)") from None
     check(page, f"Classify {photo.name}")
     if passcode_box.count():
         passcode_box.first.fill(passcode)

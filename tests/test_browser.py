@@ -215,6 +215,37 @@ def test_the_newest_verdict_is_in_view_on_a_phone_with_1_and_12_photos(app_url, 
 
 
 @pytest.mark.slow
+def test_a_tab_switch_keeps_the_camera_and_the_uploader_a_file_picked_meanwhile_counts(
+    app_url, browser
+):
+    """Switching tabs reruns the page (to remember the tab); the camera and the uploader must not
+    be made afresh by it: a file picked while that run goes on, or a shot, would go nowhere."""
+    photos = _dev_photos()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_url}/classify")
+    expect(page.get_by_role("tab", name="Camera")).to_have_attribute(
+        "aria-selected", "true", timeout=120_000
+    )
+    _settled(page)
+    picker = page.locator("[data-testid=stFileUploader] input[type=file]").element_handle()
+    camera = page.get_by_test_id("stCameraInput").element_handle()
+    _click_and_wait_for_its_run(page, page.get_by_role("tab", name="Upload photos"))
+    assert picker.evaluate("input => input.isConnected"), "the uploader was made afresh"
+    assert camera.evaluate("box => box.isConnected"), "the camera was made afresh"
+    picker.set_input_files(str(photos[0]))  # the file the person picked in the meantime
+    newest = page.locator(".st-key-classify-newest")
+    expect(newest.get_by_text(photos[0].name, exact=True)).to_be_visible(timeout=120_000)
+    _settled(page)
+    # switching language keeps the tab chosen
+    page.get_by_test_id("stSidebar").get_by_text("বাংলা").click()
+    expect(page.get_by_role("tab", name="ছবি আপলোড করুন")).to_have_attribute(
+        "aria-selected", "true", timeout=60_000
+    )
+    context.close()
+
+
+@pytest.mark.slow
 def test_a_reload_and_another_page_keep_the_photos_and_the_chosen_tab(app_url, browser):
     photos = _dev_photos()
     context = browser.new_context(viewport={"width": 1280, "height": 900})

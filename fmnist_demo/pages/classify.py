@@ -44,6 +44,7 @@ COMPARE_KEY = "classify_compare"
 ROUND_KEY = "classify_round"  # photo inputs made afresh after each batch, see take_in()
 BAD_KEY = "classify_bad_files"  # [(file id, name, bytes)] of the last batch's unreadable files
 TAB_KEY = "classify_tab"  # the photo tab the visitor last chose: "camera" or "upload"
+TAB_WIDGET_KEY = "classify_tab_widget"  # the tabs' own state: the chosen tab's label
 VISIT_KEY = "classify_visit"  # this visit's photos: a Visit
 VISIT_PARAM = "photos"  # query parameter holding the token of this browser's kept photos
 KEEP_VISITS = 16  # visits kept for reloads: about 0.6 MB a photo (the 480-pixel preview)
@@ -120,16 +121,22 @@ def keep_visit(visit: Visit) -> None:
 
 
 def _remember_tab(labels: dict[str, str]) -> None:
-    chosen = st.session_state.get(TAB_KEY + "_widget")
+    chosen = st.session_state.get(TAB_WIDGET_KEY)
     st.session_state[TAB_KEY] = next((k for k, v in labels.items() if v == chosen), "camera")
 
 
 def photo_controls() -> list[tuple[str, str, bytes]]:
     """Camera and upload widgets -> [(file id, name for a person, bytes)] of every photo given."""
     labels = {"camera": _("Camera"), "upload": _("Upload photos")}
-    # A phone's own file picker offers its camera, so a phone starts on Upload; the tab chosen
-    # last is opened again when the visitor comes back to the page.
-    start = st.session_state.get(TAB_KEY) or ("upload" if on_a_phone() else "camera")
+    # A phone's own file picker offers its camera, so a phone starts on Upload. The tabs' first
+    # tab stays the same all visit: it is part of the tabs' identity, and a new identity would
+    # make the camera and the uploader afresh in the middle of a choice (a file picked while the
+    # page reran after a tab switch went nowhere). The tab chosen last is opened again when the
+    # visitor comes back to the page, or switches language, through the tabs' own state.
+    start = "upload" if on_a_phone() else "camera"
+    remembered = st.session_state.get(TAB_KEY)
+    if remembered and st.session_state.get(TAB_WIDGET_KEY) not in labels.values():
+        st.session_state[TAB_WIDGET_KEY] = labels[remembered]
     order = ["upload", "camera"] if on_a_phone() else ["camera", "upload"]
     tabs = dict(
         zip(
@@ -137,7 +144,7 @@ def photo_controls() -> list[tuple[str, str, bytes]]:
             st.tabs(
                 [labels[k] for k in order],
                 default=labels[start],
-                key=TAB_KEY + "_widget",
+                key=TAB_WIDGET_KEY,
                 on_change=_remember_tab,
                 args=(labels,),
             ),
