@@ -49,7 +49,7 @@ def _all_units_toggle(total: int, key: str) -> bool:
     )
 
 
-LIVE_UNITS_POLL_S = 0.9  # the live grid redrawn about once a second: enough to see it change
+LIVE_UNITS_POLL_S = 0.75  # the live grid looked at a bit more than once a second: seen changing
 
 
 def live_units(job_key: str) -> None:
