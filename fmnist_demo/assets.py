@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,34 @@ def unseen_figures(card: dict[str, Any]) -> dict[str, Any]:
     if "cross_validated" in dev:  # None: learnt from them, the folds not run yet, no fair figures
         return dev["cross_validated"] or {}
     return dev
+
+
+@dataclass(frozen=True)
+class ShippedCard:
+    """What the pages say about a shipped model, read from its card (whose JSON holds more, for
+    people reading it). `present` is False when the card is missing: the app was installed
+    without its model."""
+
+    present: bool
+    test_accuracy: float | None = None  # on the 10,000 test pictures
+    train_accuracy: float | None = None  # on the pictures it learnt from (the chapter's model)
+    epochs: int | None = None  # how many epochs it learnt for (the chapter's model)
+    history: tuple[dict[str, float], ...] = ()  # per epoch: "epoch", "loss", "accuracy"
+    unseen_accuracy: float | None = None  # photo model: on development photos never learnt from
+    unseen_sure_accuracy: float | None = None  # the same, of the photos it calls sure
+
+    @classmethod
+    def of(cls, card: dict[str, Any]) -> ShippedCard:
+        """The figures of a card as `read_card` gives it ({} for none)."""
+        if not card:
+            return cls(present=False)
+        unseen = unseen_figures(card).get("calibrated") or {}
+        return cls(
+            present=True,
+            test_accuracy=card.get("test_accuracy"),
+            train_accuracy=card.get("train_accuracy"),
+            epochs=card.get("epochs"),
+            history=tuple(card.get("history") or ()),
+            unseen_accuracy=unseen.get("accuracy"),
+            unseen_sure_accuracy=unseen.get("sure_acc"),
+        )

@@ -124,7 +124,9 @@ def test_train_one_epoch_through_the_page(fmnist):
     assert any("your model, trained at" in c.value for c in at.caption)
     assert any("On the 1,000 training images" in m.label for m in at.metric)
     # Training does not switch Classify away from the photo model.
-    assert "photo_model_choice" not in at.session_state
+    at.switch_page("fmnist_demo/pages/classify.py").run()
+    assert not at.exception
+    assert any("Photo model in use: the shipped photo model" in c.value for c in at.caption)
 
 
 def test_trained_model_survives_a_reload(fmnist):

@@ -70,3 +70,34 @@ def test_home_numbers_stay_with_their_units(lang):
     story = " ".join(texts)
     assert "88\u00a0%" in story and "28\u00a0×\u00a028" in story
     assert [t for t in texts if BREAKABLE_AT_A_UNIT.search(t)] == []
+
+
+def test_a_missing_model_card_says_reinstall_not_a_traceback(monkeypatch, tmp_path):
+    """Installed without its model: Home says so in plain words."""
+    import streamlit as st
+
+    from fmnist_demo.assets import ShippedCard
+    from fmnist_demo.pages import _shipped_models
+
+    assert ShippedCard.of({}) == ShippedCard(present=False)
+    monkeypatch.setattr(_shipped_models, "DEFAULT_MODEL_PATH", tmp_path / "none.keras")
+    st.cache_data.clear()
+    try:
+        at = _home()
+        assert not at.exception
+        assert any("The ready-trained model is missing" in e.value for e in at.error)
+    finally:
+        st.cache_data.clear()
+
+
+def test_the_shipped_card_as_the_pages_read_it():
+    from fmnist_demo.assets import PHOTO_MODEL_PATH, ShippedCard, unseen_figures
+
+    chapter = ShippedCard.of(read_card(DEFAULT_MODEL_PATH))
+    raw = read_card(DEFAULT_MODEL_PATH)
+    assert chapter.present and chapter.test_accuracy == raw["test_accuracy"]
+    assert chapter.epochs == raw["epochs"] and len(chapter.history) == raw["epochs"]
+    photo = ShippedCard.of(read_card(PHOTO_MODEL_PATH))
+    calibrated = unseen_figures(read_card(PHOTO_MODEL_PATH))["calibrated"]
+    assert photo.unseen_accuracy == calibrated["accuracy"]
+    assert photo.unseen_sure_accuracy == calibrated["sure_acc"]

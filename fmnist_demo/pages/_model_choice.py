@@ -7,39 +7,25 @@ import streamlit as st
 
 from fmnist_demo.formatting import percent
 from fmnist_demo.i18n import _
-from fmnist_demo.pages._shipped_models import shipped_card, shipped_model, shipped_photo_model
+from fmnist_demo.pages._shipped_models import shipped_card, shipped_model
 from fmnist_demo.pages._user_model_ui import MODEL_CHOICE_KEY, current_user_model, user_model_label
 from fmnist_demo.user_model import SHIPPED, YOURS, ActiveModel
 
-PHOTO_CHOICE_KEY = "photo_model_choice"  # the same on Classify: training leaves it alone
+
+def _shipped_label() -> str:
+    accuracy = shipped_card().test_accuracy
+    if accuracy is None:
+        return _("shipped model")
+    return _("{model}, right on {accuracy} of the test pictures").format(
+        model=_("shipped model"), accuracy=percent(accuracy)
+    )
 
 
-def _shipped_label(photo: bool) -> str:
-    card = shipped_card(photo)
-    acc = card.get("test_accuracy")
-    name = _("shipped photo model") if card["is_photo_model"] else _("shipped model")
-    real = card.get("real_photo_accuracy", {}).get("accuracy")
-    # on real phone photos it does worse than on the test set: say so
-    if acc is not None and real is not None:
-        return _(
-            "{model}, right on {accuracy} of the test pictures and {real} of real phone photos "
-            "in our trial"
-        ).format(model=name, accuracy=percent(acc), real=percent(real))
-    if acc is not None:
-        return _("{model}, right on {accuracy} of the test pictures").format(
-            model=name, accuracy=percent(acc)
-        )
-    if real is not None:
-        return _("{model}, right on {real} of real phone photos in our trial").format(
-            model=name, real=percent(real)
-        )
-    return name
-
-
-def _choose(photo: bool, key: str) -> ActiveModel:
+def chapter_model_choice(key: str) -> ActiveModel:
+    """Show which model is active (the shipped chapter model or the visitor's) and return it."""
     user = current_user_model()
-    shipped = ActiveModel(loaded=None, label=_shipped_label(photo), origin=SHIPPED)
-    choice_key = PHOTO_CHOICE_KEY if photo else MODEL_CHOICE_KEY
+    shipped = ActiveModel(loaded=None, label=_shipped_label(), origin=SHIPPED)
+    choice_key = MODEL_CHOICE_KEY
     choice = st.session_state.get(choice_key, SHIPPED)
     if user is not None:
         labels = {
@@ -69,15 +55,5 @@ def _choose(photo: bool, key: str) -> ActiveModel:
     st.caption(
         ":material/inventory_2: " + _("Active model: **{model}**").format(model=shipped.label)
     )
-    shipped.load = shipped_photo_model if photo else shipped_model
+    shipped.load = shipped_model
     return shipped
-
-
-def chapter_model_choice(key: str) -> ActiveModel:
-    """Show which model is active (the shipped chapter model or the visitor's) and return it."""
-    return _choose(False, key)
-
-
-def photo_model_choice(key: str) -> ActiveModel:
-    """Like chapter_model_choice, with the shipped photo model as the shipped choice."""
-    return _choose(True, key)

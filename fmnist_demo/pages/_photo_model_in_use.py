@@ -11,7 +11,6 @@ from typing import Any
 import streamlit as st
 
 from fmnist_demo import i18n
-from fmnist_demo.assets import unseen_figures
 from fmnist_demo.catalogue import CatalogueStore
 from fmnist_demo.catalogue_photo_models import PhotoModelEntry
 from fmnist_demo.formatting import percent
@@ -61,18 +60,17 @@ def _improved_model(store_url: str, model_id: int) -> Any | None:
 def shipped_description() -> str:
     """How the shipped photo model is named to a person, with how right it is on real photos."""
     card = shipped_card(photo=True)
-    dev = unseen_figures(card).get("calibrated", {})
-    if dev.get("accuracy") is None:
+    if card.unseen_accuracy is None:
         return _("the shipped photo model, learnt from Fashion-MNIST and real phone photos")
-    if dev.get("sure_acc") is None:
+    if card.unseen_sure_accuracy is None:
         return _(
             "the shipped photo model, learnt from Fashion-MNIST and real phone photos; right on "
             "{percent} of phone photos it never saw"
-        ).format(percent=percent(dev["accuracy"]))
+        ).format(percent=percent(card.unseen_accuracy))
     return _(
         "the shipped photo model, learnt from Fashion-MNIST and real phone photos; right on "
         "{percent} of phone photos it never saw, and on {sure_percent} of those it calls sure"
-    ).format(percent=percent(dev["accuracy"]), sure_percent=percent(dev["sure_acc"]))
+    ).format(percent=percent(card.unseen_accuracy), sure_percent=percent(card.unseen_sure_accuracy))
 
 
 @dataclass(frozen=True)

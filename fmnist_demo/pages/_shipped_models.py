@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, read_card
+from fmnist_demo.assets import DEFAULT_MODEL_PATH, PHOTO_MODEL_PATH, ShippedCard, read_card
 from fmnist_demo.i18n import _
 
 
@@ -35,10 +35,6 @@ def shipped_photo_model() -> Any:
 
 
 @st.cache_data(show_spinner=False)
-def shipped_card(photo: bool = False) -> dict:
-    """The model card of a shipped model, with "is_photo_model" added."""
-    is_photo = photo and PHOTO_MODEL_PATH.is_file()
-    return {
-        **read_card(PHOTO_MODEL_PATH if is_photo else DEFAULT_MODEL_PATH),
-        "is_photo_model": is_photo,
-    }
+def shipped_card(photo: bool = False) -> ShippedCard:
+    """What the card of the shipped chapter model, or of the photo model, says of it."""
+    return ShippedCard.of(read_card(PHOTO_MODEL_PATH if photo else DEFAULT_MODEL_PATH))

@@ -119,7 +119,7 @@ with left:
             )
 with right:
     card = shipped_card()
-    if card:
+    if card.present and card.test_accuracy is not None and card.epochs:
         st.success(
             ngettext(
                 "A ready-trained model is included: right on {accuracy} of the test pictures "
@@ -128,8 +128,8 @@ with right:
                 "A ready-trained model is included: right on {accuracy} of the test pictures "
                 "after {epochs} rounds of training. You can classify photos without training "
                 "anything.",
-                card["epochs"],
-            ).format(accuracy=percent(card["test_accuracy"]), epochs=card["epochs"]),
+                card.epochs,
+            ).format(accuracy=percent(card.test_accuracy), epochs=card.epochs),
             icon=":material/inventory_2:",
         )
     else:

@@ -84,7 +84,7 @@ def confusion_pngs(
 @st.cache_data(show_spinner=False, max_entries=4)
 def shipped_curves_png(phone: bool, lang: str) -> tuple[bytes, int]:
     """How the shipped model's loss and accuracy changed while it learnt."""
-    fig = plots.training_curves_figure(shipped_card()["history"], phone=phone)
+    fig = plots.training_curves_figure(shipped_card().history, phone=phone)
     return plots.figure_png(fig), plots.screen_width(fig)
 
 
@@ -99,7 +99,7 @@ def mistakes_png(
 
 def train_accuracy(active: ActiveModel) -> float | None:
     """Accuracy on the training images, as recorded when the model was trained."""
-    return shipped_card().get("train_accuracy") if active.shipped else active.user.train_accuracy
+    return shipped_card().train_accuracy if active.shipped else active.user.train_accuracy
 
 
 def train_size(active: ActiveModel) -> int:
@@ -277,7 +277,7 @@ result = evaluate(active_test_probs(active), y_test)
 
 st.header(_("Training and test accuracy"), divider="gray")
 accuracy_section(train_accuracy(active), train_size(active), result)
-if active.shipped and shipped_card().get("history"):
+if active.shipped and shipped_card().history:
     with st.expander(_("How its accuracy grew while it was learning")):
         lang = language()
         show_figure(shipped_curves_png(False, lang), shipped_curves_png(True, lang), "curves")
