@@ -214,6 +214,17 @@ def test_the_newest_verdict_is_in_view_on_a_phone_with_1_and_12_photos(app_url, 
     context.close()
 
 
+def _classify_at_a_desk(app_url: str, browser) -> Page:
+    """Classify opened at a desk (1280 x 900), on its Camera tab, its first run ended."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{app_url}/classify")
+    expect(page.get_by_role("tab", name="Camera")).to_have_attribute(
+        "aria-selected", "true", timeout=120_000
+    )
+    _settled(page)
+    return page
+
+
 @pytest.mark.slow
 def test_a_tab_switch_keeps_the_camera_and_the_uploader_a_file_picked_meanwhile_counts(
     app_url, browser
@@ -221,13 +232,7 @@ def test_a_tab_switch_keeps_the_camera_and_the_uploader_a_file_picked_meanwhile_
     """Switching tabs reruns the page (to remember the tab); the camera and the uploader must not
     be made afresh by it: a file picked while that run goes on, or a shot, would go nowhere."""
     photos = _dev_photos()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{app_url}/classify")
-    expect(page.get_by_role("tab", name="Camera")).to_have_attribute(
-        "aria-selected", "true", timeout=120_000
-    )
-    _settled(page)
+    page = _classify_at_a_desk(app_url, browser)
     picker = page.locator("[data-testid=stFileUploader] input[type=file]").element_handle()
     camera = page.get_by_test_id("stCameraInput").element_handle()
     _click_and_wait_for_its_run(page, page.get_by_role("tab", name="Upload photos"))
@@ -242,19 +247,13 @@ def test_a_tab_switch_keeps_the_camera_and_the_uploader_a_file_picked_meanwhile_
     expect(page.get_by_role("tab", name="ছবি আপলোড করুন")).to_have_attribute(
         "aria-selected", "true", timeout=60_000
     )
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.slow
 def test_a_reload_and_another_page_keep_the_photos_and_the_chosen_tab(app_url, browser):
     photos = _dev_photos()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.goto(f"{app_url}/classify")
-    expect(page.get_by_role("tab", name="Camera")).to_have_attribute(
-        "aria-selected", "true", timeout=120_000
-    )
-    _settled(page)
+    page = _classify_at_a_desk(app_url, browser)
     _click_and_wait_for_its_run(page, page.get_by_role("tab", name="Upload photos"))
     shown = _upload_and_wait(page, [photos[0], photos[40]])
     older = photos[0].name if shown == photos[40].name else photos[40].name
@@ -282,4 +281,4 @@ def test_a_reload_and_another_page_keep_the_photos_and_the_chosen_tab(app_url, b
     _settled(page)
     # back on the page: its photos, and the Upload tab as it was left, not the Camera
     expect(page.get_by_role("tab", name="Upload photos")).to_have_attribute("aria-selected", "true")
-    context.close()
+    page.context.close()
