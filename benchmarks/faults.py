@@ -187,7 +187,7 @@ def poisoned_teaching(folder: Path) -> dict[str, Any]:
         base = load_photo_model()
         (x_train, y_train), _test = load_fashion_mnist(download=False)
         _id, outcome = teach_from_store(store, base, "shipped", load_replay(), (x_train, y_train))
-        adopted = store.adopted_photo_model() is not None
+        adopted = store.photo_models.adopted_photo_model() is not None
     check = outcome.reference
     return {
         "adopted": adopted,
@@ -236,9 +236,10 @@ def damage_row(store: Any, kind: str) -> int:
         model = model_to_bytes(load_photo_model())
     if kind == "card_without_after":
         del card["after"]
-    model_id = store.save_photo_model(model, card, adopt=True)
+    model_id = store.photo_models.save_photo_model(model, card, adopt=True)
     if kind == "card_not_json":
-        with store._engine.begin() as conn:  # as another program or a damaged disk leaves it
+        # as another program or a damaged disk leaves it
+        with store.database.engine.begin() as conn:
             conn.execute(
                 sa.update(PHOTO_MODELS).where(PHOTO_MODELS.c.id == model_id).values(card="{oops")
             )

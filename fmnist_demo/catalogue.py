@@ -4,22 +4,22 @@
 searches, counts and the trial's summary. Several staff may edit at once: every record carries a
 version, a save names the version it started from, and a save that would undo someone else's
 newer change is refused (`EditConflict`). Deleting moves a record to the bin, from which it can
-be restored for `BIN_KEEP_DAYS` days. The store is built on `PhotoModelStore`
-(catalogue_photo_models.py), so the same store, over one engine, also keeps the improved photo
-models; the connection, its bounded waits and the schema are catalogue_database.py's. Values and
-checks are in catalogue_records.py, the errors in catalogue_errors.py. No Streamlit here: the
-pages wire the shared store in and show the plain-words errors raised below.
+be restored for `BIN_KEEP_DAYS` days. The store holds a `CatalogueDatabase`
+(catalogue_database.py: the engine, its bounded waits, the schema) and, over that same database,
+its `photo_models`: a `PhotoModelStore` (catalogue_photo_models.py) that keeps the improved photo
+models. Values and checks are in catalogue_records.py, the errors in catalogue_errors.py. No
+Streamlit here: the pages wire the shared store in and show the plain-words errors raised below.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 
-from fmnist_demo.catalogue_database import as_utc
+from fmnist_demo.catalogue_database import CatalogueDatabase, as_utc
 from fmnist_demo.catalogue_errors import RecordNotFound
 from fmnist_demo.catalogue_photo_models import PhotoModelStore
 from fmnist_demo.catalogue_records import (
@@ -78,9 +78,42 @@ def _field_list(fields: Iterable[str]) -> str:
     return _("{items} and {last}").format(items=", ".join(words[:-1]), last=words[-1])
 
 
-class CatalogueStore(PhotoModelStore):
-    """Catalogue records in a SQL database (and, as a PhotoModelStore, the improved photo
-    models); thread-safe and safe across processes."""
+class CatalogueStore:
+    """Catalogue records in a SQL database; thread-safe and safe across processes."""
+
+    def __init__(
+        self, database: CatalogueDatabase | str | sa.URL | sa.Engine | None = None
+    ) -> None:
+        """The records in `database`, or in one opened at a URL or engine (None: the local file)."""
+        if not isinstance(database, CatalogueDatabase):
+            database = CatalogueDatabase(database)
+        self.database = database
+        # the improved photo models, over this same database: one engine, one "down" memory
+        self.photo_models = PhotoModelStore(database)
+
+    @property
+    def url(self) -> str:
+        """Where the records live, with any password hidden."""
+        return self.database.url
+
+    @property
+    def is_sqlite_file(self) -> bool:
+        """True when the records live in a local SQLite file (lost with the machine's disk)."""
+        return self.database.is_sqlite_file
+
+    def read_only(self) -> bool:
+        """True when this app may read the records but not change them (checked each call)."""
+        return self.database.read_only()
+
+    def close(self) -> None:
+        """Close the database's pooled connections (only of an engine it made)."""
+        self.database.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     @staticmethod
     def _record(row: sa.Row) -> CatalogueRecord:
@@ -147,7 +180,7 @@ class CatalogueStore(PhotoModelStore):
             "The catalogue could not save the {n} entries: {reason}.",
             len(rows),
         )
-        return self._write(failure, insert, n=len(rows))
+        return self.database.write(failure, insert, n=len(rows))
 
     def update(
         self,
@@ -212,7 +245,7 @@ class CatalogueStore(PhotoModelStore):
             )
             return self._locked_row(conn, record_id)
 
-        return self._write(
+        return self.database.write(
             _("The catalogue could not save the changes to record {record}: {reason}."),
             change,
             record=record_id,
@@ -259,7 +292,7 @@ class CatalogueStore(PhotoModelStore):
             )
             return self._locked_row(conn, record_id)
 
-        return self._write(
+        return self.database.write(
             _("The catalogue could not delete record {record}: {reason}."), remove, record=record_id
         )
 
@@ -277,7 +310,7 @@ class CatalogueStore(PhotoModelStore):
             )
             return self._locked_row(conn, record_id)
 
-        return self._write(
+        return self.database.write(
             _("The catalogue could not restore record {record}: {reason}."),
             bring_back,
             record=record_id,
@@ -290,14 +323,14 @@ class CatalogueStore(PhotoModelStore):
         def purge(conn: sa.Connection) -> int:
             return conn.execute(ITEMS.delete().where(ITEMS.c.deleted_at <= cutoff)).rowcount
 
-        return self._write(_("The catalogue could not empty the bin: {reason}."), purge)
+        return self.database.write(_("The catalogue could not empty the bin: {reason}."), purge)
 
     # -- reading --------------------------------------------------------------------------------
 
     def get(self, record_id: int, *, include_deleted: bool = False) -> CatalogueRecord:
         """One record by id; a deleted one raises RecordDeleted unless `include_deleted`."""
         query = sa.select(ITEMS).where(ITEMS.c.id == int(record_id))
-        row = self._read(
+        row = self.database.read(
             _("The catalogue could not read record {record}: {reason}."),
             lambda c: c.execute(query).first(),
             record=record_id,
@@ -330,7 +363,7 @@ class CatalogueStore(PhotoModelStore):
             .limit(limit)
             .offset(offset)
         )
-        rows = self._read(
+        rows = self.database.read(
             _("The catalogue could not read the records: {reason}."),
             lambda c: c.execute(query).all(),
         )
@@ -344,7 +377,7 @@ class CatalogueStore(PhotoModelStore):
             .order_by(ITEMS.c.deleted_at.desc(), ITEMS.c.id.desc())
             .limit(limit)
         )
-        rows = self._read(
+        rows = self.database.read(
             _("The catalogue could not read the bin: {reason}."), lambda c: c.execute(query).all()
         )
         return [self._record(row) for row in rows]
@@ -352,7 +385,7 @@ class CatalogueStore(PhotoModelStore):
     def count(self, *, label: int | None = None, search: str | None = None) -> int:
         """How many records there are (of one confirmed class, with a name containing text)."""
         query = sa.select(sa.func.count()).select_from(ITEMS).where(*self._where(label, search))
-        return self._read(
+        return self.database.read(
             _("The catalogue could not count the records: {reason}."), lambda c: c.scalar(query)
         )
 
@@ -363,7 +396,7 @@ class CatalogueStore(PhotoModelStore):
             .where(*self._where(None, None))
             .group_by(ITEMS.c.confirmed)
         )
-        rows = self._read(
+        rows = self.database.read(
             _("The catalogue could not count the records: {reason}."),
             lambda c: c.execute(query).all(),
         )
@@ -379,7 +412,7 @@ class CatalogueStore(PhotoModelStore):
             .where(*self._where(None, None))
             .group_by(ITEMS.c.confirmed)
         )
-        rows = self._read(
+        rows = self.database.read(
             _("The catalogue could not summarise the trial: {reason}."),
             lambda c: c.execute(query).all(),
         )
@@ -400,7 +433,7 @@ class CatalogueStore(PhotoModelStore):
             .where(ITEMS.c.deleted_at.is_(None), ITEMS.c.model_input.is_not(None))
             .order_by(ITEMS.c.id)
         )
-        return self._read(
+        return self.database.read(
             _("The catalogue could not read the confirmed items: {reason}."),
             lambda c: c.execute(query).all(),
         )

@@ -5,10 +5,11 @@ $FMNIST_CATALOGUE_DB), or PostgreSQL when a deployment passes that URL or engine
 every catalogue query shares: making or adopting the engine; SQLite's guards (WAL, write locks
 taken at BEGIN, a deadline per statement) and PostgreSQL's (a bound on every wait for the server,
 a statement timeout, keepalives); turning database failures into `CatalogueUnavailable` with the
-reason in the visitor's language; one read or write transaction per call (`_read`, `_write`);
+reason in the visitor's language; one read or write transaction per call (`read`, `write`);
 and creating or migrating the schema (catalogue_schema.py) on first use, safe when several
-processes race. `CatalogueDatabase` is the base of the stores that query it: the records
-(catalogue.py) and the improved photo models (catalogue_photo_models.py). No Streamlit here.
+processes race. One `CatalogueDatabase` is shared by the two stores that query it, each holding
+it rather than being it: the records (`CatalogueStore`, catalogue.py) and the improved photo
+models (`PhotoModelStore`, catalogue_photo_models.py). No Streamlit here.
 """
 
 from __future__ import annotations
@@ -261,10 +262,11 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 
 class CatalogueDatabase:
-    """One catalogue database and its engine; thread-safe and safe across processes."""
+    """One catalogue database and its engine, which both stores share; safe across threads and
+    processes."""
 
     def __init__(self, url: str | sa.URL | sa.Engine | None = None) -> None:
-        """Open the store at a SQLAlchemy URL or engine; the default is the local SQLite file."""
+        """Open the database at a SQLAlchemy URL or engine; the default is the local SQLite file."""
         if isinstance(url, sa.Engine):
             self._engine = url
             self._owns_engine = False
@@ -305,7 +307,7 @@ class CatalogueDatabase:
 
     @property
     def engine(self) -> sa.Engine:
-        """The SQLAlchemy engine the store uses."""
+        """The SQLAlchemy engine every store of this database uses."""
         return self._engine
 
     @property
@@ -314,7 +316,7 @@ class CatalogueDatabase:
         return self._engine.dialect.name == "sqlite"
 
     def close(self) -> None:
-        """Close pooled connections (only of an engine this store made)."""
+        """Close pooled connections (only of an engine this database made)."""
         if self._owns_engine:
             self._engine.dispose()
 
@@ -343,7 +345,7 @@ class CatalogueDatabase:
             reason = _reason(exc, otherwise=str(exc.strerror or exc))
             raise CatalogueUnavailable(failure.format(reason=reason, **values)) from exc
 
-    def _write(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
+    def write(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
         """Run `work` in one write transaction, retrying once while SQLite is locked."""
         self._ensure_schema()
         with self._guard(failure, **values):
@@ -359,7 +361,7 @@ class CatalogueDatabase:
                     time.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _read(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
+    def read(self, failure: str, work: Callable[[sa.Connection], Any], **values: Any) -> Any:
         """Run `work` in one read transaction (`failure` as in _guard).
 
         Shortly after the database did not answer, say so at once instead of waiting again.
@@ -372,7 +374,7 @@ class CatalogueDatabase:
             return work(conn)
 
     def _ensure_schema(self) -> None:
-        """Create or migrate the schema once per store; safe when several processes race.
+        """Create or migrate the schema once per database; safe when several processes race.
 
         A database already at this version is only read, so a read-only one still opens. Making
         a new SQLite file waits longer for the lock than a save (up to SCHEMA_WAIT_S): it happens
@@ -430,7 +432,7 @@ class CatalogueDatabase:
 
     def schema_version(self) -> int:
         """The schema version of the database."""
-        return self._read(
+        return self.read(
             _("The catalogue could not read its schema: {reason}."),
             lambda c: c.scalar(sa.select(SCHEMA_TABLE.c.version)),
         )
@@ -452,6 +454,6 @@ class CatalogueDatabase:
             may_write = conn.scalar(sa.select(sa.func.has_table_privilege(ITEMS.name, "UPDATE")))
             return read_only == "on" or not may_write
 
-        return self._read(
+        return self.read(
             _("The catalogue could not check whether it may be changed: {reason}."), ask
         )

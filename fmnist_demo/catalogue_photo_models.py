@@ -4,9 +4,9 @@ A photo model the trial taught from the catalogue is kept as the .keras file's b
 card (JSON: when, from which records, the figures before and after), because a hosted app's disk
 is wiped on restart. At most one is adopted: the photo model every visitor's Classify page uses;
 none adopted means the shipped model. The newest KEEP_PHOTO_MODELS are kept besides the adopted
-one. `PhotoModelStore` shares the database plumbing of catalogue_database.py (one engine, the
-same transactions and locks); `CatalogueStore` is built on it, so one store holds both the
-records and the models. No Streamlit here.
+one. `PhotoModelStore` queries a `CatalogueDatabase` (catalogue_database.py) it is given: the
+one the records' `CatalogueStore` holds too, as its `photo_models`, so both share one engine, the
+same transactions, locks and memory of a database that is down. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -43,8 +43,12 @@ class PhotoModelEntry:
         return self.adopted_at is not None
 
 
-class PhotoModelStore(CatalogueDatabase):
+class PhotoModelStore:
     """The improved photo models in the database: keep, list, load and adopt them."""
+
+    def __init__(self, database: CatalogueDatabase) -> None:
+        """The improved photo models kept in `database` (shared with the records' store)."""
+        self.database = database
 
     @staticmethod
     def _photo_entry(row: sa.Row) -> PhotoModelEntry:
@@ -110,7 +114,7 @@ class PhotoModelStore(CatalogueDatabase):
             )
             return int(new_id)
 
-        return self._write(
+        return self.database.write(
             _("The catalogue could not keep the improved photo model: {reason}."), work
         )
 
@@ -118,7 +122,7 @@ class PhotoModelStore(CatalogueDatabase):
         """The improved photo models kept, newest first (cards only, no model bytes)."""
         columns = [c for c in PHOTO_MODELS.c if c.name != "model"]
         query = sa.select(*columns).order_by(PHOTO_MODELS.c.id.desc())
-        rows = self._read(
+        rows = self.database.read(
             _("The catalogue could not read the improved photo models: {reason}."),
             lambda c: c.execute(query).all(),
         )
@@ -129,7 +133,7 @@ class PhotoModelStore(CatalogueDatabase):
         columns = [c for c in PHOTO_MODELS.c if c.name != "model"]
         query = sa.select(*columns).where(PHOTO_MODELS.c.adopted_at.is_not(None))
         query = query.order_by(PHOTO_MODELS.c.adopted_at.desc()).limit(1)
-        row = self._read(
+        row = self.database.read(
             _("The catalogue could not read which photo model is in use: {reason}."),
             lambda c: c.execute(query).first(),
         )
@@ -138,7 +142,7 @@ class PhotoModelStore(CatalogueDatabase):
     def photo_model_bytes(self, model_id: int) -> bytes:
         """The .keras bytes of a kept improved model; RecordNotFound when it is gone."""
         query = sa.select(PHOTO_MODELS.c.model).where(PHOTO_MODELS.c.id == int(model_id))
-        data = self._read(
+        data = self.database.read(
             _("The catalogue could not read the improved photo model: {reason}."),
             lambda c: c.scalar(query),
         )
@@ -179,7 +183,9 @@ class PhotoModelStore(CatalogueDatabase):
                     PHOTO_MODELS.update().where(PHOTO_MODELS.c.id == int(model_id)).values(**values)
                 )
 
-        self._write(_("The catalogue could not change the photo model in use: {reason}."), work)
+        self.database.write(
+            _("The catalogue could not change the photo model in use: {reason}."), work
+        )
 
 
 def _card_of(text: Any) -> dict[str, Any] | None:

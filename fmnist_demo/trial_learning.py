@@ -172,7 +172,7 @@ def teach_from_store(
     """
     cancel = cancel or threading.Event()
     if started_from is IN_USE_AT_START:
-        entry = store.adopted_photo_model()
+        entry = store.photo_models.adopted_photo_model()
         started_from = None if entry is None else entry.id
     records = teach_records(store.teaching_rows())
     outcome = teach(
@@ -199,14 +199,14 @@ def teach_from_store(
     if progress is not None:
         epochs = int(card.settings["epochs"])
         progress(LearnProgress(epochs, epochs, 1, 1, card.training_seconds, "saving"))
-    model_id = store.save_photo_model(
+    model_id = store.photo_models.save_photo_model(
         model_to_bytes(outcome.model),
         card.to_json(),
         adopt=outcome.adoptable,
         in_use_was=started_from,
     )
     if outcome.adoptable:
-        kept = next((e for e in store.photo_models() if e.id == model_id), None)
+        kept = next((e for e in store.photo_models.photo_models() if e.id == model_id), None)
         if kept is not None and kept.card is not None:
             # the store's own notes: in_use_changed, adoptions
             noted = read_card({**card.to_json(), **kept.card})

@@ -59,7 +59,7 @@ def test_fresh_database_is_empty_and_versioned(store: CatalogueStore) -> None:
     summary = store.trial_summary()
     assert (summary.items, summary.accepted, summary.accuracy) == (0, 0, None)
     assert summary.sentence() == "No items have been catalogued yet."
-    assert store.schema_version() == catalogue_schema.SCHEMA_VERSION
+    assert store.database.schema_version() == catalogue_schema.SCHEMA_VERSION
 
 
 def test_add_and_get_keeps_every_field(store: CatalogueStore) -> None:
@@ -211,7 +211,7 @@ def test_the_bin_is_emptied_after_its_days(store: CatalogueStore) -> None:
     store.delete(recent)
     # As if `old` had been deleted longer ago than the bin keeps records.
     long_ago = datetime.now(UTC) - timedelta(days=catalogue.BIN_KEEP_DAYS + 1)
-    with store.engine.begin() as conn:
+    with store.database.engine.begin() as conn:
         conn.execute(
             catalogue_schema.ITEMS.update()
             .where(catalogue_schema.ITEMS.c.id == old)
@@ -361,7 +361,7 @@ def test_a_version_1_database_is_migrated_and_keeps_its_records(catalogue_url: s
         )
     engine.dispose()
     with CatalogueStore(catalogue_url) as store:
-        assert store.schema_version() == catalogue_schema.SCHEMA_VERSION == 3
+        assert store.database.schema_version() == catalogue_schema.SCHEMA_VERSION == 3
         (record,) = store.records()
         assert (record.name, record.note, record.confirmed) == ("old one", "kept", 4)
         assert (record.version, record.deleted_at, record.file_name) == (1, None, "")
@@ -377,7 +377,7 @@ def test_reopening_a_file_keeps_the_records(tmp_path: Path) -> None:
     with CatalogueStore(_url(path)) as again:
         assert again.count() == 1
         assert again.get(record_id) == saved
-        assert again.schema_version() == catalogue_schema.SCHEMA_VERSION
+        assert again.database.schema_version() == catalogue_schema.SCHEMA_VERSION
         assert again.add(predicted=4, confidence=0.5) > record_id
 
 
@@ -484,7 +484,7 @@ def test_a_read_only_sqlite_file_can_be_read_and_exported(tmp_path: Path) -> Non
 
 def test_a_database_changed_by_hand_says_so(store: CatalogueStore) -> None:
     store.add(predicted=1, confidence=0.5)
-    with store.engine.begin() as conn:
+    with store.database.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE catalogue_items DROP COLUMN note")
     assert store.count() == 1  # what does not need the column still works
     with pytest.raises(CatalogueUnavailable, match="tables are not as this app expects"):

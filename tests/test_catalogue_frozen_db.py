@@ -56,9 +56,10 @@ def test_a_frozen_database_gives_a_plain_message_within_seconds(
     proxy, url = proxied
     with CatalogueStore(url) as store:
         store.add(predicted=1, confidence=0.5, name="before")
-        assert store.adopted_photo_model() is None  # the pool holds a live connection now
+        # the pool holds a live connection now
+        assert store.photo_models.adopted_photo_model() is None
         proxy.freeze()
-        took, error = _within(BOUND_S, store.adopted_photo_model)
+        took, error = _within(BOUND_S, store.photo_models.adopted_photo_model)
         assert isinstance(error, CatalogueUnavailable), error
         assert "did not answer" in str(error)
         assert "Traceback" not in str(error) and "psycopg2" not in str(error)
@@ -69,7 +70,7 @@ def test_a_frozen_database_gives_a_plain_message_within_seconds(
         took, error = _within(BOUND_S, lambda: store.add(predicted=2, confidence=0.5))
         assert isinstance(error, CatalogueUnavailable), error
         proxy.thaw()
-        store._down_until = 0.0  # as after DOWN_RETRY_S
+        store.database._down_until = 0.0  # as after DOWN_RETRY_S
         assert (
             store.count() == 1
         )  # back to normal once it answers: nothing lost, nothing half-saved
@@ -138,7 +139,7 @@ def test_the_server_cancels_a_statement_that_runs_too_long(
     with CatalogueStore(postgres_url) as store:
         took, error = _within(
             BOUND_S,
-            lambda: store._read(
+            lambda: store.database.read(
                 "Could not: {reason}.", lambda c: c.exec_driver_sql("SELECT pg_sleep(5)")
             ),
         )
@@ -192,9 +193,11 @@ def test_sqlite_stops_a_statement_that_runs_too_long(
     with CatalogueStore(f"sqlite:///{tmp_path / 'catalogue.sqlite3'}") as store:
         took, error = _within(
             BOUND_S,
-            lambda: store._read("Could not: {reason}.", lambda c: c.exec_driver_sql(endless)),
+            lambda: store.database.read(
+                "Could not: {reason}.", lambda c: c.exec_driver_sql(endless)
+            ),
         )
         assert isinstance(error, CatalogueUnavailable), error
         assert took < 3
-        store._down_until = 0.0
+        store.database._down_until = 0.0
         assert store.count() == 0  # the connection is still good

@@ -580,7 +580,8 @@ def test_when_many_wrong_tries_were_made_tries_take_turns(any_db: CatalogueStore
 
 def test_a_failure_after_the_first_query_is_one_plain_message(any_db: CatalogueStore) -> None:
     _seed(any_db)
-    with any_db.engine.begin() as conn:  # the count still works; reading the records does not
+    # the count still works; reading the records does not
+    with any_db.database.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE catalogue_items DROP COLUMN note")
     at = _open_page()
     _no_fault_box(at)
@@ -806,7 +807,7 @@ def test_an_empty_catalogue_and_a_wrong_passcode_in_bengali(db: CatalogueStore, 
 
 def test_a_database_fault_in_bengali_is_one_plain_message(db: CatalogueStore, bengali) -> None:
     _seed_bengali(db)
-    with db.engine.begin() as conn:  # the count still works; reading the records does not
+    with db.database.engine.begin() as conn:  # the count still works; reading the records does not
         conn.exec_driver_sql("ALTER TABLE catalogue_items DROP COLUMN note")
     at = _open_page(lang="bn")
     _no_fault_box(at)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from fmnist_demo.catalogue import CatalogueStore
+from fmnist_demo.catalogue_photo_models import PhotoModelStore
 from fmnist_demo.catalogue_records import NewRecord
 from fmnist_demo.catalogue_schema import PHOTO_MODELS
 from fmnist_demo.taught_models import model_to_bytes
@@ -45,9 +46,9 @@ def _damage(store: CatalogueStore, kind: str) -> int:
         model = model_to_bytes(load_photo_model())
     if kind == "card_without_after":  # as another version of the app wrote it
         del card["after"]
-    model_id = store.save_photo_model(model, card, adopt=True)
+    model_id = store.photo_models.save_photo_model(model, card, adopt=True)
     if kind == "card_not_json":
-        with store._engine.begin() as conn:
+        with store.database.engine.begin() as conn:
             conn.execute(
                 sa.update(PHOTO_MODELS).where(PHOTO_MODELS.c.id == model_id).values(card="{oops")
             )
@@ -83,7 +84,7 @@ def test_the_catalogue_says_the_shipped_model_is_in_use_and_goes_back(
     assert not at.get("selectbox") or not [s for s in at.selectbox if s.key == "teach_choice"]
     at.button(key="teach_back").click().run()  # always reachable
     assert not at.exception
-    assert db.adopted_photo_model() is None
+    assert db.photo_models.adopted_photo_model() is None
     assert "Back to the shipped photo model for every visitor." in _texts(at)
     assert "cannot be used" not in _texts(at)
 
@@ -111,10 +112,10 @@ def test_classify_keeps_working_whatever_the_database_raises(
 ) -> None:
     from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
-    def broken(self: CatalogueStore) -> None:
+    def broken(self: PhotoModelStore) -> None:
         raise RuntimeError("the driver gave up")  # not a CatalogueError
 
-    monkeypatch.setattr(CatalogueStore, "adopted_photo_model", broken)
+    monkeypatch.setattr(PhotoModelStore, "adopted_photo_model", broken)
     _adopted_entry.clear()  # as another server process would, within ADOPTED_TTL_S
     at = _open(CLASSIFY)
     assert "Photo model in use: the shipped photo model" in _texts(at)

@@ -112,9 +112,9 @@ def test_teaching_runs_in_the_background_and_the_better_model_is_used(
     assert "Photo model in use: **improved from 48 of your items on" in _texts(at)
     per_kind = next(d.value for d in at.dataframe if "Right after" in d.value.columns)
     assert per_kind.set_index("Kind").loc["Trouser", "Items held back"] == 12
-    assert db.adopted_photo_model() is not None
+    assert db.photo_models.adopted_photo_model() is not None
     at.button(key="teach_back").click().run()  # one click back to the shipped model
-    assert db.adopted_photo_model() is None
+    assert db.photo_models.adopted_photo_model() is None
     assert "Back to the shipped photo model" in _texts(at)
     assert "Photo model in use: **the shipped photo model" in _texts(at)
 
@@ -131,11 +131,11 @@ def test_a_kept_model_that_was_not_better_can_be_chosen(
         "before": {"per_kind": {"Trouser": [4, 6]}},
         "after": {"per_kind": {"Trouser": [3, 6]}},
     }
-    db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=False)
+    db.photo_models.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=False)
     at = _open_page()
     assert "Right on 3 of 6 of your items it had not learnt from, down from 4." in _texts(at)
     at.button(key="teach_use").click().run()
-    assert db.adopted_photo_model() is not None
+    assert db.photo_models.adopted_photo_model() is not None
     assert "improved from 24 of your items on 3 May" in _texts(at)
 
 
@@ -159,7 +159,7 @@ def test_every_visitor_gets_the_adopted_model(db: CatalogueStore) -> None:
         "before": {"per_kind": {"Bag": [33, 50]}},
         "after": {"per_kind": {"Bag": [41, 50]}},
     }
-    db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=True)
+    db.photo_models.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=True)
     from fmnist_demo.pages._photo_model_in_use import _adopted_entry
 
     _adopted_entry.clear()  # another server process would see it within ADOPTED_TTL_S
@@ -217,7 +217,7 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
         "after": {"per_kind": {"Trouser": [3, 6]}},
         "changed_while_learning": 1,
     }
-    db.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=False)
+    db.photo_models.save_photo_model(model_to_bytes(load_photo_model()), card, adopt=False)
     at.run()
     assert not at.exception
     assert latin_words(at) == []
@@ -234,7 +234,7 @@ def test_the_teach_section_in_bengali(db: CatalogueStore, fmnist, free_slot) -> 
     assert per_kind.loc["ট্রাউজার"].tolist() == [6, 4, 3]
 
     at.button(key="teach_use").click().run()
-    assert not at.exception and db.adopted_photo_model() is not None
+    assert not at.exception and db.photo_models.adopted_photo_model() is not None
     assert latin_words(at) == []
     texts = _texts(at)
     assert "উন্নত মডেলটিই এখন সব দর্শকের ছবির মডেল।" in texts
@@ -261,13 +261,13 @@ def test_the_history_and_any_kept_model_chosen_again(db: CatalogueStore, fmnist,
 
     _add(db, fmnist, 30)
     blob = model_to_bytes(load_photo_model())
-    first = db.save_photo_model(
+    first = db.photo_models.save_photo_model(
         blob, _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"), adopt=True
     )
-    second = db.save_photo_model(
+    second = db.photo_models.save_photo_model(
         blob, _kept_card("2026-05-04T09:30:00+00:00", 26, "not_better"), adopt=False
     )
-    db.save_photo_model(  # refused: 40 lost on the reference photos
+    db.photo_models.save_photo_model(  # refused: 40 lost on the reference photos
         blob, _kept_card("2026-05-05T09:30:00+00:00", 28, "worse_on_reference", 40), adopt=False
     )
     at = _open_page()
@@ -286,13 +286,13 @@ def test_the_history_and_any_kept_model_chosen_again(db: CatalogueStore, fmnist,
     (choice,) = at.selectbox(key="teach_choice").options
     assert "from 26 items" in choice
     at.button(key="teach_use").click().run()
-    assert db.adopted_photo_model().id == second
+    assert db.photo_models.adopted_photo_model().id == second
     # And the first, which was in use before, can be chosen again.
     (choice,) = at.selectbox(key="teach_choice").options
     assert "from 24 items" in choice
     at.button(key="teach_use").click().run()
-    assert not at.exception and db.adopted_photo_model().id == first
-    assert len(db.adopted_photo_model().card["adoptions"]) == 2  # put in use twice
+    assert not at.exception and db.photo_models.adopted_photo_model().id == first
+    assert len(db.photo_models.adopted_photo_model().card["adoptions"]) == 2  # put in use twice
 
 
 def test_going_back_while_someone_teaches_is_kept_and_the_page_says_so(
@@ -301,7 +301,7 @@ def test_going_back_while_someone_teaches_is_kept_and_the_page_says_so(
     from fmnist_demo.model import load_photo_model
 
     _add(db, fmnist, 60)
-    earlier = db.save_photo_model(
+    earlier = db.photo_models.save_photo_model(
         model_to_bytes(load_photo_model()),
         _kept_card("2026-05-03T09:30:00+00:00", 24, "adopted"),
         adopt=True,
@@ -313,18 +313,19 @@ def test_going_back_while_someone_teaches_is_kept_and_the_page_says_so(
     at = _open_page()  # staff A
     at.button(key="teach_start").click().run()
     job = at.session_state["teach_job"]
-    db.adopt_photo_model(None)  # staff B, on another phone, goes back while A's run learns
+    # staff B, on another phone, goes back while A's run learns
+    db.photo_models.adopt_photo_model(None)
     assert not job.done.is_set()
     assert job.done.wait(300) and job.error is None
     at.run()
     assert not at.exception
     (said,) = [i.value for i in at.info if i.value.startswith("Done.")]
     assert "Meanwhile someone changed the photo model in use, so their choice stays" in said
-    assert db.adopted_photo_model() is None  # B's choice stands
+    assert db.photo_models.adopted_photo_model() is None  # B's choice stands
     assert "Photo model in use: **the shipped photo model" in _texts(at)
     history = next(d.value for d in at.dataframe if "What became of it" in d.value.columns)
     assert history["What became of it"].tolist() == [
         "Kept: the model in use had changed",
         "Was in use",
     ]
-    assert {e.id for e in db.photo_models()} > {earlier}
+    assert {e.id for e in db.photo_models.photo_models()} > {earlier}

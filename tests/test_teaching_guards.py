@@ -154,9 +154,9 @@ def test_t_shirts_confirmed_as_shirt_are_not_adopted(
     # The held-back records carry the same wrong labels: on them alone it looks better...
     assert outcome.better
     # ...but the reference set, which no catalogue can change, shows it is worse.
-    assert db.adopted_photo_model() is None
+    assert db.photo_models.adopted_photo_model() is None
     assert outcome.reference.worse and outcome.verdict == WORSE_ON_REFERENCE
-    (entry,) = db.photo_models()
+    (entry,) = db.photo_models.photo_models()
     assert entry.id == model_id and entry.card["reference"]["worse"] is True
     assert not read_card(entry.card).choosable
     assert read_card(entry.card).to_json() == entry.card  # the stored JSON, read and written
@@ -176,8 +176,8 @@ def test_a_cleanly_labelled_catalogue_passes_the_reference_set(
         db, base_model, "shipped", load_replay(), (x[:3000], y[:3000]), QUICK
     )
     assert outcome.better and not outcome.reference.worse
-    assert outcome.verdict == ADOPTED and db.adopted_photo_model().id == model_id
-    assert len(db.adopted_photo_model().card["adoptions"]) == 1
+    assert outcome.verdict == ADOPTED and db.photo_models.adopted_photo_model().id == model_id
+    assert len(db.photo_models.adopted_photo_model().card["adoptions"]) == 1
 
 
 def test_going_back_while_it_learns_is_not_undone(db: CatalogueStore, fmnist, base_model) -> None:
@@ -187,22 +187,22 @@ def test_going_back_while_it_learns_is_not_undone(db: CatalogueStore, fmnist, ba
         NewRecord(predicted=BAG, confidence=0.6, confirmed=TROUSER, model_input=p.tobytes())
         for p in lying
     )
-    earlier = db.save_photo_model(model_to_bytes(base_model), {"n": 0}, adopt=True)
+    earlier = db.photo_models.save_photo_model(model_to_bytes(base_model), {"n": 0}, adopt=True)
     pressed = []
 
     def progress(p: LearnProgress) -> None:
         if not pressed:  # staff B presses "Go back to the shipped model" while A's run learns
-            db.adopt_photo_model(None)
+            db.photo_models.adopt_photo_model(None)
             pressed.append(True)
 
     (x, y), _ = fmnist
     model_id, outcome = teach_from_store(
         db, base_model, "improved", load_replay(), (x[:3000], y[:3000]), QUICK, progress
     )
-    assert db.adopted_photo_model() is None  # B's choice stays...
+    assert db.photo_models.adopted_photo_model() is None  # B's choice stays...
     assert outcome.adoptable  # ...though it would have been adopted
     assert outcome.verdict == IN_USE_CHANGED and outcome.card.base_id == earlier
-    assert {e.id for e in db.photo_models()} == {earlier, model_id}  # kept, to choose
+    assert {e.id for e in db.photo_models.photo_models()} == {earlier, model_id}  # kept, to choose
 
 
 # -- damaged rows --------------------------------------------------------------------------------

@@ -222,16 +222,16 @@ def test_learning_from_a_small_catalogue_fixes_its_own_held_back_items(
     for before, now in zip(weights, base_model.get_weights(), strict=True):
         np.testing.assert_array_equal(before, now)  # the model in use is never changed
     # Kept in the database and in use for everyone; it loads back with the same answers.
-    entry = any_db.adopted_photo_model()
+    entry = any_db.photo_models.adopted_photo_model()
     assert entry is not None and entry.id == model_id
     assert entry.card["after"]["right"] == outcome.after.total_right
-    loaded = model_from_bytes(any_db.photo_model_bytes(model_id))
+    loaded = model_from_bytes(any_db.photo_models.photo_model_bytes(model_id))
     pixels, _ = pictures_and_labels(
         learning_and_held_back(teach_records(any_db.teaching_rows()))[1]
     )
     np.testing.assert_array_equal(predictions(loaded, pixels), predictions(outcome.model, pixels))
-    any_db.adopt_photo_model(None)  # the way back
-    assert any_db.adopted_photo_model() is None
+    any_db.photo_models.adopt_photo_model(None)  # the way back
+    assert any_db.photo_models.adopted_photo_model() is None
 
 
 def test_a_model_that_is_not_better_is_kept_but_not_used(
@@ -244,7 +244,7 @@ def test_a_model_that_is_not_better_is_kept_but_not_used(
         NewRecord(predicted=TROUSER, confidence=0.9, confirmed=TROUSER, model_input=p.tobytes())
         for p in pictures
     )
-    previous = db.save_photo_model(b"an earlier improved model", {"n": 0}, adopt=True)
+    previous = db.photo_models.save_photo_model(b"an earlier improved model", {"n": 0}, adopt=True)
     settings = TeachSettings(
         epochs=1, replay_per_epoch=100, other_per_epoch=0, fashion_per_epoch=100
     )
@@ -253,10 +253,10 @@ def test_a_model_that_is_not_better_is_kept_but_not_used(
     )
     if outcome.better:  # cannot be: the held-back items were all right before
         pytest.fail(f"before {outcome.before}, after {outcome.after}")
-    assert db.adopted_photo_model().id == previous  # the model in use stays
-    assert {e.id for e in db.photo_models()} == {previous, model_id}
-    db.adopt_photo_model(model_id)  # the person chooses it after seeing the figures
-    assert db.adopted_photo_model().id == model_id
+    assert db.photo_models.adopted_photo_model().id == previous  # the model in use stays
+    assert {e.id for e in db.photo_models.photo_models()} == {previous, model_id}
+    db.photo_models.adopt_photo_model(model_id)  # the person chooses it after seeing the figures
+    assert db.photo_models.adopted_photo_model().id == model_id
 
 
 def test_records_edited_while_it_learns_are_counted_and_measured_as_they_are_now(
@@ -301,7 +301,7 @@ def test_a_stopped_or_failed_run_changes_nothing(db: CatalogueStore, fmnist, bas
     job.start()
     assert job.done.wait(120)
     assert job.error and job.outcome is None
-    assert db.photo_models() == [] and db.adopted_photo_model() is None
+    assert db.photo_models.photo_models() == [] and db.photo_models.adopted_photo_model() is None
 
 
 def test_one_teaching_or_training_at_a_time_per_server() -> None:

@@ -2,8 +2,10 @@
 
 The store is made once per database and shared by all visitors (`st.cache_resource`): the SQL
 connection from `.streamlit/secrets.toml` ([connections.sql]) when there is one, else the local
-SQLite file (`$FMNIST_CATALOGUE_DB`). `app_secret` reads a section of those secrets, for the
-staff lock too. A database that cannot be used raises `CatalogueUnavailable` in plain words.
+SQLite file (`$FMNIST_CATALOGUE_DB`). It holds the records, and as `photo_models` the improved
+photo models over the same database, so each database has one engine. `app_secret` reads a
+section of those secrets, for the staff lock too. A database that cannot be used raises
+`CatalogueUnavailable` in plain words.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ ADOPTED_TTL_S = 10  # how long one server process trusts its reading of which mo
 @st.cache_data(ttl=ADOPTED_TTL_S, show_spinner=False)
 def _adopted_entry(store_url: str) -> PhotoModelEntry | None:
     # store_url keys the cache per database; the store itself is the page layer's shared one.
-    return get_store().adopted_photo_model()
+    return get_store().photo_models.adopted_photo_model()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -42,7 +42,7 @@ def _load_improved(store_url: str, model_id: int) -> Any | None:
     # A database that fails to answer raises, and is not cached: it may answer next time.
     from fmnist_demo.model import ModelUnavailable
 
-    data = get_store().photo_model_bytes(model_id)
+    data = get_store().photo_models.photo_model_bytes(model_id)
     try:
         return model_from_bytes(data)
     except ModelUnavailable:

@@ -70,7 +70,7 @@ def _start_teaching() -> None:
     """
     try:
         store = get_store()
-        chosen = store.adopted_photo_model()
+        chosen = store.photo_models.adopted_photo_model()
         in_use = resolve_in_use(store, chosen)  # a damaged chosen row: it learns from ours
         base = in_use.model
         base_name = "shipped" if in_use.shipped else f"improved model {in_use.entry.id}"
@@ -160,7 +160,7 @@ def _outcome_message(card: TaughtModelCard) -> tuple[str, str]:
 @in_visitor_language
 def _adopt(model_id: int | None) -> None:
     try:
-        get_store().adopt_photo_model(model_id)
+        get_store().photo_models.adopt_photo_model(model_id)
     except CatalogueError as exc:
         _flash(
             _("The photo model in use could not be changed: {reason}").format(reason=exc), "error"
@@ -415,7 +415,7 @@ def teach_section(store: CatalogueStore, changing: bool) -> None:
 
     records = teach_records(store.teaching_rows())
     ready = readiness(records)
-    entries = store.photo_models()
+    entries = store.photo_models.photo_models()
     in_use = resolve_in_use(store, next((e for e in entries if e.adopted), None))
     in_use_text = _("Photo model in use: **{description}**").format(description=in_use.description)
     st.markdown(f":material/photo_camera: {in_use_text}")
