@@ -25,8 +25,7 @@ def chapter_model_choice(key: str) -> ActiveModel:
     """Show which model is active (the shipped chapter model or the visitor's) and return it."""
     user = current_user_model()
     shipped = ActiveModel(loaded=None, label=_shipped_label(), origin=SHIPPED)
-    choice_key = MODEL_CHOICE_KEY
-    choice = st.session_state.get(choice_key, SHIPPED)
+    choice = st.session_state.get(MODEL_CHOICE_KEY, SHIPPED)
     if user is not None:
         labels = {
             SHIPPED: shipped.label.capitalize(),
@@ -34,9 +33,9 @@ def chapter_model_choice(key: str) -> ActiveModel:
         }
 
         def _keep_choice() -> None:
-            st.session_state[choice_key] = st.session_state[key]
+            st.session_state[MODEL_CHOICE_KEY] = st.session_state[key]
 
-        # The widget's own state is dropped when the page changes; choice_key survives.
+        # The widget's own state is dropped when the page changes; MODEL_CHOICE_KEY survives.
         st.session_state[key] = choice
         choice = st.radio(
             _("Model in use"),
